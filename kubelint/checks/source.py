@@ -1,0 +1,35 @@
+"""Checks about the input itself: problems met while reading files, and objects defined twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kubelint.checks import Hit, Params, check
+from kubelint.findings import Location
+from kubelint.loader import Tree
+from kubelint.model import ObjectRef, Resource
+
+
+@check("source-problem")
+def source_problem(tree: Tree, params: Params) -> Iterator[Hit]:
+    """Report the reading problems of one kind (``params.problem``: yaml-syntax, invalid-manifest, ...)."""
+    wanted = params["problem"]
+    for source in tree.sources:
+        for problem in source.problems:
+            if problem.code == wanted:
+                yield Hit(problem.message, Location(source.display, problem.line, problem.column))
+
+
+@check("duplicate-object")
+def duplicate_object(tree: Tree, params: Params) -> Iterator[Hit]:
+    """The same object (group, kind, namespace, name) defined more than once: the later ones override."""
+    first: dict[ObjectRef, Resource] = {}
+    for resource in tree.resources:
+        earlier = first.setdefault(resource.ref, resource)
+        if earlier is not resource:
+            line, _ = earlier.position()
+            yield Hit(
+                f"{resource.ref} is defined again; the first definition is at {earlier.file}:{line}",
+                resource.where(("metadata", "name")),
+                (earlier.where(message="first definition"),),
+            )

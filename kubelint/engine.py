@@ -1,0 +1,90 @@
+"""Run the enabled rules over a loaded tree and collect their findings into a report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from kubelint.catalog import Rule, load_catalog
+from kubelint.checks import registry
+from kubelint.findings import Finding, Severity
+from kubelint.loader import Tree, load_tree
+from kubelint.options import Options
+from kubelint.sources.read import Source
+
+
+class UnknownRule(Exception):
+    """A rule id named in the options does not exist (a usage error)."""
+
+
+@dataclass
+class Report:
+    """The outcome of a run: findings (sorted), the rules that ran, and what was read."""
+
+    findings: list[Finding]
+    rules: Mapping[str, Rule]
+    sources: dict[str, Source]
+    objects: int
+    skipped: list[tuple[str, int, str]] = field(default_factory=list)
+
+    @property
+    def active(self) -> list[Finding]:
+        """The findings that are not suppressed."""
+        return [finding for finding in self.findings if not finding.suppressed]
+
+    def counts(self) -> Counter[Severity]:
+        """How many active findings there are per severity."""
+        return Counter(finding.severity for finding in self.active)
+
+    def fails(self, threshold: Severity | None) -> bool:
+        """Whether a finding reaches the fail threshold (None: never fail)."""
+        return threshold is not None and any(finding.severity >= threshold for finding in self.active)
+
+
+def select_rules(catalog: Mapping[str, Rule], options: Options) -> dict[str, Rule]:
+    """The rules to run: enabled by default or by ``options.enable``, minus ``options.disable``."""
+    for rule_id in [*options.enable, *options.disable, *options.severity]:
+        if rule_id not in catalog and rule_id != "all":
+            raise UnknownRule(rule_id)
+    selected = {}
+    for rule_id, rule in catalog.items():
+        wanted = rule.enabled or rule_id in options.enable or "all" in options.enable
+        if rule_id in options.disable or ("all" in options.disable and rule_id not in options.enable):
+            wanted = False
+        if wanted:
+            severity = options.severity.get(rule_id)
+            selected[rule_id] = rule if severity is None else _with_severity(rule, severity)
+    return selected
+
+
+def _with_severity(rule: Rule, severity: Severity) -> Rule:
+    from dataclasses import replace
+
+    return replace(rule, severity=severity)
+
+
+def run_rules(tree: Tree, rules: Iterable[Rule]) -> list[Finding]:
+    """Run each rule's check and turn its hits into findings, sorted by place."""
+    checks = registry()
+    findings = []
+    for rule in rules:
+        for hit in checks[rule.check](tree, rule.params):
+            findings.append(Finding(rule.id, rule.severity, hit.message, hit.location, hit.related))
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None) -> Report:
+    """Run the selected rules over an already loaded tree."""
+    rules = select_rules(catalog if catalog is not None else load_catalog(tree.options.rule_dirs), tree.options)
+    findings = run_rules(tree, rules.values())
+    return Report(findings, rules, {source.display: source for source in tree.sources}, len(tree.resources),
+                  tree.skipped)
+
+
+def lint_paths(paths: list[str], options: Options) -> Report:
+    """Load the manifests under ``paths`` and lint them."""
+    catalog = load_catalog(options.rule_dirs)
+    select_rules(catalog, options)  # fail on unknown rule ids before reading anything
+    return lint_tree(load_tree(paths, options), catalog)

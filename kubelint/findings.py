@@ -1,0 +1,90 @@
+"""What rules say: severities, locations and findings."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kubelint.model import ObjectRef
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; higher is worse, so thresholds compare with ``>=``."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Read ``error``, ``warning`` or ``info`` (any case)."""
+        return cls[text.strip().upper()]
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+Path = tuple["str | int", ...]
+"""A path inside an object: ``("spec", "ports", 0, "targetPort")``."""
+
+
+def dotted(path: Path) -> str:
+    """Render a path the way kubectl explains fields: ``spec.ports[0].targetPort``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif out:
+            out += f".{part}"
+        else:
+            out = str(part)
+    return out
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a source file, with the object it belongs to (if any)."""
+
+    file: str
+    line: int = 1
+    column: int = 1
+    ref: ObjectRef | None = None
+    api_version: str | None = None
+    path: Path = ()
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a rule found, located at the node that is wrong."""
+
+    rule: str
+    severity: Severity
+    message: str
+    location: Location
+    related: tuple[Location, ...] = ()
+    suppressed: bool = False
+    suppression: str = ""
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def file(self) -> str:
+        return self.location.file
+
+    @property
+    def line(self) -> int:
+        return self.location.line
+
+    @property
+    def column(self) -> int:
+        return self.location.column
+
+    @property
+    def ref(self) -> ObjectRef | None:
+        return self.location.ref
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Order findings by file, position, rule and message."""
+        return (self.file, self.line, self.column, self.rule, self.message)

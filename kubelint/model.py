@@ -1,0 +1,258 @@
+"""Typed views on manifest objects: identities, resources with positions, pod templates and containers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from kubelint.findings import Location, Path
+from kubelint.sources.yaml import Position
+
+CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset({
+    ("", "Namespace"), ("", "Node"), ("", "PersistentVolume"), ("", "ComponentStatus"),
+    ("rbac.authorization.k8s.io", "ClusterRole"), ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"), ("apiregistration.k8s.io", "APIService"),
+    ("storage.k8s.io", "StorageClass"), ("storage.k8s.io", "CSIDriver"), ("storage.k8s.io", "CSINode"),
+    ("storage.k8s.io", "VolumeAttachment"), ("scheduling.k8s.io", "PriorityClass"),
+    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+    ("networking.k8s.io", "IngressClass"), ("node.k8s.io", "RuntimeClass"),
+    ("policy", "PodSecurityPolicy"), ("extensions", "PodSecurityPolicy"),
+    ("certificates.k8s.io", "CertificateSigningRequest"),
+    ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+    ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
+})
+"""Built-in kinds that live outside namespaces; a CRD in the tree decides the scope of its own kind."""
+
+
+def split_api_version(api_version: str) -> tuple[str, str]:
+    """``apps/v1`` -> ``("apps", "v1")``; the core group is ``""``."""
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """The identity of an object: API group, kind, namespace (None when cluster-scoped) and name."""
+
+    group: str
+    kind: str
+    namespace: str | None
+    name: str
+
+    def __str__(self) -> str:
+        if self.namespace is None:
+            return f"{self.kind}/{self.name}"
+        return f"{self.namespace}/{self.kind}/{self.name}"
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """The value if it is a mapping, else an empty one (manifests may hold any type anywhere)."""
+    return value if isinstance(value, dict) else {}
+
+
+def sequence(value: Any) -> list[Any]:
+    """The value if it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def text(value: Any) -> str | None:
+    """The value if it is a string, else None."""
+    return value if isinstance(value, str) else None
+
+
+def string_map(value: Any) -> dict[str, str]:
+    """A label- or annotation-like mapping with only its string-valued entries (as Kubernetes reads them)."""
+    if not isinstance(value, dict):
+        return {}
+    return {key: item if isinstance(item, str) else _as_label(item) for key, item in value.items()}
+
+
+def _as_label(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class ContainerPort:
+    """A declared container port."""
+
+    number: int | None
+    name: str | None
+    protocol: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Container:
+    """A container or init container of a pod template."""
+
+    name: str
+    raw: Mapping[str, Any]
+    path: Path
+    init: bool = False
+
+    @property
+    def image(self) -> str | None:
+        return text(self.raw.get("image"))
+
+    @cached_property
+    def ports(self) -> tuple[ContainerPort, ...]:
+        ports = []
+        for index, port in enumerate(sequence(self.raw.get("ports"))):
+            port = mapping(port)
+            number = port.get("containerPort")
+            ports.append(ContainerPort(
+                number if isinstance(number, int) and not isinstance(number, bool) else None,
+                text(port.get("name")),
+                text(port.get("protocol")) or "TCP",
+                (*self.path, "ports", index),
+            ))
+        return tuple(ports)
+
+
+@dataclass(frozen=True)
+class PodTemplate:
+    """The pods a workload creates: where the template is, its labels and its spec."""
+
+    path: Path
+    """Path of the template (its ``metadata`` and ``spec`` are below it); ``()`` for a Pod."""
+    labels: Mapping[str, str]
+    spec: Mapping[str, Any]
+
+    @property
+    def spec_path(self) -> Path:
+        return (*self.path, "spec")
+
+    @cached_property
+    def containers(self) -> tuple[Container, ...]:
+        """Init containers first, then containers, as the kubelet starts them."""
+        found = []
+        for field_name, init in (("initContainers", True), ("containers", False)):
+            for index, raw in enumerate(sequence(self.spec.get(field_name))):
+                raw = mapping(raw)
+                name = text(raw.get("name")) or f"#{index}"
+                found.append(Container(name, raw, (*self.spec_path, field_name, index), init))
+        return tuple(found)
+
+
+BUILTIN_KINDS: frozenset[str] = frozenset({kind for _, kind in CLUSTER_SCOPED} | {
+    "Pod", "PodTemplate", "ReplicationController", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet",
+    "Job", "CronJob", "Service", "Endpoints", "EndpointSlice", "Ingress", "NetworkPolicy", "ConfigMap",
+    "Secret", "ServiceAccount", "PersistentVolumeClaim", "Role", "RoleBinding", "HorizontalPodAutoscaler",
+    "PodDisruptionBudget", "LimitRange", "ResourceQuota", "Event", "Lease", "ControllerRevision",
+})
+"""Kind names of the built-in API: a document of such a kind is meant to be an object."""
+
+POD_TEMPLATE_PATHS: dict[tuple[str, str], Path] = {
+    ("", "Pod"): (),
+    ("", "PodTemplate"): ("template",),
+    ("", "ReplicationController"): ("spec", "template"),
+    ("apps", "Deployment"): ("spec", "template"),
+    ("apps", "ReplicaSet"): ("spec", "template"),
+    ("apps", "StatefulSet"): ("spec", "template"),
+    ("apps", "DaemonSet"): ("spec", "template"),
+    ("extensions", "Deployment"): ("spec", "template"),
+    ("extensions", "ReplicaSet"): ("spec", "template"),
+    ("extensions", "DaemonSet"): ("spec", "template"),
+    ("batch", "Job"): ("spec", "template"),
+    ("batch", "CronJob"): ("spec", "jobTemplate", "spec", "template"),
+}
+"""Where each pod-bearing built-in kind keeps its pod template."""
+
+
+@dataclass
+class Resource:
+    """One manifest object with its identity, raw value and the source position of every node."""
+
+    ref: ObjectRef
+    api_version: str
+    raw: dict[str, Any]
+    file: str
+    positions: dict[Path, Position] = field(repr=False)
+    base: Path = ()
+    """Where the object sits inside its document (``("items", 3)`` for an item of a List)."""
+    namespace_given: bool = True
+    implicit: dict[Path, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def kind(self) -> str:
+        return self.ref.kind
+
+    @property
+    def name(self) -> str:
+        return self.ref.name
+
+    @property
+    def namespace(self) -> str | None:
+        return self.ref.namespace
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        return mapping(self.raw.get("metadata"))
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return string_map(self.metadata.get("labels"))
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return string_map(self.metadata.get("annotations"))
+
+    @property
+    def spec(self) -> Mapping[str, Any]:
+        return mapping(self.raw.get("spec"))
+
+    def get(self, path: Path, default: Any = None) -> Any:
+        """The value at a path inside the object, or ``default``."""
+        node: Any = self.raw
+        for part in path:
+            if isinstance(part, int):
+                if not isinstance(node, list) or not -len(node) <= part < len(node):
+                    return default
+            elif not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def position(self, path: Path = ()) -> Position:
+        """The 1-based (line, column) of the node at ``path``, or of its nearest existing parent."""
+        full = (*self.base, *path)
+        for end in range(len(full), -1, -1):
+            found = self.positions.get(full[:end])
+            if found is not None:
+                return found
+        return (1, 1)
+
+    def where(self, path: Path = (), message: str = "") -> Location:
+        """The location of the node at ``path`` (a whole-object finding uses ``()``: the first line)."""
+        line, column = self.position(path)
+        return Location(self.file, line, column, self.ref, self.api_version, path, message)
+
+    def implicit_text(self, path: Path) -> str | None:
+        """The source text of an unquoted scalar that YAML 1.1 read as a bool, number or null."""
+        return self.implicit.get((*self.base, *path))
+
+    @cached_property
+    def pod_template(self) -> PodTemplate | None:
+        """The pod template of a pod-bearing kind, or None."""
+        path = POD_TEMPLATE_PATHS.get((self.ref.group, self.ref.kind))
+        if path is None:
+            return None
+        template = mapping(self.get(path)) if path else self.raw
+        return PodTemplate(
+            path,
+            string_map(mapping(template.get("metadata")).get("labels")),
+            mapping(template.get("spec")),
+        )
+
+    def containers(self) -> Iterator[Container]:
+        """Every container and init container of the object's pod template."""
+        template = self.pod_template
+        if template is not None:
+            yield from template.containers

@@ -1,0 +1,54 @@
+"""The JSON report: a stable contract for other tools (see docs/json-output.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kubelint import __version__
+from kubelint.engine import Report
+from kubelint.findings import Finding, Severity, dotted
+from kubelint.report import ReportSettings
+
+
+def render(report: Report, settings: ReportSettings) -> str:
+    """``{"version", "summary", "findings": [...]}`` with 1-based positions and dotted paths."""
+    counts = report.counts()
+    findings = [f for f in report.findings if settings.show_suppressed or not f.suppressed]
+    document = {
+        "version": __version__,
+        "summary": {
+            "files": len(report.sources),
+            "objects": report.objects,
+            "findings": len(report.active),
+            "error": counts[Severity.ERROR],
+            "warning": counts[Severity.WARNING],
+            "info": counts[Severity.INFO],
+            "suppressed": len(report.findings) - len(report.active),
+        },
+        "findings": [finding_to_json(finding) for finding in findings],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def finding_to_json(finding: Finding) -> dict[str, Any]:
+    """One finding as the JSON contract describes it."""
+    location = finding.location
+    ref = location.ref
+    obj = None
+    if ref is not None:
+        obj = {"apiVersion": location.api_version, "kind": ref.kind, "namespace": ref.namespace,
+               "name": ref.name}
+    out: dict[str, Any] = {
+        "rule": finding.rule,
+        "severity": str(finding.severity),
+        "message": finding.message,
+        "file": finding.file,
+        "line": finding.line,
+        "column": finding.column,
+        "path": dotted(location.path) if location.path else None,
+        "object": obj,
+    }
+    if finding.suppressed:
+        out["suppressed"] = finding.suppression or True
+    return out

@@ -1,0 +1,74 @@
+"""Readable terminal output: ``path:line:col: severity [rule] message``, the source line and a caret."""
+
+from __future__ import annotations
+
+from kubelint.engine import Report
+from kubelint.findings import Finding, Severity
+from kubelint.report import ReportSettings
+from kubelint.report.escape import escape_control
+
+_COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
+_BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+
+
+def render(report: Report, settings: ReportSettings) -> str:
+    """Render findings one per line (clickable in editors) followed by a summary."""
+    lines: list[str] = []
+    for finding in report.findings:
+        if finding.suppressed and not settings.show_suppressed:
+            continue
+        lines.append(_headline(finding, settings.color))
+        if settings.show_source:
+            lines.extend(_source_excerpt(report, finding, settings.color))
+    lines.append(summary_line(report))
+    if settings.verbose:
+        lines.extend(f"{escape_control(file)}:{line}: skipped ({why})" for file, line, why in report.skipped)
+    return "\n".join(lines) + "\n"
+
+
+def _headline(finding: Finding, color: bool) -> str:
+    place = f"{escape_control(finding.file)}:{finding.line}:{finding.column}:"
+    severity = str(finding.severity)
+    rule = f"[{finding.rule}]"
+    message = escape_control(finding.message)
+    if finding.suppressed:
+        message += f" (suppressed{': ' + finding.suppression if finding.suppression else ''})"
+    if color:
+        severity = f"{_COLORS[finding.severity]}{severity}{_RESET}"
+        rule = f"{_BOLD}{rule}{_RESET}"
+    return f"{place} {severity} {rule} {message}"
+
+
+def _source_excerpt(report: Report, finding: Finding, color: bool) -> list[str]:
+    source = report.sources.get(finding.file)
+    if source is None:
+        return []
+    raw = source.line_text(finding.line)
+    if not raw.strip():
+        return []
+    shown = escape_control(raw.expandtabs(1))
+    prefix = escape_control(raw[: finding.column - 1].expandtabs(1))
+    caret = " " * len(prefix) + "^"
+    if color:
+        return [f"  {_DIM}{shown}{_RESET}", f"  {_COLORS[finding.severity]}{caret}{_RESET}"]
+    return [f"  {shown}", f"  {caret}"]
+
+
+def summary_line(report: Report) -> str:
+    """``3 files, 12 objects: 1 error, 2 warnings, 0 info (1 suppressed)``."""
+    counts = report.counts()
+    files = len(report.sources)
+    parts = [
+        _plural(counts[Severity.ERROR], "error"),
+        _plural(counts[Severity.WARNING], "warning"),
+        f"{counts[Severity.INFO]} info",
+    ]
+    text = f"{_plural(files, 'file')}, {_plural(report.objects, 'object')}: {', '.join(parts)}"
+    suppressed = len(report.findings) - len(report.active)
+    if suppressed:
+        text += f" ({suppressed} suppressed)"
+    return text
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

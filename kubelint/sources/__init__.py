@@ -1,0 +1,1 @@
+"""From paths to documents: discovery, reading and YAML parsing with positions."""

@@ -1,0 +1,84 @@
+"""Read one source (a file or stdin) into text, refusing what is not a manifest file."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+
+from kubelint.sources.discover import STDIN, Candidate
+from kubelint.sources.yaml import Document, Problem, parse
+
+DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
+_TEMPLATE_ACTION = re.compile(r"\{\{.*?\}\}")
+
+
+@dataclass
+class Source:
+    """A file as read: its display name, text, parsed documents and reading problems."""
+
+    display: str
+    text: str = ""
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line, or ``""`` past the end."""
+        lines = self.__dict__.get("_lines")
+        if lines is None:
+            lines = self.text.splitlines()
+            self.__dict__["_lines"] = lines
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def read_text(candidate: Candidate, max_size: int = DEFAULT_MAX_FILE_SIZE) -> tuple[str | None, Problem | None]:
+    """Read a candidate's text, or say why it cannot be linted."""
+    try:
+        if candidate.path == STDIN:
+            data = sys.stdin.buffer.read()
+        else:
+            size = os.path.getsize(candidate.path)
+            if size > max_size:
+                return None, Problem(
+                    "file-too-large",
+                    f"file is {size / 1048576:.1f} MiB, over the {max_size / 1048576:.0f} MiB limit "
+                    "(raise it with --max-file-size)",
+                )
+            with open(candidate.path, "rb") as handle:
+                data = handle.read()
+    except OSError as error:
+        return None, Problem("unreadable-file", f"cannot read file: {error.strerror or error}")
+    if len(data) > max_size:
+        return None, Problem("file-too-large", f"input is over the {max_size / 1048576:.0f} MiB limit")
+    if b"\0" in data:
+        return None, Problem("yaml-syntax", "not a text file (it contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return None, Problem("yaml-syntax", f"not a text file: invalid UTF-8 at byte {error.start}", line)
+    return text, None
+
+
+def load_source(candidate: Candidate, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Source:
+    """Read and parse one file into a :class:`Source`."""
+    text, problem = read_text(candidate, max_size)
+    if text is None:
+        assert problem is not None
+        return Source(candidate.display, problems=[problem])
+    documents, problems = parse(text)
+    if any(problem.code == "yaml-syntax" for problem in problems):
+        action = _TEMPLATE_ACTION.search(text)
+        if action is not None:  # a Helm/Go template: one finding, not a cascade of syntax errors
+            line = text.count("\n", 0, action.start()) + 1
+            column = action.start() - (text.rfind("\n", 0, action.start()) + 1) + 1
+            template = Problem(
+                "unrenderable-template",
+                "template syntax ({{ ... }}) that is not YAML until rendered; lint the rendered output "
+                "(helm template ... | kubelint lint -)",
+                line,
+                column,
+            )
+            return Source(candidate.display, text, [], [template])
+    return Source(candidate.display, text, documents, problems)

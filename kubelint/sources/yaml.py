@@ -1,0 +1,282 @@
+"""Parse YAML and JSON text into plain Python values plus a table of source positions.
+
+The C (libyaml) parser produces events; one iterative pass turns them into dicts, lists and scalars
+and records where each node starts. There is no recursion, so nesting depth only costs memory, and
+both depth and alias expansion are capped the way Kubernetes' own YAML reader caps them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]  # libyaml: about 20x faster than the pure-Python parser
+
+from kubelint.findings import Path
+from kubelint.sources.scalars import STR_TAG, key_text, resolve_plain
+
+MAX_DEPTH = 500
+"""Nesting deeper than this is refused (Kubernetes objects nest a few dozen levels at most)."""
+
+Position = tuple[int, int]
+
+
+@dataclass
+class Problem:
+    """Something wrong with the input itself, found while reading it (1-based position)."""
+
+    code: str
+    message: str
+    line: int = 1
+    column: int = 1
+
+
+@dataclass
+class Document:
+    """One YAML document: its value, where each node starts, and the raw text of implicit scalars."""
+
+    data: Any
+    positions: dict[Path, Position]
+    index: int
+    implicit: dict[Path, str] = field(default_factory=dict)
+    """Paths of unquoted scalars that YAML 1.1 turned into a bool, number or null, with their source text."""
+
+
+class _Abort(Exception):
+    """The current document cannot be built; skip to its end."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _allowed_alias_ratio(total: int) -> float:
+    """go-yaml's rule against alias bombs: the share of nodes that may come from aliases."""
+    low, high = 400_000, 4_000_000
+    if total <= low:
+        return 0.99
+    if total >= high:
+        return 0.10
+    return 0.99 - 0.89 * (total - low) / (high - low)
+
+
+class _Frame:
+    __slots__ = ("anchor", "container", "explicit", "key", "key_mark", "merge", "merges", "path", "start")
+
+    def __init__(self, container: dict[str, Any] | list[Any], path: Path, start: int) -> None:
+        self.container = container
+        self.path = path
+        self.start = start  # node count when the collection opened, to size anchors
+        self.key: str | None = None
+        self.key_mark: Position | None = None
+        self.explicit: dict[str, Position] | None = {} if isinstance(container, dict) else None
+        self.merges: list[Any] | None = None
+        self.merge = False  # the pending key is the YAML merge key ``<<``
+        self.anchor: str | None = None
+
+
+class _Builder:
+    """Turns the event stream of one text into documents and problems."""
+
+    def __init__(self) -> None:
+        self.documents: list[Document] = []
+        self.problems: list[Problem] = []
+
+    def run(self, text: str) -> None:
+        parser = CParser(text)
+        index = 0
+        try:
+            while True:
+                event = parser.get_event()
+                name = type(event).__name__
+                if name == "StreamEndEvent":
+                    break
+                if name == "DocumentStartEvent":
+                    document = self._document(parser, index)
+                    if document is not None:
+                        self.documents.append(document)
+                    index += 1
+        except Exception as error:
+            self.problems.append(_syntax_problem(error))
+        finally:
+            dispose = getattr(parser, "dispose", None)
+            if dispose is not None:
+                dispose()
+
+    def _document(self, parser: Any, index: int) -> Document | None:
+        try:
+            return _DocumentBuilder(index, self.problems).build(parser)
+        except _Abort as abort:
+            self.problems.append(abort.problem)
+            depth = 1
+            while depth:  # skip the rest of the document's events
+                name = type(parser.get_event()).__name__
+                if name == "DocumentEndEvent":
+                    depth = 0
+            return None
+
+
+class _DocumentBuilder:
+    def __init__(self, index: int, problems: list[Problem]) -> None:
+        self.index = index
+        self.problems = problems
+        self.positions: dict[Path, Position] = {}
+        self.implicit: dict[Path, str] = {}
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.count = 0
+        self.aliased = 0
+
+    def build(self, parser: Any) -> Document | None:
+        stack: list[_Frame] = []
+        root: Any = _MISSING
+        positions = self.positions
+        while True:
+            event = parser.get_event()
+            name = type(event).__name__
+            if name == "DocumentEndEvent":
+                break
+            mark = event.start_mark
+            position = (mark.line + 1, mark.column + 1)
+            frame = stack[-1] if stack else None
+            if name in ("MappingEndEvent", "SequenceEndEvent"):
+                done = stack.pop()
+                if done.merges:
+                    _apply_merges(done)
+                if done.anchor:
+                    self.anchors[done.anchor] = (done.container, self.count - done.start)
+                continue
+            # a key of a mapping
+            if frame is not None and frame.explicit is not None and frame.key is None:
+                if name != "ScalarEvent" and name != "AliasEvent":
+                    raise _Abort(Problem("yaml-syntax", "a mapping key must be a scalar, not a collection",
+                                         *position))
+                if name == "AliasEvent":
+                    value = self._alias(event, position)
+                    if not isinstance(value, (str, int, float, bool)) and value is not None:
+                        raise _Abort(Problem("yaml-syntax", "a mapping key must be a scalar", *position))
+                    frame.key = key_text(value)
+                else:
+                    frame.key = self._key(event)
+                    frame.merge = frame.key == "<<" and event.style in (None, "")
+                frame.key_mark = position
+                continue
+            # a value: where does it go?
+            if frame is None:
+                path: Path = ()
+            elif frame.explicit is not None:
+                assert frame.key is not None
+                path = (*frame.path, frame.key)
+            else:
+                path = (*frame.path, len(frame.container))
+            if len(path) > MAX_DEPTH:
+                raise _Abort(Problem("yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels", *position))
+            if name == "ScalarEvent":
+                self.count += 1
+                value = self._scalar(event, path)
+                # an empty value has no text of its own: point at its key
+                empty = value is None and not event.value and frame is not None and frame.explicit is not None
+                node_position = frame.key_mark if empty else position  # type: ignore[union-attr]
+            elif name == "AliasEvent":
+                value = self._alias(event, position)
+                node_position = position
+            elif name in ("MappingStartEvent", "SequenceStartEvent"):
+                self.count += 1
+                container: dict[str, Any] | list[Any] = {} if name == "MappingStartEvent" else []
+                child = _Frame(container, path, self.count)
+                child.anchor = event.anchor
+                stack.append(child)
+                value = container
+                node_position = frame.key_mark if frame is not None and frame.explicit is not None else position
+            else:  # pragma: no cover - no other events occur inside a document
+                continue
+            if name == "ScalarEvent" and event.anchor:
+                self.anchors[event.anchor] = (value, 1)
+            positions[path] = node_position  # type: ignore[assignment]
+            if frame is None:
+                root = value
+            elif frame.explicit is not None:
+                self._set(frame, value, position, path)
+            else:
+                frame.container.append(value)  # type: ignore[union-attr]
+        if root is _MISSING or root is None:  # empty or comment-only document
+            return None
+        return Document(root, positions, self.index, self.implicit)
+
+    def _set(self, frame: _Frame, value: Any, position: Position, path: Path) -> None:
+        key = frame.key
+        assert key is not None and frame.explicit is not None and frame.key_mark is not None
+        mapping = frame.container
+        assert isinstance(mapping, dict)
+        if frame.merge:
+            frame.merges = [*(frame.merges or []), value]
+            frame.merge = False
+        else:
+            first = frame.explicit.get(key)
+            if first is not None:  # Kubernetes keeps the last value, and so do we
+                self.problems.append(Problem(
+                    "yaml-duplicate-key",
+                    f'duplicate key "{key}" (first at line {first[0]}); Kubernetes keeps this last value',
+                    *frame.key_mark,
+                ))
+            frame.explicit[key] = frame.key_mark
+            mapping[key] = value
+        frame.key = None
+
+    def _key(self, event: Any) -> str:
+        if event.style not in (None, "") or event.tag == STR_TAG or event.value == "<<":
+            return str(event.value)
+        return key_text(resolve_plain(event.value))
+
+    def _scalar(self, event: Any, path: Path) -> Any:
+        text: str = event.value
+        if event.style not in (None, "") or event.tag in (STR_TAG, "!"):
+            return text
+        value = resolve_plain(text)
+        if (value is not None and not isinstance(value, str)) or (value is None and text):
+            self.implicit[path] = text
+        return value
+
+    def _alias(self, event: Any, position: Position) -> Any:
+        found = self.anchors.get(event.anchor)
+        if found is None:
+            raise _Abort(Problem("yaml-syntax", f"unknown alias *{event.anchor}", *position))
+        value, size = found
+        self.count += size
+        self.aliased += size
+        if self.aliased > 100 and self.count > 1000 and self.aliased / self.count > _allowed_alias_ratio(
+            self.count
+        ):
+            raise _Abort(Problem("yaml-syntax", "excessive aliasing: the document expands to too many "
+                                 "nodes (a YAML alias bomb?)", *position))
+        return value
+
+
+_MISSING: Any = object()
+
+
+def _apply_merges(frame: _Frame) -> None:
+    mapping = frame.container
+    assert isinstance(mapping, dict) and frame.merges is not None
+    for merged in frame.merges:
+        for source in merged if isinstance(merged, list) else [merged]:
+            if isinstance(source, dict):
+                for key, value in source.items():
+                    mapping.setdefault(key, value)
+
+
+def _syntax_problem(error: Exception) -> Problem:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None)
+    context = getattr(error, "context", None)
+    message = " ".join(part for part in (problem, context) if part) or str(error).splitlines()[0]
+    if mark is None:
+        return Problem("yaml-syntax", message)
+    return Problem("yaml-syntax", message, mark.line + 1, mark.column + 1)
+
+
+def parse(text: str) -> tuple[list[Document], list[Problem]]:
+    """Parse a YAML stream (or JSON text) into documents and the problems met on the way."""
+    builder = _Builder()
+    builder.run(text)
+    builder.problems.sort(key=lambda problem: (problem.line, problem.column))
+    return builder.documents, builder.problems
