@@ -39,10 +39,16 @@ def cli() -> None:
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR is honoured too).")
 @click.option("-v", "--verbose", count=True, help="Also list skipped documents.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary.")
+@click.option("--context", multiple=True, type=click.Path(), metavar="PATH",
+              help="Load PATH too, so relationship rules see the whole tree, but report only on PATHS "
+                   "(repeatable).")
+@click.option("--no-cache", is_flag=True, help="Parse every file again instead of reusing cached parses.")
+@click.option("--hook", is_flag=True,
+              help="Pre-commit mode: PATHS are the staged files; the context defaults to the current folder.")
 def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace: str | None,
          exclude: tuple[str, ...], fail_on: str, rule_dirs: tuple[str, ...], enable: tuple[str, ...],
          disable: tuple[str, ...], max_file_size: int | None, no_color: bool, verbose: int,
-         quiet: bool) -> None:
+         quiet: bool, context: tuple[str, ...], no_cache: bool, hook: bool) -> None:
     """Lint the manifests under PATHS (files, folders, '-' for stdin; default: the current folder)."""
     from kubelint.findings import Severity
     from kubelint.options import Options
@@ -54,11 +60,16 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
         enable=list(enable),
         disable=list(disable),
         verbose=verbose,
+        cache=not no_cache,
+        context=list(context),
+        hook=hook,
     )
     if namespace:
         options.namespace = namespace
     if max_file_size:
         options.max_file_size = max_file_size * 1024 * 1024
+    if hook and not paths:
+        sys.exit(EXIT_CLEAN)  # pre-commit passed no files: nothing staged to lint
     report = _run(list(paths) or ["."], options)
 
     from kubelint.report import ReportSettings, render

@@ -79,8 +79,14 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None) -> Report:
     """Run the selected rules over an already loaded tree."""
     rules = select_rules(catalog if catalog is not None else load_catalog(tree.options.rule_dirs), tree.options)
     findings = run_rules(tree, rules.values())
-    return Report(findings, rules, {source.display: source for source in tree.sources}, len(tree.resources),
-                  tree.skipped)
+    sources, resources, skipped = tree.sources, tree.resources, tree.skipped
+    focus = tree.focus
+    if focus is not None:  # context files inform the rules but are not reported on
+        findings = [finding for finding in findings if finding.file in focus]
+        sources = [source for source in sources if source.display in focus]
+        resources = [resource for resource in resources if resource.file in focus]
+        skipped = [entry for entry in skipped if entry[0] in focus]
+    return Report(findings, rules, {source.display: source for source in sources}, len(resources), skipped)
 
 
 def lint_paths(paths: list[str], options: Options) -> Report:

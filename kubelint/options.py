@@ -22,3 +22,13 @@ class Options:
     disable: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
     verbose: int = 0
+    cache: bool = True
+    """Reuse parsed documents of unchanged files (``--no-cache`` turns it off)."""
+    context: list[str] = field(default_factory=list)
+    """Paths loaded as context: every rule sees them, but only findings in the linted paths are reported."""
+    hook: bool = False
+    """Running as a pre-commit hook: without configured context, the current folder is the context."""
+
+    def context_paths(self) -> list[str]:
+        """The context to load: as configured, else the current folder for a hook run, else none."""
+        return self.context or (["."] if self.hook else [])
