@@ -9,7 +9,6 @@ when lines move. Entries are sorted, so rewriting an unchanged baseline gives th
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -36,9 +35,8 @@ class Entry:
     fingerprint: str
 
     def describe(self) -> str:
-        subject = f" {self.object}" if self.object else ""
-        at = f" at {self.path}" if self.path else ""
-        return f"{self.file}: [{self.rule}]{subject}{at}: {self.message}"
+        detail = " ".join(part for part in (self.object, f"at {self.path}" if self.path else "") if part)
+        return f"{self.file}: [{self.rule}] {detail + ': ' if detail else ''}{self.message}"
 
 
 def entry_of(finding: Finding, source_root: str = ".") -> Entry:
@@ -118,25 +116,27 @@ def split(findings: Iterable[Finding], entries: Iterable[Entry],
           source_root: str = ".") -> tuple[list[Finding], list[Finding], list[Entry]]:
     """Separate findings into (kept, in the baseline) and list the baseline entries nothing matched (stale).
 
-    An entry matches one finding with the same fingerprint; a fingerprint recorded twice matches two.
-    Suppressed findings are neither matched nor counted: they stay as they are.
+    An entry matches one finding with the same fingerprint, preferably one in the same file (so that when a
+    third copy of a known problem appears, the new copy is the one reported); a fingerprint recorded twice
+    matches two findings. Suppressed findings are neither matched nor counted: they stay as they are.
     """
-    budget: Counter[str] = Counter()
-    by_fingerprint: dict[str, list[Entry]] = {}
-    for entry in entries:
-        budget[entry.fingerprint] += 1
-        by_fingerprint.setdefault(entry.fingerprint, []).append(entry)
-    new: list[Finding] = []
-    known: list[Finding] = []
-    for finding in findings:
-        if finding.suppressed:
-            new.append(finding)
-            continue
-        key = fingerprint(finding, source_root)
-        if budget[key] > 0:
-            budget[key] -= 1
-            known.append(finding)
-        else:
-            new.append(finding)
-    stale = sorted(entry for key, left in budget.items() if left > 0 for entry in by_fingerprint[key][-left:])
-    return new, known, stale
+    unmatched: dict[str, dict[str, list[Entry]]] = {}
+    for entry in sorted(entries):
+        unmatched.setdefault(entry.fingerprint, {}).setdefault(entry.file, []).append(entry)
+    items = list(findings)
+    keys = [(fingerprint(f, source_root), relative_path(f.file, source_root)) for f in items]
+    known_at: set[int] = set()
+    for same_file in (True, False):
+        for position, (finding, (key, file)) in enumerate(zip(items, keys, strict=True)):
+            if finding.suppressed or position in known_at:
+                continue
+            files = unmatched.get(key, {})
+            for left in [files.get(file)] if same_file else list(files.values()):
+                if left:
+                    left.pop(0)
+                    known_at.add(position)
+                    break
+    kept = [finding for position, finding in enumerate(items) if position not in known_at]
+    known = [finding for position, finding in enumerate(items) if position in known_at]
+    stale = sorted(entry for files in unmatched.values() for left in files.values() for entry in left)
+    return kept, known, stale
