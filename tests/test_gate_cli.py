@@ -222,3 +222,15 @@ def test_baseline_follows_objects_into_other_files(tree: Path) -> None:
     result = run("k8s", "--baseline", "base.json", "--format", "json", "-v")
     assert result.exit_code == 0, result.output
     assert findings(result) == [] and "0 stale entries" in result.stderr
+
+
+def test_include_suppressed_reports_baselined_findings_as_external_suppressions(tree: Path) -> None:
+    assert run("k8s", "--write-baseline", "base.json").exit_code == 0
+    plain = json.loads(run("k8s", "--baseline", "base.json", "--format", "sarif").stdout)
+    assert plain["runs"][0]["results"] == []
+    result = run("k8s", "--baseline", "base.json", "--format", "sarif", "--include-suppressed")
+    assert result.exit_code == 0
+    results = json.loads(result.stdout)["runs"][0]["results"]
+    assert len(results) == 3
+    assert all(r["suppressions"] == [{"kind": "external", "status": "accepted", "justification": "baseline"}]
+               for r in results)

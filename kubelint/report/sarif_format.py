@@ -13,6 +13,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -54,6 +55,9 @@ def build_log(report: Report, settings: ReportSettings) -> Any:
             rules.append(Rule(finding.rule, finding.rule, finding.severity, "", "", ""))
     index = {rule.id: position for position, rule in enumerate(rules)}
     shown = [finding for finding in report.findings if settings.show_suppressed or not finding.suppressed]
+    if settings.show_suppressed and report.baselined:  # known findings, suppressed by the baseline file
+        shown.extend(replace(finding, suppressed=True, suppression="baseline") for finding in report.baselined)
+        shown.sort(key=Finding.sort_key)
     results = [
         _result(finding, key, number, index[finding.rule], report, settings)
         for finding, key, number in occurrences(shown, settings.source_root)
