@@ -24,13 +24,14 @@ VERSION = "v1"
 
 _NUMBER = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
-_DOT_SLASH = re.compile(r"(^|[\s'\"(])(?:\./)+")
+_FILE = re.compile(r"[^\s'\"()\[\]{},;]+\.(?:ya?ml|json)\b", re.IGNORECASE)
 
 
 def normalize_message(message: str) -> str:
-    """Collapse whitespace, blank out numbers (positions, byte offsets and sizes shift when files change)
-    and drop ``./`` before paths (``kubelint lint`` and ``kubelint lint k8s/`` name files differently)."""
-    return _DOT_SLASH.sub(r"\1", _NUMBER.sub("#", _SPACE.sub(" ", message).strip()))
+    """Collapse whitespace, blank out manifest file names (``the first definition is at k8s/a.yaml:3``: files
+    are renamed, and ``kubelint lint`` and ``kubelint lint k8s/`` name them differently) and numbers
+    (positions, byte offsets and sizes shift when files change)."""
+    return _NUMBER.sub("#", _FILE.sub("<file>", _SPACE.sub(" ", message).strip()))
 
 
 def relative_path(file: str, source_root: str = ".") -> str:

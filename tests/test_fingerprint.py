@@ -49,3 +49,5 @@ def test_occurrences_number_equal_fingerprints() -> None:
 def test_normalize_message() -> None:
     assert normalize_message(' duplicate key "a" (first at line 6)\n') == 'duplicate key "a" (first at line #)'
     assert normalize_message("defined at ./k8s/a.yaml:3") == normalize_message("defined at k8s/a.yaml:7")
+    assert normalize_message("defined at base/svc.YML:3") == "defined at <file>:#"
+    assert normalize_message("port 80 of Service web") == "port # of Service web"

@@ -222,6 +222,10 @@ def test_baseline_follows_objects_into_other_files(tree: Path) -> None:
     result = run("k8s", "--baseline", "base.json", "--format", "json", "-v")
     assert result.exit_code == 0, result.output
     assert findings(result) == [] and "0 stale entries" in result.stderr
+    # The duplicate's message names the first definition's file: renaming that file changes the message.
+    (tree / "k8s" / "copy.yaml").rename(tree / "k8s" / "a-first.yaml")
+    result = run("k8s", "--baseline", "base.json", "--format", "json")
+    assert result.exit_code == 0, result.output
 
 
 def test_include_suppressed_reports_baselined_findings_as_external_suppressions(tree: Path) -> None:

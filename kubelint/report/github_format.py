@@ -42,12 +42,12 @@ def render(report: Report, settings: ReportSettings) -> str:
 
 def annotation(finding: Finding, source_root: str = ".") -> str:
     """``::error file=k8s/app.yaml,line=12,col=5,title=rule-id::message``."""
-    properties = {
+    properties = {} if finding.file == "-" else {  # stdin is no file in the repository
         "file": relative_path(finding.file, source_root),
         "line": str(finding.line),
         "col": str(finding.column),
-        "title": finding.rule,
     }
+    properties["title"] = finding.rule
     message = finding.message
     if finding.ref is not None:
         message = f"{message} ({finding.ref})" if str(finding.ref) not in message else message
