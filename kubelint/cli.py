@@ -28,16 +28,6 @@ def cli() -> None:
               show_default=True, help="Report format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to FILE instead of stdout.")
-@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
-              help="Also write the report in FORMAT to FILE (repeatable), e.g. --report sarif=kubelint.sarif.")
-@click.option("--baseline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="Leave out the findings recorded in FILE: report and fail only on new ones.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
-              help="Record today's findings in FILE (then exit 0).")
-@click.option("--source-root", type=click.Path(file_okay=False), default=".", show_default=True, metavar="DIR",
-              help="SARIF, GitHub and JUnit paths and baseline entries are relative to DIR.")
-@click.option("--include-suppressed", is_flag=True,
-              help="Report suppressed findings too (SARIF: as suppressions); they never fail the run.")
 @click.option("--namespace", "-n", default=None, help="Namespace for objects that name none [default: default].")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default="warning", show_default=True,
@@ -49,13 +39,23 @@ def cli() -> None:
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="MIB",
               help="Refuse files larger than this many MiB [default: 20].")
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR is honoured too).")
-@click.option("-v", "--verbose", count=True, help="Also list skipped documents.")
+@click.option("-v", "--verbose", count=True, help="Also list skipped documents and stale baseline entries.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary.")
-def lint(paths: tuple[str, ...], format_name: str, output: str | None, reports: tuple[str, ...],
-         baseline: str | None, write_baseline: str | None, source_root: str, include_suppressed: bool,
-         namespace: str | None, exclude: tuple[str, ...], fail_on: str, rule_dirs: tuple[str, ...],
-         enable: tuple[str, ...], disable: tuple[str, ...], max_file_size: int | None, no_color: bool, verbose: int,
-         quiet: bool) -> None:
+@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
+              help="Also write the report in FORMAT to FILE (repeatable), e.g. --report sarif=kubelint.sarif.")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Leave out the findings recorded in FILE: report and fail only on new ones.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
+              help="Record today's findings in FILE (then exit 0).")
+@click.option("--source-root", type=click.Path(file_okay=False), default=".", show_default=True, metavar="DIR",
+              help="SARIF, GitHub and JUnit paths and baseline entries are relative to DIR.")
+@click.option("--include-suppressed", is_flag=True,
+              help="Report suppressed findings too (SARIF: as suppressions); they never fail the run.")
+def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace: str | None,
+         exclude: tuple[str, ...], fail_on: str, rule_dirs: tuple[str, ...], enable: tuple[str, ...],
+         disable: tuple[str, ...], max_file_size: int | None, no_color: bool, verbose: int,
+         quiet: bool, reports: tuple[str, ...], baseline: str | None, write_baseline: str | None,
+         source_root: str, include_suppressed: bool) -> None:
     """Lint the manifests under PATHS (files, folders, '-' for stdin; default: the current folder)."""
     from kubelint.findings import Severity
     from kubelint.options import Options

@@ -238,3 +238,10 @@ def test_include_suppressed_reports_baselined_findings_as_external_suppressions(
     assert len(results) == 3
     assert all(r["suppressions"] == [{"kind": "external", "status": "accepted", "justification": "baseline"}]
                for r in results)
+
+
+def test_the_cli_offers_every_format() -> None:
+    from kubelint.cli import FORMAT_CHOICES
+    from kubelint.report import FORMATS
+
+    assert FORMAT_CHOICES == FORMATS
