@@ -5,6 +5,10 @@ serializers drop every value equal to its default, which silently removes ``leve
 without ``level`` means *warning* only if the rule's default says so), and ``Suppression`` spells the
 schema's ``status`` as ``state``. We drop only ``None`` and the numeric "not set" sentinels (``-1``),
 keep every value we set, and rename the suppression property.
+
+``partialFingerprints`` carries our fingerprint (see :mod:`kubelint.fingerprint`) under a key of our own.
+``primaryLocationLineHash`` is left to GitHub's ``upload-sarif``, which computes it from the source line and
+warns about every result whose supplied value differs from its own (``codeql-action`` ``fingerprints.ts``).
 """
 
 from __future__ import annotations
