@@ -245,3 +245,20 @@ def test_the_cli_offers_every_format() -> None:
     from kubelint.report import FORMATS
 
     assert FORMAT_CHOICES == FORMATS
+
+
+def test_junit_shows_suppressed_findings_only_when_asked_and_never_as_failures(tree: Path) -> None:
+    from dataclasses import replace
+
+    from kubelint.engine import lint_paths
+    from kubelint.options import Options
+    from kubelint.report import ReportSettings, render
+
+    report = lint_paths(["k8s"], Options())
+    report.findings = [replace(finding, suppressed=True, suppression="comment") for finding in report.findings]
+    plain = ElementTree.fromstring(render(report, "junit"))
+    assert plain.get("failures") == "0" and plain.get("skipped") == "0"
+    shown = ElementTree.fromstring(render(report, "junit", ReportSettings(show_suppressed=True)))
+    assert shown.get("failures") == "0" and shown.get("skipped") == "2"
+    messages = [skipped.get("message") or "" for skipped in shown.iter("skipped")]
+    assert len(messages) == 2 and all(message.startswith("suppressed: ") for message in messages)

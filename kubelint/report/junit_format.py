@@ -35,30 +35,34 @@ def render(report: Report, settings: ReportSettings) -> str:
         by_rule[finding.rule][subject].append(finding)
     rule_ids = sorted(set(report.rules) | set(by_rule))
     root = ElementTree.Element("testsuites", name="kubelint")
-    total_tests = total_failures = 0
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
     for rule_id in rule_ids:
         cases = by_rule.get(rule_id, {})
         suite = ElementTree.SubElement(root, "testsuite", name=rule_id)
+        counts = {"tests": max(len(cases), 1), "failures": 0, "skipped": 0}
         if not cases:
             ElementTree.SubElement(suite, "testcase", classname=rule_id,
                                    name=f"{rule_id}: no findings in {report.objects} objects")
         for subject, findings in cases.items():
-            first = findings[0]
+            active = [finding for finding in findings if not finding.suppressed]
+            first = (active or findings)[0]
             case = ElementTree.SubElement(suite, "testcase", classname=rule_id, name=xml_text(subject),
                                           file=xml_text(relative_path(first.file, settings.source_root)),
                                           line=str(first.line))
-            failure = ElementTree.SubElement(case, "failure", type=str(first.severity),
-                                             message=xml_text(first.message))
-            failure.text = "\n".join(xml_text(_describe(finding, settings.source_root)) for finding in findings)
-        tests, failures = max(len(cases), 1), len(cases)
-        suite.set("tests", str(tests))
-        suite.set("failures", str(failures))
+            if active:  # a failure lists every finding, suppressed ones marked as such
+                outcome = ElementTree.SubElement(case, "failure", type=str(first.severity),
+                                                 message=xml_text(first.message))
+                counts["failures"] += 1
+            else:  # only suppressed findings (--include-suppressed): skipped, not failed
+                outcome = ElementTree.SubElement(case, "skipped", message=xml_text(f"suppressed: {first.message}"))
+                counts["skipped"] += 1
+            outcome.text = "\n".join(xml_text(_describe(finding, settings.source_root)) for finding in findings)
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
         suite.set("errors", "0")
-        suite.set("skipped", "0")
-        total_tests += tests
-        total_failures += failures
-    root.set("tests", str(total_tests))
-    root.set("failures", str(total_failures))
+    for key, value in totals.items():
+        root.set(key, str(value))
     root.set("errors", "0")
     ElementTree.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
