@@ -38,3 +38,15 @@ def test_escaping_follows_the_toolkit() -> None:
     assert escape_data("100%\r\ndone: a,b") == "100%25%0D%0Adone: a,b"
     assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
     assert unescape_property(escape_property("x:%0A,y")) == "x:%0A,y"
+
+
+def test_suppressed_findings_are_notices_and_objects_are_named() -> None:
+    from dataclasses import replace
+
+    from kubelint.model import ObjectRef
+
+    finding = Finding("r", Severity.ERROR, "bad", Location("a.yaml", 1, 1, ObjectRef("", "Service", "ns", "web")))
+    assert annotation(finding).endswith("::error file=a.yaml,line=1,col=1,title=r::bad (ns/Service/web)"[6:])
+    assert annotation(finding).startswith("::error ")
+    suppressed = annotation(replace(finding, suppressed=True, suppression="comment"))
+    assert suppressed == "::notice file=a.yaml,line=1,col=1,title=r::bad (ns/Service/web) (suppressed: comment)"

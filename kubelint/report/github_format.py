@@ -54,4 +54,5 @@ def annotation(finding: Finding, source_root: str = ".") -> str:
     if finding.suppressed:
         message += f" (suppressed{': ' + finding.suppression if finding.suppression else ''})"
     rendered = ",".join(f"{key}={escape_property(escape_control(value))}" for key, value in properties.items())
-    return f"::{COMMANDS[finding.severity]} {rendered}::{escape_data(escape_control(message, keep_newlines=True))}"
+    command = "notice" if finding.suppressed else COMMANDS[finding.severity]  # shown, but not a problem
+    return f"::{command} {rendered}::{escape_data(escape_control(message, keep_newlines=True))}"
