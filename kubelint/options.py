@@ -22,6 +22,10 @@ class Options:
     disable: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
     verbose: int = 0
+    baseline: str | None = None
+    """A baseline file: findings it records are left out of the report and never fail the run."""
+    source_root: str = "."
+    """Paths in SARIF, GitHub annotations and baselines are relative to this folder."""
     cache: bool = True
     """Reuse parsed documents of unchanged files (``--no-cache`` turns it off)."""
     context: list[str] = field(default_factory=list)
