@@ -37,6 +37,15 @@ def test_unchanged_files_are_not_parsed_again(tmp_path: Path, monkeypatch: pytes
         read.load_source(Candidate(str(path), str(path)), cache=cache)
 
 
+def test_files_that_are_not_text_are_cached_too(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"name: caf\xe9\n")
+    cache = ParseCache(tmp_path / "cache")
+    for _ in range(2):  # a miss, then a hit
+        source = read.load_source(Candidate(str(path), str(path)), cache=cache)
+        assert [p.code for p in source.problems] == ["yaml-syntax"] and source.text == ""
+
+
 def test_corrupted_cache_entries_are_misses(tmp_path: Path) -> None:
     path = tmp_path / "cm.yaml"
     path.write_text(CONFIGMAP)

@@ -16,7 +16,7 @@ from typing import Any
 
 from kubelint import __version__
 
-FORMAT = 1
+FORMAT = 2
 """Bump when the shape of Document or Problem changes."""
 
 

@@ -78,8 +78,8 @@ def load_source(
     key = cache.key(data) if cache is not None else ""
     cached = cache.get(key) if cache is not None else None
     if cached is not None:
-        documents, problems = cached
-        return Source(candidate.display, data.decode("utf-8-sig"), documents, problems)
+        is_text, documents, problems = cached
+        return Source(candidate.display, data.decode("utf-8-sig") if is_text else "", documents, problems)
     text, problem = decode(data)
     if text is None:
         assert problem is not None
@@ -88,7 +88,7 @@ def load_source(
         documents, problems = parse_text(text)
         source = Source(candidate.display, text, documents, problems)
     if cache is not None:
-        cache.put(key, (source.documents, source.problems))
+        cache.put(key, (text is not None, source.documents, source.problems))
     return source
 
 
