@@ -36,13 +36,17 @@ def cli() -> None:
 @click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule ('all' for every rule).")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="MIB",
               help="Refuse files larger than this many MiB [default: 20].")
+@click.option("--no-render", is_flag=True,
+              help="Lint the raw files of Kustomize folders instead of rendering them.")
+@click.option("--render-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Give up rendering one Kustomize root after this long [default: 60].")
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR is honoured too).")
 @click.option("-v", "--verbose", count=True, help="Also list skipped documents.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary.")
 def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace: str | None,
          exclude: tuple[str, ...], fail_on: str, rule_dirs: tuple[str, ...], enable: tuple[str, ...],
          disable: tuple[str, ...], max_file_size: int | None, no_color: bool, verbose: int,
-         quiet: bool) -> None:
+         quiet: bool, no_render: bool = False, render_timeout: float | None = None) -> None:
     """Lint the manifests under PATHS (files, folders, '-' for stdin; default: the current folder)."""
     from kubelint.findings import Severity
     from kubelint.options import Options
@@ -59,6 +63,10 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
         options.namespace = namespace
     if max_file_size:
         options.max_file_size = max_file_size * 1024 * 1024
+    if no_render:
+        options.render = False
+    if render_timeout:
+        options.render_timeout = render_timeout
     report = _run(list(paths) or ["."], options)
 
     from kubelint.report import ReportSettings, render

@@ -11,6 +11,7 @@ from kubelint.objects import crd_scopes, resources_of
 from kubelint.options import Options
 from kubelint.progress import processing
 from kubelint.sources.discover import discover
+from kubelint.sources.helm import is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, load_source
 
 
@@ -31,12 +32,35 @@ class Tree:
             found.setdefault(resource.ref, resource)
         return found
 
+    def units(self) -> list[Tree]:
+        """The tree split into deployable units by ``Source.via`` (each rendered Kustomize root is one; plain
+        files are one together): objects of different units never meet in a rule."""
+        vias = {source.via for source in self.sources}
+        if len(vias) <= 1:
+            return [self]
+        return [
+            build_tree([source for source in self.sources if source.via == via], self.options)
+            for via in sorted(vias)
+        ]
+
+
 def load_sources(paths: Iterable[str], options: Options) -> list[Source]:
-    """Discover and parse every manifest file under ``paths``."""
+    """Discover and parse every manifest file under ``paths``; render the Kustomize roots among them."""
     sources = []
-    for candidate in discover(paths, options.exclude):
+    roots: list[str] | None = [] if options.render else None
+    for candidate in discover(paths, options.exclude, roots):
         with processing(candidate.display):
-            sources.append(load_source(candidate, options.max_file_size))
+            source = load_source(candidate, options.max_file_size)
+        if is_helm_stream(source.text):
+            with processing(candidate.display):
+                sources.extend(split_helm_stream(source))
+        else:
+            sources.append(source)
+    if roots:
+        from kubelint.sources.render import render_kustomizations
+
+        with processing(roots[0]):
+            sources.extend(render_kustomizations(roots, options.render_timeout, options.max_file_size))
     return sources
 
 

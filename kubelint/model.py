@@ -179,6 +179,8 @@ class Resource:
     """Where the object sits inside its document (``("items", 3)`` for an item of a List)."""
     namespace_given: bool = True
     implicit: dict[Path, str] = field(default_factory=dict, repr=False)
+    via: str = ""
+    """The unit that produced the object (the Kustomize root that rendered it); empty for plain files."""
 
     @property
     def kind(self) -> str:
@@ -232,7 +234,7 @@ class Resource:
     def where(self, path: Path = (), message: str = "") -> Location:
         """The location of the node at ``path`` (a whole-object finding uses ``()``: the first line)."""
         line, column = self.position(path)
-        return Location(self.file, line, column, self.ref, self.api_version, path, message)
+        return Location(self.file, line, column, self.ref, self.api_version, path, message, self.via)
 
     def implicit_text(self, path: Path) -> str | None:
         """The source text of an unquoted scalar that YAML 1.1 read as a bool, number or null."""
