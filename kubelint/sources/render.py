@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubelint.findings import Path
-from kubelint.sources.discover import KUSTOMIZATION_FILES, Candidate
+from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, Candidate
 from kubelint.sources.read import Source, load_source
 from kubelint.sources.yaml import Document, Position, Problem, parse
 
@@ -154,8 +154,37 @@ def render_root(root: Kustomization, origins: _Origins, timeout: float, command:
             return [_failed(root, f"cannot run {command[0]}: {error.strerror or error}; {INSTALL_HINT}")]
         if done.returncode != 0:
             message = _clean_error(done.stderr.decode("utf-8", "replace"), wrapper)
-            return [_failed(root, f"kustomize cannot build this root: {message}")]
+            return [_failed(root, f"kustomize cannot build this root: {message}"),
+                    *_reading_problems(root, origins)]
         return _map_output(root, done.stdout.decode("utf-8", "replace"), wrapper, origins)
+
+
+def _reading_problems(root: Kustomization, origins: _Origins) -> list[Source]:
+    """After a failed render: the YAML problems of the files the root pulls in (kustomize refuses duplicate
+    keys and syntax errors but does not say in which file), each at its own file and line."""
+    folders, seen, found = [root.folder], set(), []
+    while folders:
+        folder = folders.pop()
+        real = os.path.realpath(folder)
+        if real in seen:
+            continue
+        seen.add(real)
+        kustomization = read_kustomization(folder)
+        if kustomization is not None:
+            folders.extend(sorted(kustomization.references))
+        try:
+            names = sorted(os.listdir(real))
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(real, name)
+            if name.endswith(MANIFEST_SUFFIXES) and name not in KUSTOMIZATION_FILES and os.path.isfile(path):
+                origins.get(_display(root, path), path)
+                problems = [p for p in origins.take_problems(path) if p.code in ("yaml-syntax", "yaml-duplicate-key")]
+                if problems:
+                    found.append(Source(_display(root, path), origins.sources[path].text, [], problems,
+                                        via=root.folder))
+    return found
 
 
 def _quote(text: str) -> str:
@@ -169,11 +198,18 @@ def _failed(root: Kustomization, message: str) -> Source:
 _NOISE = re.compile(r"^(?:E\d{4} [\d:.]+\s+\d+ \S+\] \"command failed\" err=|error: )")
 
 
+_WRAPPER_CHAIN = re.compile(
+    r"^accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to a "
+    r"file': recursed accumulation of path '[^']*': ")
+"""What kustomize says about our wrapper before it says what is wrong with the user's root."""
+
+
 def _clean_error(stderr: str, wrapper: str) -> str:
     lines = [_NOISE.sub("", line).strip() for line in stderr.strip().splitlines() if line.strip()]
     text = " ".join(lines) or "no message"
+    text = _WRAPPER_CHAIN.sub("", text, count=1)
     text = text.replace(os.path.realpath(wrapper), "<wrapper>").replace(wrapper, "<wrapper>")
-    return text if len(text) <= 600 else text[:600] + " ..."
+    return text if len(text) <= 800 else text[:800] + " ..."
 
 
 def _display(root: Kustomization, real_path: str) -> str:
