@@ -38,10 +38,13 @@ class Tree:
         vias = {source.via for source in self.sources}
         if len(vias) <= 1:
             return [self]
-        return [
-            build_tree([source for source in self.sources if source.via == via], self.options)
-            for via in sorted(vias)
-        ]
+        units = []
+        for via in sorted(vias):
+            sources = [source for source in self.sources if source.via == via]
+            files = {source.display for source in sources}
+            units.append(Tree(sources, [resource for resource in self.resources if resource.via == via],
+                              self.options, [entry for entry in self.skipped if entry[0] in files]))
+        return units
 
 
 def load_sources(paths: Iterable[str], options: Options) -> list[Source]:
@@ -59,8 +62,7 @@ def load_sources(paths: Iterable[str], options: Options) -> list[Source]:
     if roots:
         from kubelint.sources.render import render_kustomizations
 
-        with processing(roots[0]):
-            sources.extend(render_kustomizations(roots, options.render_timeout, options.max_file_size))
+        sources.extend(render_kustomizations(roots, options.render_timeout, options.max_file_size))
     return sources
 
 

@@ -210,6 +210,17 @@ class Resource:
     def spec(self) -> Mapping[str, Any]:
         return mapping(self.raw.get("spec"))
 
+    @cached_property
+    def controller(self) -> ObjectRef | None:
+        """The object that manages this one (its ``ownerReferences`` entry with ``controller: true``), as in
+        cluster dumps: a live Pod's ReplicaSet, a ReplicaSet's Deployment. Owners share the namespace."""
+        for owner in sequence(self.metadata.get("ownerReferences")):
+            owner = mapping(owner)
+            api_version, kind, name = text(owner.get("apiVersion")), text(owner.get("kind")), text(owner.get("name"))
+            if owner.get("controller") is True and api_version and kind and name:
+                return ObjectRef(split_api_version(api_version)[0], kind, self.ref.namespace, name)
+        return None
+
     def get(self, path: Path, default: Any = None) -> Any:
         """The value at a path inside the object, or ``default``."""
         node: Any = self.raw

@@ -243,3 +243,28 @@ def test_the_cli_names_the_overlay(tmp_path: Path) -> None:
     text = CliRunner().invoke(cli, ["lint", str(root)]).output
     assert f"(via {root / 'overlays' / 'prod'})" in text
     assert CliRunner().invoke(cli, ["lint", "--no-render", str(root)]).exit_code == 1  # raw sidecar duplicate
+
+
+def test_per_object_checks_skip_objects_whose_controller_is_in_the_dump() -> None:
+    from kubelint.checks import Hit, object_check, registry
+
+    @object_check("test-render-every-object")
+    def every_object(resource: Resource, params: object) -> list[Hit]:
+        return [Hit("seen", resource.where())]
+
+    tree = load_tree([str(DATA / "cluster-dump.yaml")], Options())
+    hits = list(registry()["test-render-every-object"](tree, {}))
+    assert sorted(str(hit.location.ref) for hit in hits) == ["shop/Deployment/api", "shop/Service/api"]
+    # a dump of Pods alone has no controllers in it: the Pods are linted themselves
+    pods_only = Tree(tree.sources, [r for r in tree.resources if r.kind == "Pod"], tree.options)
+    assert [str(hit.location.ref) for hit in registry()["test-render-every-object"](pods_only, {})] == [
+        "shop/Pod/api-7d4b9c8f6-x2kqp"]
+
+
+def test_reading_problems_are_not_repeated_by_units(tmp_path: Path) -> None:
+    root = copy_app(tmp_path)
+    (tmp_path / "loose.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n")
+    report = lint_tree(load_tree([str(tmp_path)], Options()))
+    assert [(os.path.basename(f.file), f.line) for f in report.findings if f.rule == "invalid-manifest"] == [
+        ("loose.yaml", 3)]
+    assert {f.location.via for f in report.findings} == {""} and root.exists()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubelint.findings import Path
+from kubelint.progress import processing
 from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, Candidate
 from kubelint.sources.read import Source, load_source
 from kubelint.sources.yaml import Document, Position, Problem, parse
@@ -131,7 +132,8 @@ def render_kustomizations(
     origins = _Origins(max_size)
     sources: list[Source] = []
     for root in entry_roots(kustomizations):
-        sources.extend(render_root(root, origins, timeout, command))
+        with processing(root.folder):
+            sources.extend(render_root(root, origins, timeout, command))
     return sources
 
 
@@ -207,7 +209,7 @@ _WRAPPER_CHAIN = re.compile(
 def _clean_error(stderr: str, wrapper: str) -> str:
     lines = [_NOISE.sub("", line).strip() for line in stderr.strip().splitlines() if line.strip()]
     text = " ".join(lines) or "no message"
-    text = _WRAPPER_CHAIN.sub("", text, count=1)
+    text = _WRAPPER_CHAIN.sub("", text, count=1).replace("map[string]interface {}(nil): ", "")
     text = text.replace(os.path.realpath(wrapper), "<wrapper>").replace(wrapper, "<wrapper>")
     return text if len(text) <= 800 else text[:800] + " ..."
 
