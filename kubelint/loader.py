@@ -62,7 +62,8 @@ def load_sources(paths: Iterable[str], options: Options) -> list[Source]:
     if roots:
         from kubelint.sources.render import render_kustomizations
 
-        sources.extend(render_kustomizations(roots, options.render_timeout, options.max_file_size))
+        sources.extend(render_kustomizations(roots, options.render_timeout, options.max_file_size,
+                                             exclude=options.exclude))
     return sources
 
 

@@ -50,9 +50,9 @@ def test_the_packaged_kubectl_renders() -> None:
 
 
 def test_each_overlay_is_rendered_and_the_base_and_component_are_not_rendered_alone(app: Tree) -> None:
-    vias = sorted({resource.via for resource in app.resources})
+    vias = sorted({resource.via for resource in app.resources if resource.via})
     assert vias == [str(APP / "overlays" / "dev"), str(APP / "overlays" / "prod")]
-    refs = sorted(str(resource.ref) for resource in app.resources)
+    refs = sorted(str(resource.ref) for resource in app.resources if resource.via)
     assert refs == ["dev/ConfigMap/dev-web-settings-47668c6k28", "dev/Deployment/dev-web",
                     "dev/NetworkPolicy/dev-web-ingress", "dev/Service/dev-web",
                     "prod/Deployment/web", "prod/Service/web"]
@@ -63,6 +63,11 @@ def test_raw_files_under_rendered_roots_are_not_linted_one_by_one(app: Tree) -> 
     assert str(APP / "overlays" / "dev" / "sidecar.yaml") not in files
     assert str(APP / "overlays" / "prod" / "canary-labels.yaml") not in files
     assert str(BASE) in files
+
+
+def test_files_no_kustomization_uses_are_linted_as_plain_files(app: Tree) -> None:
+    plain = [(r.file, str(r.ref)) for r in app.resources if not r.via]
+    assert plain == [(str(APP / "base" / "debug-pod.yaml"), "default/Pod/debug")]
 
 
 def test_rendered_objects_point_at_their_base_file_lines(app: Tree) -> None:
@@ -128,7 +133,7 @@ def test_a_selector_broken_by_a_patch_is_found_in_that_overlay_at_the_base_line(
 def test_units_keep_overlays_apart() -> None:
     # without units, the base rendered by two overlays in one namespace would be duplicate objects
     tree = load_tree([str(APP)], Options())
-    assert len(tree.units()) == 2
+    assert len(tree.units()) == 3  # the plain files, dev, prod
     report = lint_tree(tree)
     assert not [f for f in report.findings if f.rule == "duplicate-object"]
 
@@ -145,6 +150,7 @@ def test_a_named_file_is_linted_without_rendering(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("PATH", "")  # no subprocess can be started: the plain path must not need one
     tree = load_tree([str(BASE)], Options())
     assert [r.via for r in tree.resources] == ["", ""]
+    assert len(load_tree([str(APP / "overlays" / "dev" / "sidecar.yaml")], Options()).resources) == 1
 
 
 def copy_app(tmp_path: Path) -> Path:

@@ -20,7 +20,7 @@ from typing import Any
 
 from kubelint.findings import Path
 from kubelint.progress import processing
-from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, Candidate
+from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, Candidate, is_excluded
 from kubelint.sources.read import Source, load_source
 from kubelint.sources.yaml import Document, Position, Problem, parse
 
@@ -52,6 +52,8 @@ class Kustomization:
     component: bool = False
     references: set[str] = field(default_factory=set)
     """Real paths of the local folders named in ``resources``, ``bases`` and ``components``."""
+    files: set[str] = field(default_factory=set)
+    """Real paths of the local files it names anywhere (resources, patches, generator sources, ...)."""
 
 
 def read_kustomization(folder: str) -> Kustomization | None:
@@ -70,6 +72,11 @@ def read_kustomization(folder: str) -> Kustomization | None:
         return found
     found.component = data.get("kind") == "Component"
     real = os.path.realpath(folder)
+    for value in _strings(data):
+        for part in {value, value.rpartition("=")[2]}:
+            target = os.path.join(real, part)
+            if part and "\n" not in part and os.path.isfile(target):
+                found.files.add(os.path.realpath(target))
     for name in _REFERENCE_FIELDS:
         entries = data.get(name)
         for entry in entries if isinstance(entries, list) else []:
@@ -77,6 +84,49 @@ def read_kustomization(folder: str) -> Kustomization | None:
                 target = os.path.realpath(os.path.join(real, entry))
                 if os.path.isdir(target):
                     found.references.add(target)
+    return found
+
+
+def _strings(data: Any) -> list[str]:
+    found, stack = [], [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def leftovers(kustomization: Kustomization, used: set[str], exclude: Iterable[str] = ()) -> list[Candidate]:
+    """Manifest files in a Kustomization's folder (and its plain subfolders) that no kustomization names and
+    no render used: kustomize ignores them, so they are linted as plain files (``kubernetes-manifests/``
+    of microservices-demo keeps ``loadgenerator.yaml`` out of its kustomization, to be applied on its own).
+    Components are never searched: their files mean nothing outside a composition."""
+    if kustomization.component:
+        return []
+    found: list[Candidate] = []
+    stack = [kustomization.folder]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or is_excluded(entry.path, exclude):
+                continue
+            try:
+                if entry.is_dir():
+                    if kustomization_file(entry.path) is None:
+                        stack.append(entry.path)
+                elif (entry.name.endswith(MANIFEST_SUFFIXES) and entry.name not in KUSTOMIZATION_FILES
+                      and os.path.realpath(entry.path) not in used):
+                    found.append(Candidate(entry.path, entry.path))
+            except OSError:
+                continue
     return found
 
 
@@ -125,15 +175,22 @@ class _Origins:
 
 def render_kustomizations(
     folders: Iterable[str], timeout: float = DEFAULT_TIMEOUT, max_size: int = 20 * 1024 * 1024,
-    command: list[str] | None = None,
+    command: list[str] | None = None, exclude: Iterable[str] = (),
 ) -> list[Source]:
-    """Render every entry root among the kustomization ``folders`` into sources named after origin files."""
+    """Render every entry root among the kustomization ``folders`` into sources named after origin files,
+    plus the plain sources of files in those folders that no kustomization uses (see :func:`leftovers`)."""
     kustomizations = [k for k in (read_kustomization(folder) for folder in folders) if k is not None]
     origins = _Origins(max_size)
     sources: list[Source] = []
     for root in entry_roots(kustomizations):
         with processing(root.folder):
             sources.extend(render_root(root, origins, timeout, command))
+    used = set(origins.sources).union(*(k.files for k in kustomizations))
+    patterns = list(exclude)
+    for kustomization in kustomizations:
+        for candidate in leftovers(kustomization, used, patterns):
+            with processing(candidate.display):
+                sources.append(load_source(candidate, max_size))
     return sources
 
 
