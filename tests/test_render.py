@@ -274,3 +274,9 @@ def test_reading_problems_are_not_repeated_by_units(tmp_path: Path) -> None:
     assert [(os.path.basename(f.file), f.line) for f in report.findings if f.rule == "invalid-manifest"] == [
         ("loose.yaml", 3)]
     assert {f.location.via for f in report.findings} == {""} and root.exists()
+
+
+def test_a_root_reached_through_two_paths_is_rendered_once() -> None:
+    tree = load_tree([str(APP), str(APP / "overlays" / "prod")], Options())
+    assert sorted(str(r.ref) for r in tree.resources if r.via.endswith("prod")) == [
+        "prod/Deployment/web", "prod/Service/web"]

@@ -179,7 +179,10 @@ def render_kustomizations(
 ) -> list[Source]:
     """Render every entry root among the kustomization ``folders`` into sources named after origin files,
     plus the plain sources of files in those folders that no kustomization uses (see :func:`leftovers`)."""
-    kustomizations = [k for k in (read_kustomization(folder) for folder in folders) if k is not None]
+    unique: dict[str, str] = {}
+    for folder in folders:  # a folder reached through two given paths is one root
+        unique.setdefault(os.path.realpath(folder), folder)
+    kustomizations = [k for k in (read_kustomization(folder) for folder in unique.values()) if k is not None]
     origins = _Origins(max_size)
     sources: list[Source] = []
     for root in entry_roots(kustomizations):
@@ -251,7 +254,12 @@ def _quote(text: str) -> str:
 
 
 def _failed(root: Kustomization, message: str) -> Source:
-    return Source(root.file, problems=[Problem("render-failed", message)], via=root.folder)
+    try:
+        with open(root.file, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(1 << 20)
+    except OSError:
+        text = ""
+    return Source(root.file, text, problems=[Problem("render-failed", message)], via=root.folder)
 
 
 _NOISE = re.compile(r"^(?:E\d{4} [\d:.]+\s+\d+ \S+\] \"command failed\" err=|error: )")
