@@ -186,8 +186,9 @@ def test_a_duplicate_key_in_a_base_is_reported_at_the_base_line_once(tmp_path: P
     web = root / "base" / "web.yaml"
     web.write_text(web.read_text().replace("  replicas: 2\n", "  replicas: 2\n  replicas: 3\n"))
     report = lint_tree(load_tree([str(root)], Options()))
-    duplicates = [(f.file, f.line) for f in report.findings if f.rule == "yaml-duplicate-key"]
-    assert duplicates == [(str(web), line_of(web, "replicas: 3"))]
+    duplicates = [(f.file, f.line, f.location.via) for f in report.findings if f.rule == "yaml-duplicate-key"]
+    overlays = ", ".join(str(root / "overlays" / name) for name in ("dev", "prod"))
+    assert duplicates == [(str(web), line_of(web, "replicas: 3"), overlays)]
     assert len([f for f in report.findings if f.rule == "render-failed"]) == 2  # kustomize refuses it too
 
 

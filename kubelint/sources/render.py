@@ -152,12 +152,12 @@ def renderer(search_path: str | None = None) -> list[str] | None:
 
 
 class _Origins:
-    """Origin files read once per run; their own reading problems are reported once, by the first user."""
+    """Origin files, read once per run. Every root that uses one reports its reading problems: the engine
+    merges the same finding from several units into one that names them all."""
 
     def __init__(self, max_size: int) -> None:
         self.max_size = max_size
         self.sources: dict[str, Source] = {}
-        self.reported: set[str] = set()
 
     def get(self, display: str, path: str) -> Source:
         source = self.sources.get(path)
@@ -166,10 +166,7 @@ class _Origins:
             self.sources[path] = source
         return source
 
-    def take_problems(self, path: str) -> list[Problem]:
-        if path in self.reported:
-            return []
-        self.reported.add(path)
+    def problems(self, path: str) -> list[Problem]:
         return list(self.sources[path].problems)
 
 
@@ -242,7 +239,7 @@ def _reading_problems(root: Kustomization, origins: _Origins) -> list[Source]:
             path = os.path.join(real, name)
             if name.endswith(MANIFEST_SUFFIXES) and name not in KUSTOMIZATION_FILES and os.path.isfile(path):
                 origins.get(_display(root, path), path)
-                problems = [p for p in origins.take_problems(path) if p.code in ("yaml-syntax", "yaml-duplicate-key")]
+                problems = [p for p in origins.problems(path) if p.code in ("yaml-syntax", "yaml-duplicate-key")]
                 if problems:
                     found.append(Source(_display(root, path), origins.sources[path].text, [], problems,
                                         via=root.folder))
@@ -299,9 +296,7 @@ def _map_output(root: Kustomization, text: str, wrapper: str, origins: _Origins)
         display, path, mapped = _locate(root, data, origin, wrapper, origins)
         source = grouped.get(path)
         if source is None:
-            text_of = origins.sources[path].text if path in origins.sources else ""
-            source = Source(display, text_of, [], origins.take_problems(path) if path in origins.sources else [],
-                            via=root.folder)
+            source = Source(display, origins.sources[path].text, [], origins.problems(path), via=root.folder)
             grouped[path] = source
         source.documents.append(mapped)
     return list(grouped.values())
