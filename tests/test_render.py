@@ -281,3 +281,25 @@ def test_a_root_reached_through_two_paths_is_rendered_once() -> None:
     tree = load_tree([str(APP), str(APP / "overlays" / "prod")], Options())
     assert sorted(str(r.ref) for r in tree.resources if r.via.endswith("prod")) == [
         "prod/Deployment/web", "prod/Service/web"]
+
+
+@pytest.mark.parametrize("text", [
+    b'resources: ["x\\0y", 5, null, {a: b}]\npatches: [{path: "\\0"}]\nimages: 7\n',
+    b"\x00\x01binary",
+    b"resources: [../elsewhere]\n: : :\n",
+    b"- just\n- a list\n",
+    b"",
+])
+def test_broken_kustomization_files_are_findings_not_crashes(tmp_path: Path, text: bytes) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "kustomization.yaml").write_bytes(text)
+    (root / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    report = lint_tree(load_tree([str(tmp_path)], Options()))
+    assert [(f.rule, f.file) for f in report.findings] == [("render-failed", str(root / "kustomization.yaml"))]
+    # what a root that cannot be rendered would apply is not linted (its files may be patches)
+    assert report_resources(tmp_path) == []
+
+
+def report_resources(path: Path) -> list[Resource]:
+    return load_tree([str(path)], Options()).resources

@@ -75,12 +75,13 @@ def read_kustomization(folder: str) -> Kustomization | None:
     for value in _strings(data):
         for part in {value, value.rpartition("=")[2]}:
             target = os.path.join(real, part)
-            if part and "\n" not in part and os.path.isfile(target):
+            if part and not any(c in part for c in "\n\0") and os.path.isfile(target):
                 found.files.add(os.path.realpath(target))
     for name in _REFERENCE_FIELDS:
         entries = data.get(name)
         for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, str) and "://" not in entry and not entry.startswith(("git@", "github.com/")):
+            if (isinstance(entry, str) and "\0" not in entry and "://" not in entry
+                    and not entry.startswith(("git@", "github.com/"))):
                 target = os.path.realpath(os.path.join(real, entry))
                 if os.path.isdir(target):
                     found.references.add(target)
@@ -213,8 +214,11 @@ def render_root(root: Kustomization, origins: _Origins, timeout: float, command:
             return [_failed(root, f"cannot run {command[0]}: {error.strerror or error}; {INSTALL_HINT}")]
         if done.returncode != 0:
             message = _clean_error(done.stderr.decode("utf-8", "replace"), wrapper)
-            return [_failed(root, f"kustomize cannot build this root: {message}"),
-                    *_reading_problems(root, origins)]
+            found = _reading_problems(root, origins)
+            if found:
+                message += " (kustomize's line numbers are not those of any file; the YAML problems are reported "
+                message += "at their own files and lines)"
+            return [_failed(root, f"kustomize cannot build this root: {message}"), *found]
         return _map_output(root, done.stdout.decode("utf-8", "replace"), wrapper, origins)
 
 
@@ -263,15 +267,20 @@ _NOISE = re.compile(r"^(?:E\d{4} [\d:.]+\s+\d+ \S+\] \"command failed\" err=|err
 
 
 _WRAPPER_CHAIN = re.compile(
-    r"^accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to a "
-    r"file': recursed accumulation of path '[^']*': ")
+    r"^\"?accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve "
+    r"to a file': (?:recursed accumulation of path '[^']*': |couldn't make target for path '[^']*': )?")
 """What kustomize says about our wrapper before it says what is wrong with the user's root."""
 
 
 def _clean_error(stderr: str, wrapper: str) -> str:
     lines = [_NOISE.sub("", line).strip() for line in stderr.strip().splitlines() if line.strip()]
     text = " ".join(lines) or "no message"
-    text = _WRAPPER_CHAIN.sub("", text, count=1).replace("map[string]interface {}(nil): ", "")
+    chained = _WRAPPER_CHAIN.match(text)
+    if chained is not None:
+        text = text[chained.end():].removesuffix('"') if chained.group().startswith('"') else text[chained.end():]
+    text = text.replace("map[string]interface {}(nil): ", "")
+    if text.startswith("< ") and text.endswith(" >"):
+        text = text[2:-2]
     text = text.replace(os.path.realpath(wrapper), "<wrapper>").replace(wrapper, "<wrapper>")
     return text if len(text) <= 800 else text[:800] + " ..."
 
