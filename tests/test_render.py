@@ -50,9 +50,9 @@ def test_the_packaged_kubectl_renders() -> None:
 
 
 def test_each_overlay_is_rendered_and_the_base_and_component_are_not_rendered_alone(app: Tree) -> None:
-    vias = sorted({resource.via for resource in app.resources if resource.via})
-    assert vias == [str(APP / "overlays" / "dev"), str(APP / "overlays" / "prod")]
-    refs = sorted(str(resource.ref) for resource in app.resources if resource.via)
+    vias = sorted({resource.via for resource in app.resources})
+    assert vias == [str(APP / "base"), str(APP / "overlays" / "dev"), str(APP / "overlays" / "prod")]
+    refs = sorted(str(resource.ref) for resource in app.resources if resource.via.endswith(("dev", "prod")))
     assert refs == ["dev/ConfigMap/dev-web-settings-47668c6k28", "dev/Deployment/dev-web",
                     "dev/NetworkPolicy/dev-web-ingress", "dev/Service/dev-web",
                     "prod/Deployment/web", "prod/Service/web"]
@@ -66,8 +66,9 @@ def test_raw_files_under_rendered_roots_are_not_linted_one_by_one(app: Tree) -> 
 
 
 def test_files_no_kustomization_uses_are_linted_as_plain_files(app: Tree) -> None:
-    plain = [(r.file, str(r.ref)) for r in app.resources if not r.via]
-    assert plain == [(str(APP / "base" / "debug-pod.yaml"), "default/Pod/debug")]
+    plain = [(r.file, str(r.ref), r.via) for r in app.resources if r.via.endswith("base")]
+    assert plain == [(str(APP / "base" / "debug-pod.yaml"), "default/Pod/debug", str(APP / "base"))]
+    assert app.resources[-1].position() == (2, 1)  # the plain file's own positions
 
 
 def test_rendered_objects_point_at_their_base_file_lines(app: Tree) -> None:

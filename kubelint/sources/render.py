@@ -103,8 +103,9 @@ def _strings(data: Any) -> list[str]:
 
 def leftovers(kustomization: Kustomization, used: set[str], exclude: Iterable[str] = ()) -> list[Candidate]:
     """Manifest files in a Kustomization's folder (and its plain subfolders) that no kustomization names and
-    no render used: kustomize ignores them, so they are linted as plain files (``kubernetes-manifests/``
-    of microservices-demo keeps ``loadgenerator.yaml`` out of its kustomization, to be applied on its own).
+    no render used: kustomize ignores them, so they are linted as plain files, in the unit of their folder
+    (``kubernetes-manifests/`` of microservices-demo keeps ``loadgenerator.yaml`` out of its kustomization,
+    to be applied on its own).
     Components are never searched: their files mean nothing outside a composition."""
     if kustomization.component:
         return []
@@ -176,50 +177,82 @@ def render_kustomizations(
     command: list[str] | None = None, exclude: Iterable[str] = (),
 ) -> list[Source]:
     """Render every entry root among the kustomization ``folders`` into sources named after origin files,
-    plus the plain sources of files in those folders that no kustomization uses (see :func:`leftovers`)."""
+    plus the plain sources of files in those folders that no kustomization uses (see :func:`leftovers`).
+    Up to four renders run at once; their outputs are mapped in order."""
     unique: dict[str, str] = {}
     for folder in folders:  # a folder reached through two given paths is one root
         unique.setdefault(os.path.realpath(folder), folder)
     kustomizations = [k for k in (read_kustomization(folder) for folder in unique.values()) if k is not None]
+    roots = entry_roots(kustomizations)
+    command = command or renderer()
     origins = _Origins(max_size)
     sources: list[Source] = []
-    for root in entry_roots(kustomizations):
-        with processing(root.folder):
-            sources.extend(render_root(root, origins, timeout, command))
+    if roots and command is None:
+        sources.extend(_failed(root, "cannot render this Kustomize root: neither kubectl nor kustomize is on PATH; "
+                                     f"{INSTALL_HINT}") for root in roots)
+    elif roots and command is not None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(4, len(roots))) as pool:
+            builds = list(pool.map(lambda root: _build(root, command, timeout), roots))
+        for build in builds:
+            with processing(build.root.folder):
+                sources.extend(_finish(build, origins))
     used = set(origins.sources).union(*(k.files for k in kustomizations))
     patterns = list(exclude)
     for kustomization in kustomizations:
         for candidate in leftovers(kustomization, used, patterns):
             with processing(candidate.display):
-                sources.append(load_source(candidate, max_size))
+                source = load_source(candidate, max_size)
+            source.via = kustomization.folder  # it lives with that app: linted in its unit, not among strangers
+            sources.append(source)
     return sources
 
 
-def render_root(root: Kustomization, origins: _Origins, timeout: float, command: list[str] | None) -> list[Source]:
-    """Render one root; a failure is one ``render-failed`` source at the kustomization file."""
-    command = command or renderer()
-    if command is None:
-        return [_failed(root, f"cannot render this Kustomize root: neither kubectl nor kustomize is on PATH; "
-                              f"{INSTALL_HINT}")]
-    with tempfile.TemporaryDirectory(prefix="kubelint-render-") as wrapper:
+@dataclass
+class _Build:
+    """The outcome of one render: the output, or why there is none."""
+
+    root: Kustomization
+    wrapper: str
+    """The real path the wrapper kustomization had (origin paths are relative to it)."""
+    output: str = ""
+    failure: str = ""
+    kustomize_error: bool = False
+
+
+def _build(root: Kustomization, command: list[str], timeout: float) -> _Build:
+    """Run kustomize on a temporary wrapper that includes the root and asks for origin annotations."""
+    with tempfile.TemporaryDirectory(prefix="kubelint-render-") as temporary:
+        wrapper = os.path.realpath(temporary)
         target = os.path.relpath(os.path.realpath(root.folder), wrapper)
         with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
             handle.write(f"resources:\n- {_quote(target)}\nbuildMetadata: [originAnnotations]\n")
         try:
             done = subprocess.run([*command, wrapper], capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
-            return [_failed(root, f"rendering did not finish within {timeout:g} s; raise the limit with "
-                                  "--render-timeout or lint the raw files with --no-render")]
+            return _Build(root, wrapper, failure=f"rendering did not finish within {timeout:g} s; raise the limit "
+                                                 "with --render-timeout or lint the raw files with --no-render")
         except OSError as error:
-            return [_failed(root, f"cannot run {command[0]}: {error.strerror or error}; {INSTALL_HINT}")]
-        if done.returncode != 0:
-            message = _clean_error(done.stderr.decode("utf-8", "replace"), wrapper)
-            found = _reading_problems(root, origins)
-            if found:
-                message += " (kustomize's line numbers are not those of any file; the YAML problems are reported "
-                message += "at their own files and lines)"
-            return [_failed(root, f"kustomize cannot build this root: {message}"), *found]
-        return _map_output(root, done.stdout.decode("utf-8", "replace"), wrapper, origins)
+            return _Build(root, wrapper, failure=f"cannot run {command[0]}: {error.strerror or error}; {INSTALL_HINT}")
+    if done.returncode != 0:
+        message = _clean_error(done.stderr.decode("utf-8", "replace"), wrapper)
+        return _Build(root, wrapper, failure=f"kustomize cannot build this root: {message}", kustomize_error=True)
+    return _Build(root, wrapper, output=done.stdout.decode("utf-8", "replace"))
+
+
+def _finish(build: _Build, origins: _Origins) -> list[Source]:
+    """The sources of one render, or its failure (with the YAML problems of the files it pulls in)."""
+    if not build.failure:
+        return _map_output(build.root, build.output, build.wrapper, origins)
+    if not build.kustomize_error:
+        return [_failed(build.root, build.failure)]
+    found = _reading_problems(build.root, origins)
+    message = build.failure
+    if found:
+        message += (" (kustomize's line numbers are not those of any file; the YAML problems are reported at "
+                    "their own files and lines)")
+    return [_failed(build.root, message), *found]
 
 
 def _reading_problems(root: Kustomization, origins: _Origins) -> list[Source]:
@@ -333,8 +366,8 @@ def _locate(
     """The origin file of a rendered object (display, real path) and its document with origin positions."""
     relative = origin.get("configuredIn") or origin.get("path")
     generated = "configuredIn" in origin
-    real = os.path.realpath(os.path.join(wrapper, relative)) if isinstance(relative, str) and not origin.get(
-        "repo") else None
+    real = os.path.realpath(os.path.normpath(os.path.join(wrapper, relative))) if isinstance(
+        relative, str) and "\0" not in relative and not origin.get("repo") else None
     known = real is not None and os.path.isfile(real)
     if real is None or not known:  # a remote resource or an unannotated object: the root's kustomization
         real = os.path.realpath(root.file)
