@@ -304,3 +304,33 @@ def test_broken_kustomization_files_are_findings_not_crashes(tmp_path: Path, tex
 
 def report_resources(path: Path) -> list[Resource]:
     return load_tree([str(path)], Options()).resources
+
+
+def test_origin_objects_are_found_through_name_prefixes_and_suffixes() -> None:
+    from kubelint.sources.render import _find_object
+    from kubelint.sources.yaml import parse
+
+    documents, _ = parse("kind: Service\nmetadata: {name: web}\n---\nkind: Service\nmetadata: {name: web-api}\n"
+                         "---\nkind: Deployment\nmetadata: {name: worker}\n")
+    assert _find_object(documents, "Service", "web") is documents[0]
+    assert _find_object(documents, "Service", "prod-web-api-v2") is documents[1]  # the longest original name
+    assert _find_object(documents, "Deployment", "renamed") is documents[2]  # the only one of its kind
+    assert _find_object(documents, "Service", "other") is None
+    assert _find_object(documents, "ConfigMap", "web") is None
+
+
+def test_helm_documents_without_a_source_comment_stay_at_their_stream_lines(tmp_path: Path) -> None:
+    stream = tmp_path / "out.yaml"
+    stream.write_text("---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+                      "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  name: b2\n")
+    tree = load_tree([str(stream)], Options())
+    assert sorted((r.name, r.file, r.position()[0]) for r in tree.resources) == [
+        ("a", "c/templates/a.yaml", 2), ("b2", str(stream), 8)]
+    report = lint_tree(tree)
+    assert [(f.file, f.line) for f in report.findings] == [(str(stream), 12)]
+
+
+def test_a_plain_file_with_a_source_comment_is_not_a_helm_stream(tmp_path: Path) -> None:
+    plain = tmp_path / "app.yaml"
+    plain.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n# Source: somewhere/else.yaml\n")
+    assert [r.file for r in load_tree([str(plain)], Options()).resources] == [str(plain)]
