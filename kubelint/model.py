@@ -180,7 +180,8 @@ class Resource:
     namespace_given: bool = True
     implicit: dict[Path, str] = field(default_factory=dict, repr=False)
     via: str = ""
-    """The unit that produced the object (the Kustomize root that rendered it); empty for plain files."""
+    """The deployable unit the object belongs to (the Kustomize root that rendered it, the helm template stream
+    it was split from); empty for plain files. See ``Source.via``."""
 
     @property
     def kind(self) -> str:

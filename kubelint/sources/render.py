@@ -1,4 +1,4 @@
-"""Render Kustomize roots and split ``helm template`` streams into sources that name their origin files.
+"""Render Kustomize roots into sources that name their origin files (``helm.py`` splits helm template output).
 
 A folder holding a kustomization file is rendered with ``kustomize build`` or ``kubectl kustomize`` through a
 temporary wrapper kustomization that asks for origin annotations (the user's files are never touched). Each
