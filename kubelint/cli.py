@@ -38,6 +38,10 @@ def cli() -> None:
 @click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule ('all' for every rule).")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="MIB",
               help="Refuse files larger than this many MiB [default: 20].")
+@click.option("--no-render", is_flag=True,
+              help="Lint the raw files of Kustomize folders instead of rendering them.")
+@click.option("--render-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Give up rendering one Kustomize root after this long [default: 60].")
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR is honoured too).")
 @click.option("-v", "--verbose", count=True, help="Also list skipped documents and stale baseline entries.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary.")
@@ -61,7 +65,8 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
          exclude: tuple[str, ...], fail_on: str, rule_dirs: tuple[str, ...], enable: tuple[str, ...],
          disable: tuple[str, ...], max_file_size: int | None, no_color: bool, verbose: int,
          quiet: bool, context: tuple[str, ...], no_cache: bool, hook: bool, reports: tuple[str, ...],
-         baseline: str | None, write_baseline: str | None, source_root: str, include_suppressed: bool) -> None:
+         baseline: str | None, write_baseline: str | None, source_root: str, include_suppressed: bool,
+         no_render: bool, render_timeout: float | None) -> None:
     """Lint the manifests under PATHS (files, folders, '-' for stdin; default: the current folder)."""
     from kubelint.findings import Severity
     from kubelint.options import Options
@@ -86,6 +91,10 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
     extra_reports = [_parse_report(value) for value in reports]
     options.source_root = source_root
     options.baseline = None if write_baseline else baseline
+    if no_render:
+        options.render = False
+    if render_timeout:
+        options.render_timeout = render_timeout
     report = _run(list(paths) or ["."], options)
     if write_baseline:
         _write_baseline(report, write_baseline, source_root)

@@ -83,10 +83,30 @@ def run_rules(tree: Tree, rules: Iterable[Rule]) -> list[Finding]:
     return findings
 
 
+def merge_units(found: list[list[Finding]]) -> list[Finding]:
+    """Findings of several units: the same finding at the same place from several units (a base that two
+    overlays render) is reported once, naming every unit that produced it."""
+    from dataclasses import replace
+
+    merged: dict[tuple[str, str, str, int, int, str], Finding] = {}
+    for findings in found:
+        for finding in findings:
+            key = (finding.rule, str(finding.severity), finding.file, finding.line, finding.column, finding.message)
+            first = merged.get(key)
+            if first is None:
+                merged[key] = finding
+            elif finding.location.via and finding.location.via not in first.location.via.split(", "):
+                via = ", ".join(part for part in (first.location.via, finding.location.via) if part)
+                merged[key] = replace(first, location=replace(first.location, via=via))
+    return sorted(merged.values(), key=Finding.sort_key)
+
+
 def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None) -> Report:
     """Run the selected rules over an already loaded tree."""
     rules = select_rules(catalog if catalog is not None else load_catalog(tree.options.rule_dirs), tree.options)
-    findings = run_rules(tree, rules.values())
+    units = tree.units()
+    findings = run_rules(tree, rules.values()) if len(units) == 1 else merge_units(
+        [run_rules(unit, rules.values()) for unit in units])
     sources, resources, skipped = tree.sources, tree.resources, tree.skipped
     focus = tree.focus
     if focus is not None:  # context files inform the rules but are not reported on

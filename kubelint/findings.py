@@ -54,6 +54,8 @@ class Location:
     api_version: str | None = None
     path: Path = ()
     message: str = ""
+    via: str = ""
+    """The unit that produced the object when it is not the file itself (a Kustomize overlay); see Source.via."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from kubelint.options import Options
 from kubelint.progress import processing
 from kubelint.sources.cache import ParseCache
 from kubelint.sources.discover import Candidate, discover
+from kubelint.sources.helm import is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, load_source
 
 
@@ -35,27 +36,56 @@ class Tree:
             found.setdefault(resource.ref, resource)
         return found
 
-def candidates(paths: Iterable[str], options: Options) -> tuple[list[Candidate], frozenset[str] | None]:
+    def units(self) -> list[Tree]:
+        """The tree split into deployable units by ``Source.via`` (each rendered Kustomize root is one; plain
+        files are one together): objects of different units never meet in a rule."""
+        vias = {source.via for source in self.sources}
+        if len(vias) <= 1:
+            return [self]
+        units = []
+        for via in sorted(vias):
+            sources = [source for source in self.sources if source.via == via]
+            files = {source.display for source in sources}
+            units.append(Tree(sources, [resource for resource in self.resources if resource.via == via],
+                              self.options, [entry for entry in self.skipped if entry[0] in files]))
+        return units
+
+
+def candidates(
+    paths: Iterable[str], options: Options, roots: list[str] | None = None
+) -> tuple[list[Candidate], frozenset[str] | None]:
     """The files to read: those under ``paths``, then the context files not among them.
 
     Returns the candidates and, when there is context, the display names of the files under ``paths``.
+    Kustomize roots met on the way are appended to ``roots`` (when rendering) instead of their files.
     """
-    focus = list(discover(paths, options.exclude))
+    focus = list(discover(paths, options.exclude, roots))
     context_paths = options.context_paths()
     if not context_paths:
         return focus, None
     seen = {os.path.realpath(candidate.path) for candidate in focus}
-    context = [c for c in discover(context_paths, options.exclude) if os.path.realpath(c.path) not in seen]
+    context = [c for c in discover(context_paths, options.exclude, roots) if os.path.realpath(c.path) not in seen]
     return focus + context, frozenset(candidate.display for candidate in focus)
 
 
-def load_sources(files: Iterable[Candidate], options: Options) -> list[Source]:
-    """Read and parse files, reusing cached parses of unchanged ones."""
+def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] | None = None) -> list[Source]:
+    """Read and parse files (reusing cached parses of unchanged ones), split helm streams, render roots."""
     cache = ParseCache() if options.cache else None
     sources = []
     for candidate in files:
         with processing(candidate.display):
-            sources.append(load_source(candidate, options.max_file_size, cache))
+            source = load_source(candidate, options.max_file_size, cache)
+        if is_helm_stream(source.text):
+            with processing(candidate.display):
+                sources.extend(split_helm_stream(source))
+        else:
+            sources.append(source)
+    if roots:
+        from kubelint.sources.render import render_kustomizations
+
+        unique = list(dict.fromkeys(roots))
+        sources.extend(render_kustomizations(unique, options.render_timeout, options.max_file_size,
+                                             exclude=options.exclude))
     return sources
 
 
@@ -74,5 +104,6 @@ def build_tree(sources: list[Source], options: Options, focus: frozenset[str] | 
 
 def load_tree(paths: Iterable[str], options: Options) -> Tree:
     """Discover, parse and model the manifests under ``paths`` (and the context paths of ``options``)."""
-    files, focus = candidates(paths, options)
-    return build_tree(load_sources(files, options), options, focus)
+    roots: list[str] | None = [] if options.render else None
+    files, focus = candidates(paths, options, roots)
+    return build_tree(load_sources(files, options, roots), options, focus)

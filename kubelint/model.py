@@ -179,6 +179,9 @@ class Resource:
     """Where the object sits inside its document (``("items", 3)`` for an item of a List)."""
     namespace_given: bool = True
     implicit: dict[Path, str] = field(default_factory=dict, repr=False)
+    via: str = ""
+    """The deployable unit the object belongs to (the Kustomize root that rendered it, the helm template stream
+    it was split from); empty for plain files. See ``Source.via``."""
 
     @property
     def kind(self) -> str:
@@ -208,6 +211,17 @@ class Resource:
     def spec(self) -> Mapping[str, Any]:
         return mapping(self.raw.get("spec"))
 
+    @cached_property
+    def controller(self) -> ObjectRef | None:
+        """The object that manages this one (its ``ownerReferences`` entry with ``controller: true``), as in
+        cluster dumps: a live Pod's ReplicaSet, a ReplicaSet's Deployment. Owners share the namespace."""
+        for owner in sequence(self.metadata.get("ownerReferences")):
+            owner = mapping(owner)
+            api_version, kind, name = text(owner.get("apiVersion")), text(owner.get("kind")), text(owner.get("name"))
+            if owner.get("controller") is True and api_version and kind and name:
+                return ObjectRef(split_api_version(api_version)[0], kind, self.ref.namespace, name)
+        return None
+
     def get(self, path: Path, default: Any = None) -> Any:
         """The value at a path inside the object, or ``default``."""
         node: Any = self.raw
@@ -232,7 +246,7 @@ class Resource:
     def where(self, path: Path = (), message: str = "") -> Location:
         """The location of the node at ``path`` (a whole-object finding uses ``()``: the first line)."""
         line, column = self.position(path)
-        return Location(self.file, line, column, self.ref, self.api_version, path, message)
+        return Location(self.file, line, column, self.ref, self.api_version, path, message, self.via)
 
     def implicit_text(self, path: Path) -> str | None:
         """The source text of an unquoted scalar that YAML 1.1 read as a bool, number or null."""

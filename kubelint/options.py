@@ -22,6 +22,10 @@ class Options:
     disable: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
     verbose: int = 0
+    render: bool = True
+    """Render folders holding a kustomization file (``--no-render`` lints their raw files instead)."""
+    render_timeout: float = 60.0
+    """Seconds one Kustomize render may take before it is a ``render-failed`` finding."""
     baseline: str | None = None
     """A baseline file: findings it records are left out of the report and never fail the run."""
     source_root: str = "."

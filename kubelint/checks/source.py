@@ -17,7 +17,7 @@ def source_problem(tree: Tree, params: Params) -> Iterator[Hit]:
     for source in tree.sources:
         for problem in source.problems:
             if problem.code == wanted:
-                yield Hit(problem.message, Location(source.display, problem.line, problem.column))
+                yield Hit(problem.message, Location(source.display, problem.line, problem.column, via=source.via))
 
 
 @check("duplicate-object")

