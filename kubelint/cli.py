@@ -37,12 +37,18 @@ def cli() -> None:
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="MIB",
               help="Refuse files larger than this many MiB [default: 20].")
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR is honoured too).")
+@click.option("--kubernetes-version", default=None, metavar="X.Y",
+              help="Validate against this Kubernetes minor [default: the newest with schemas].")
+@click.option("--schema-location", multiple=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Also look up custom resource schemas in DIR (kubeconform layout; repeatable).")
+@click.option("--no-strict", is_flag=True, help="Allow fields the schemas do not know.")
 @click.option("-v", "--verbose", count=True, help="Also list skipped documents.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary.")
 def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace: str | None,
          exclude: tuple[str, ...], fail_on: str, rule_dirs: tuple[str, ...], enable: tuple[str, ...],
          disable: tuple[str, ...], max_file_size: int | None, no_color: bool, verbose: int,
-         quiet: bool) -> None:
+         quiet: bool, kubernetes_version: str | None = None, schema_location: tuple[str, ...] = (),
+         no_strict: bool = False) -> None:
     """Lint the manifests under PATHS (files, folders, '-' for stdin; default: the current folder)."""
     from kubelint.findings import Severity
     from kubelint.options import Options
@@ -59,6 +65,10 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
         options.namespace = namespace
     if max_file_size:
         options.max_file_size = max_file_size * 1024 * 1024
+    if kubernetes_version:
+        options.kubernetes_version = _kubernetes_version(kubernetes_version)
+    options.schema_location = list(schema_location)
+    options.strict = not no_strict
     report = _run(list(paths) or ["."], options)
 
     from kubelint.report import ReportSettings, render
@@ -72,10 +82,21 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
     sys.exit(EXIT_FINDINGS if report.fails(options.fail_on) else EXIT_CLEAN)
 
 
+def _kubernetes_version(wanted: str) -> str:
+    """``--kubernetes-version``: one of the minors with schemas, else a usage error."""
+    from kubelint.schema.builtin import SchemaError, resolve_version
+
+    try:
+        return resolve_version(wanted)
+    except SchemaError as error:
+        raise click.BadParameter(str(error), param_hint="--kubernetes-version") from error
+
+
 def _run(paths: list[str], options: Any) -> Any:
     """Lint, turning the errors a user can cause into usage errors (exit 2)."""
     from kubelint.catalog import CatalogError
     from kubelint.engine import UnknownRule, lint_paths
+    from kubelint.schema.builtin import SchemaError
     from kubelint.sources.discover import PathNotFound
 
     try:
@@ -83,6 +104,8 @@ def _run(paths: list[str], options: Any) -> Any:
     except PathNotFound as error:
         raise click.BadParameter(f"{error} does not exist", param_hint="PATHS") from error
     except CatalogError as error:
+        raise click.UsageError(str(error)) from error
+    except SchemaError as error:
         raise click.UsageError(str(error)) from error
     except UnknownRule as error:
         raise click.UsageError(f"unknown rule id {error}; `kubelint rules` lists them") from error

@@ -22,3 +22,9 @@ class Options:
     disable: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
     verbose: int = 0
+    kubernetes_version: str | None = None
+    """The Kubernetes minor (``1.30``) to validate against; None: the newest with schemas."""
+    schema_location: list[str] = field(default_factory=list)
+    """Extra folders of JSON schemas (kubeconform layout) for custom resources."""
+    strict: bool = True
+    """Unknown fields are schema errors (``--no-strict`` allows them)."""

@@ -1,0 +1,128 @@
+"""CustomResourceDefinitions in the tree: their ``openAPIV3Schema`` turned into JSON Schema.
+
+A CRD's schema is OpenAPI v3 with Kubernetes extensions, validated the way the API server does:
+- ``nullable: false`` nulls are pruned before validation, so ``null`` is accepted everywhere;
+- unknown fields are pruned (and rejected by ``kubectl``'s strict field validation) unless
+  ``x-kubernetes-preserve-unknown-fields`` is set: strict mode forbids them;
+- ``x-kubernetes-int-or-string`` accepts an integer or a string;
+- ``x-kubernetes-embedded-resource`` objects carry ``apiVersion``, ``kind`` and ``metadata``;
+- the root always has ``apiVersion``, ``kind`` and ``metadata`` (checked as ``ObjectMeta``).
+OpenAPI's boolean ``exclusiveMinimum``/``exclusiveMaximum`` become draft 2020-12 numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kubelint.findings import Path
+from kubelint.model import Resource, mapping, sequence, text
+
+OBJECT_META_REF = "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+
+_COPIED = ("enum", "maxLength", "minLength", "maxItems", "minItems", "uniqueItems", "maxProperties",
+           "minProperties", "multipleOf", "required", "format")
+_TYPES = {"object", "array", "string", "integer", "number", "boolean"}
+
+
+@dataclass(frozen=True)
+class CrdVersion:
+    """One served version of a custom kind, with the CRD that defines it."""
+
+    group: str
+    kind: str
+    version: str
+    schema: Any
+    """The raw ``openAPIV3Schema`` (None when the version has none)."""
+    crd: Resource
+    schema_path: Path
+
+
+def crd_versions(resource: Resource) -> Iterator[CrdVersion]:
+    """Every served version of a CRD (``apiextensions.k8s.io/v1`` or ``v1beta1``)."""
+    spec = resource.spec
+    group, kind = text(spec.get("group")), text(mapping(spec.get("names")).get("kind"))
+    if group is None or kind is None:
+        return
+    shared_path: Path = ("spec", "validation", "openAPIV3Schema")  # v1beta1: one schema for all versions
+    shared = resource.get(shared_path)
+    versions = sequence(spec.get("versions"))
+    if not versions and text(spec.get("version")):
+        yield CrdVersion(group, kind, spec["version"], shared, resource, shared_path)
+        return
+    for index, entry in enumerate(versions):
+        entry = mapping(entry)
+        name = text(entry.get("name"))
+        if name is None or entry.get("served") is False:
+            continue
+        path: Path = ("spec", "versions", index, "schema", "openAPIV3Schema")
+        own = resource.get(path)
+        if own is None:
+            own, path = shared, shared_path
+        yield CrdVersion(group, kind, name, own, resource, path)
+
+
+def to_json_schema(schema: Any, strict: bool) -> dict[str, Any]:
+    """The draft 2020-12 schema that validates a custom resource like the API server would."""
+    converted = _convert(schema if isinstance(schema, dict) else {}, strict, root=True)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **converted}
+
+
+def _convert(node: dict[str, Any], strict: bool, root: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in _COPIED:
+        if key in node:
+            out[key] = node[key]
+    if isinstance(node.get("pattern"), str) and _compiles(node["pattern"]):
+        out["pattern"] = node["pattern"]
+    for bound, flag in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+        if isinstance(node.get(bound), (int, float)) and not isinstance(node.get(bound), bool):
+            out[flag if node.get(flag) is True else bound] = node[bound]
+    kind = node.get("type")
+    int_or_string = node.get("x-kubernetes-int-or-string") is True
+    if int_or_string:
+        out["type"] = ["integer", "string", "null"]
+    elif isinstance(kind, str) and kind in _TYPES:
+        out["type"] = [kind, "null"]
+    if "enum" in out and isinstance(out["enum"], list) and None not in out["enum"]:
+        out["enum"] = [*out["enum"], None]
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        branches = node.get(combinator)
+        if isinstance(branches, list) and not int_or_string:
+            # value validations only (structural schemas forbid types and properties inside them)
+            out[combinator] = [_convert(branch, False) for branch in branches if isinstance(branch, dict)]
+    if isinstance(node.get("not"), dict):
+        out["not"] = _convert(node["not"], False)
+    items = node.get("items")
+    if isinstance(items, dict):
+        out["items"] = _convert(items, strict)
+    properties = {name: _convert(value, strict) for name, value in mapping(node.get("properties")).items()
+                  if isinstance(value, dict)}
+    embedded = node.get("x-kubernetes-embedded-resource") is True
+    if root or embedded:
+        properties.setdefault("apiVersion", {"type": ["string", "null"]})
+        properties.setdefault("kind", {"type": ["string", "null"]})
+        if root:
+            properties["metadata"] = {"$ref": OBJECT_META_REF}
+        else:
+            properties.setdefault("metadata", {"type": ["object", "null"]})
+    if properties:
+        out["properties"] = properties
+    extra = node.get("additionalProperties")
+    if isinstance(extra, dict):
+        out["additionalProperties"] = _convert(extra, strict)
+    elif extra is False or (strict and properties and extra is None
+                            and node.get("x-kubernetes-preserve-unknown-fields") is not True):
+        out["additionalProperties"] = False
+    return out
+
+
+def _compiles(pattern: str) -> bool:
+    """Go's RE2 syntax mostly reads the same in Python; a pattern Python cannot compile is skipped."""
+    try:
+        re.compile(pattern)
+    except (re.error, RecursionError):
+        return False
+    return True
