@@ -22,8 +22,7 @@ from kubelint.model import Resource, mapping, sequence, text
 
 OBJECT_META_REF = "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
-_COPIED = ("enum", "maxLength", "minLength", "maxItems", "minItems", "uniqueItems", "maxProperties",
-           "minProperties", "multipleOf", "required", "format")
+_COUNTS = ("maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties")
 _TYPES = {"object", "array", "string", "integer", "number", "boolean"}
 
 
@@ -72,13 +71,22 @@ def to_json_schema(schema: Any, strict: bool) -> dict[str, Any]:
 
 def _convert(node: dict[str, Any], strict: bool, root: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key in _COPIED:
-        if key in node:
+    # copy only well-typed keywords: a broken CRD is reported on the CRD itself, never crashes its users
+    for key in _COUNTS:
+        if _is_int(node.get(key)) and node[key] >= 0:
             out[key] = node[key]
+    if isinstance(node.get("uniqueItems"), bool):
+        out["uniqueItems"] = node["uniqueItems"]
+    if isinstance(node.get("enum"), list):
+        out["enum"] = node["enum"]
+    if isinstance(node.get("required"), list) and all(isinstance(name, str) for name in node["required"]):
+        out["required"] = node["required"]
+    if _is_number(node.get("multipleOf")) and node["multipleOf"] > 0:
+        out["multipleOf"] = node["multipleOf"]
     if isinstance(node.get("pattern"), str) and _compiles(node["pattern"]):
         out["pattern"] = node["pattern"]
     for bound, flag in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
-        if isinstance(node.get(bound), (int, float)) and not isinstance(node.get(bound), bool):
+        if _is_number(node.get(bound)):
             out[flag if node.get(flag) is True else bound] = node[bound]
     kind = node.get("type")
     int_or_string = node.get("x-kubernetes-int-or-string") is True
@@ -117,6 +125,14 @@ def _convert(node: dict[str, Any], strict: bool, root: bool = False) -> dict[str
                             and node.get("x-kubernetes-preserve-unknown-fields") is not True):
         out["additionalProperties"] = False
     return out
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _compiles(pattern: str) -> bool:

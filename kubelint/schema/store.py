@@ -32,7 +32,7 @@ class Lookup:
     status: str
     """``builtin``, ``crd``, ``location``: validated; ``not-served``: a CRD exists but not this version;
     ``missing-builtin``: a built-in group without this kind/version at the target version;
-    ``unknown``: no schema anywhere."""
+    ``unknown``: no schema anywhere; ``broken``: the schema found is not a valid JSON Schema."""
     validator: Any = None
     source: str = ""
     crd: Resource | None = None
@@ -84,12 +84,16 @@ class SchemaStore:
         if defined:
             for served in defined:
                 if served.version == version:
-                    return Lookup("crd", self._compile(self._crd_schema(served)), "CRD", served.crd)
+                    validator = self._compile(self._crd_schema(served))
+                    if validator is None:
+                        return Lookup("broken", source="CRD", crd=served.crd)
+                    return Lookup("crd", validator, "CRD", served.crd)
             return Lookup("not-served", crd=defined[0].crd, served=tuple(d.version for d in defined))
         for folder in self.locations:
             schema = _from_location(folder, group, version, kind, self.version, self.strict)
             if schema is not None:
-                return Lookup("location", self._compile(schema), folder)
+                validator = self._compile(schema)
+                return Lookup("location", validator, folder) if validator else Lookup("broken", source=folder)
         return Lookup("unknown")
 
     def _crd_schema(self, served: CrdVersion) -> dict[str, Any]:
@@ -108,7 +112,13 @@ class SchemaStore:
 
             self._registry = Registry().with_resource(
                 builtin.DEFINITIONS_ID, Resource.from_contents(builtin.definitions(self.version)))
+        from jsonschema.exceptions import SchemaError
+
         cls = validator_for(schema, default=Draft202012Validator)
+        try:
+            cls.check_schema(schema)
+        except (SchemaError, RecursionError):
+            return None
         return cls(schema, registry=self._registry)
 
     # -- validation -----------------------------------------------------------------------------
@@ -121,7 +131,10 @@ class SchemaStore:
         found: list[Problem] = []
         lookup = self.lookup(resource)
         if lookup.validator is not None:
-            found = problems(lookup.validator.iter_errors(resource.raw))
+            try:
+                found = problems(lookup.validator.iter_errors(resource.raw))
+            except RecursionError:
+                found = [Problem((), "value", "the object is nested too deeply to validate")]
             if not self.strict:
                 found = [problem for problem in found if problem.code != "unknown-field"]
             if os.path.normpath(resource.file) in self.patches or "$patch" in resource.raw:
