@@ -39,7 +39,7 @@ def cli() -> None:
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR is honoured too).")
 @click.option("--kubernetes-version", default=None, metavar="X.Y",
               help="Validate against this Kubernetes minor [default: the newest with schemas].")
-@click.option("--schema-location", multiple=True, type=click.Path(file_okay=False), metavar="DIR",
+@click.option("--schema-location", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Also look up custom resource schemas in DIR (kubeconform layout; repeatable).")
 @click.option("--no-strict", is_flag=True, help="Allow fields the schemas do not know.")
 @click.option("-v", "--verbose", count=True, help="Also list skipped documents.")

@@ -141,8 +141,9 @@ def definitions(version: str) -> dict[str, Any]:
     return data
 
 
+@cache
 def kind_schema(version: str, group: str, api_version: str, kind: str) -> dict[str, Any] | None:
-    """The schema of a built-in kind at a Kubernetes version, or None when that version has none."""
+    """The schema of a built-in kind at a Kubernetes version, or None when that version has none (cached)."""
     path = os.path.join(_folder(version), file_name(group, api_version, kind))
     try:
         with open(path, encoding="utf-8") as handle:
@@ -178,4 +179,25 @@ def kind_names(version: str) -> dict[str, str]:
     for name in kinds_of(version):
         if name.endswith(".json") and not name.startswith("_"):
             found.setdefault(name.split("-", 1)[0], name)
+    return found
+
+
+def closure(schema: dict[str, Any], version: str) -> dict[str, Any]:
+    """The definitions a schema reaches through ``$ref`` (transitively), by name."""
+    defs = definitions(version).get("$defs", {})
+    found: dict[str, Any] = {}
+    pending: list[Any] = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$ref" and isinstance(value, str) and "#/$defs/" in value:
+                    name = value.rsplit("/", 1)[-1]
+                    if name not in found and name in defs:
+                        found[name] = defs[name]
+                        pending.append(defs[name])
+                elif key != "description":
+                    pending.append(value)
+        elif isinstance(node, list):
+            pending.extend(node)
     return found
