@@ -186,18 +186,39 @@ def closure(schema: dict[str, Any], version: str) -> dict[str, Any]:
     """The definitions a schema reaches through ``$ref`` (transitively), by name."""
     defs = definitions(version).get("$defs", {})
     found: dict[str, Any] = {}
+    for name in _refs(schema):
+        for reached in _reach(version, name):
+            found[reached] = defs[reached]
+    return found
+
+
+@cache
+def _reach(version: str, name: str) -> tuple[str, ...]:
+    """The definition ``name`` and every definition it reaches (cached per name)."""
+    defs = definitions(version).get("$defs", {})
+    seen: dict[str, None] = {}
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen or current not in defs:
+            continue
+        seen[current] = None
+        pending.extend(_refs(defs[current]))
+    return tuple(seen)
+
+
+def _refs(schema: Any) -> list[str]:
+    """The definition names a schema refers to directly (``#/$defs/NAME``)."""
+    names: list[str] = []
     pending: list[Any] = [schema]
     while pending:
         node = pending.pop()
         if isinstance(node, dict):
             for key, value in node.items():
                 if key == "$ref" and isinstance(value, str) and "#/$defs/" in value:
-                    name = value.rsplit("/", 1)[-1]
-                    if name not in found and name in defs:
-                        found[name] = defs[name]
-                        pending.append(defs[name])
-                elif key != "description":
+                    names.append(value.rsplit("/", 1)[-1])
+                elif isinstance(value, (dict, list)):
                     pending.append(value)
         elif isinstance(node, list):
-            pending.extend(node)
-    return found
+            pending.extend(item for item in node if isinstance(item, (dict, list)))
+    return names

@@ -70,44 +70,57 @@ def to_json_schema(schema: Any, strict: bool) -> dict[str, Any]:
 
 
 def _convert(node: dict[str, Any], strict: bool, root: bool = False) -> dict[str, Any]:
+    # one pass over the keys present; only well-typed keywords are copied, so that a broken CRD is
+    # reported on the CRD itself (by its built-in schema) and never crashes the validation of its objects
     out: dict[str, Any] = {}
-    # copy only well-typed keywords: a broken CRD is reported on the CRD itself, never crashes its users
-    for key in _COUNTS:
-        if _is_int(node.get(key)) and node[key] >= 0:
-            out[key] = node[key]
-    if isinstance(node.get("uniqueItems"), bool):
-        out["uniqueItems"] = node["uniqueItems"]
-    if isinstance(node.get("enum"), list):
-        out["enum"] = node["enum"]
-    if isinstance(node.get("required"), list) and all(isinstance(name, str) for name in node["required"]):
-        out["required"] = node["required"]
-    if _is_number(node.get("multipleOf")) and node["multipleOf"] > 0:
-        out["multipleOf"] = node["multipleOf"]
-    if isinstance(node.get("pattern"), str) and _compiles(node["pattern"]):
-        out["pattern"] = node["pattern"]
-    for bound, flag in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
-        if _is_number(node.get(bound)):
-            out[flag if node.get(flag) is True else bound] = node[bound]
-    kind = node.get("type")
-    int_or_string = node.get("x-kubernetes-int-or-string") is True
-    if int_or_string:
+    properties: dict[str, Any] = {}
+    extra: Any = None
+    kind: Any = None
+    for key, value in node.items():
+        if key in _COUNTS:
+            if _is_int(value) and value >= 0:
+                out[key] = value
+        elif key == "type":
+            kind = value
+        elif key == "properties":
+            if isinstance(value, dict):
+                properties = {name: _convert(sub, strict) for name, sub in value.items() if isinstance(sub, dict)}
+        elif key == "items":
+            if isinstance(value, dict):
+                out["items"] = _convert(value, strict)
+        elif key == "additionalProperties":
+            extra = value
+        elif key == "enum":
+            if isinstance(value, list):
+                out["enum"] = value if None in value else [*value, None]
+        elif key == "required":
+            if isinstance(value, list) and all(isinstance(name, str) for name in value):
+                out["required"] = value
+        elif key == "pattern":
+            if isinstance(value, str) and _compiles(value):
+                out["pattern"] = value
+        elif key in ("minimum", "maximum"):
+            if _is_number(value):
+                flag = "exclusiveMinimum" if key == "minimum" else "exclusiveMaximum"
+                out[flag if node.get(flag) is True else key] = value
+        elif key == "uniqueItems":
+            if isinstance(value, bool):
+                out["uniqueItems"] = value
+        elif key == "multipleOf":
+            if _is_number(value) and value > 0:
+                out["multipleOf"] = value
+        elif key in ("allOf", "anyOf", "oneOf"):
+            # value validations only (structural schemas forbid types and properties inside them)
+            if isinstance(value, list):
+                out[key] = [_convert(branch, False) for branch in value if isinstance(branch, dict)]
+        elif key == "not" and isinstance(value, dict):
+            out["not"] = _convert(value, False)
+    if node.get("x-kubernetes-int-or-string") is True:
         out["type"] = ["integer", "string", "null"]
+        for combinator in ("allOf", "anyOf", "oneOf"):
+            out.pop(combinator, None)
     elif isinstance(kind, str) and kind in _TYPES:
         out["type"] = [kind, "null"]
-    if "enum" in out and isinstance(out["enum"], list) and None not in out["enum"]:
-        out["enum"] = [*out["enum"], None]
-    for combinator in ("allOf", "anyOf", "oneOf"):
-        branches = node.get(combinator)
-        if isinstance(branches, list) and not int_or_string:
-            # value validations only (structural schemas forbid types and properties inside them)
-            out[combinator] = [_convert(branch, False) for branch in branches if isinstance(branch, dict)]
-    if isinstance(node.get("not"), dict):
-        out["not"] = _convert(node["not"], False)
-    items = node.get("items")
-    if isinstance(items, dict):
-        out["items"] = _convert(items, strict)
-    properties = {name: _convert(value, strict) for name, value in mapping(node.get("properties")).items()
-                  if isinstance(value, dict)}
     embedded = node.get("x-kubernetes-embedded-resource") is True
     if root or embedded:
         properties.setdefault("apiVersion", {"type": ["string", "null"]})
@@ -118,7 +131,6 @@ def _convert(node: dict[str, Any], strict: bool, root: bool = False) -> dict[str
             properties.setdefault("metadata", {"type": ["object", "null"]})
     if properties:
         out["properties"] = properties
-    extra = node.get("additionalProperties")
     if isinstance(extra, dict):
         out["additionalProperties"] = _convert(extra, strict)
     elif extra is False or (strict and properties and extra is None

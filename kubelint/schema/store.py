@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from kubelint.loader import Tree
     from kubelint.sources.read import Source
 
+OBJECT_META = {"$ref": OBJECT_META_REF}
 Key = tuple[str, str, str]
 """``(group, version, kind)``."""
 
@@ -139,7 +140,9 @@ class SchemaStore:
                 try:
                     import jsonschema_rs  # type: ignore[import-not-found, unused-ignore]
 
-                    defs = {"$defs": builtin.closure(lookup.schema, self.version)}
+                    # a CRD's schema refers to ObjectMeta only (at its root): no need to walk it
+                    reached = OBJECT_META if lookup.status == "crd" else lookup.schema
+                    defs = {"$defs": builtin.closure(reached, self.version)}
                     registry = jsonschema_rs.Registry([(builtin.DEFINITIONS_ID, defs)])
                     lookup.fast = jsonschema_rs.validator_for(lookup.schema, registry=registry,
                                                               validate_formats=False)
