@@ -184,6 +184,9 @@ def test_crd_conversion_honours_kubernetes_extensions() -> None:
     assert props["bounded"]["exclusiveMaximum"] == 5 and "maximum" not in props["bounded"]
     assert schema["additionalProperties"] is False
     assert {"apiVersion", "kind", "metadata"} <= set(props)
+    embedded = to_json_schema({"type": "object", "properties": {"t": {
+        "type": "object", "x-kubernetes-embedded-resource": True, "required": ["spec"]}}}, strict=True)
+    assert embedded["properties"]["t"]["required"] == ["apiVersion", "kind", "spec"]
 
 
 def test_did_you_mean() -> None:

@@ -5,7 +5,7 @@ A CRD's schema is OpenAPI v3 with Kubernetes extensions, validated the way the A
 - unknown fields are pruned (and rejected by ``kubectl``'s strict field validation) unless
   ``x-kubernetes-preserve-unknown-fields`` is set: strict mode forbids them;
 - ``x-kubernetes-int-or-string`` accepts an integer or a string;
-- ``x-kubernetes-embedded-resource`` objects carry ``apiVersion``, ``kind`` and ``metadata``;
+- ``x-kubernetes-embedded-resource`` objects need ``apiVersion`` and ``kind`` and may carry ``metadata``;
 - the root always has ``apiVersion``, ``kind`` and ``metadata`` (checked as ``ObjectMeta``).
 OpenAPI's boolean ``exclusiveMinimum``/``exclusiveMaximum`` become draft 2020-12 numbers.
 """
@@ -121,14 +121,16 @@ def _convert(node: dict[str, Any], strict: bool, root: bool = False) -> dict[str
             out.pop(combinator, None)
     elif isinstance(kind, str) and kind in _TYPES:
         out["type"] = [kind, "null"]
-    embedded = node.get("x-kubernetes-embedded-resource") is True
-    if root or embedded:
+    if root:
         properties.setdefault("apiVersion", {"type": ["string", "null"]})
         properties.setdefault("kind", {"type": ["string", "null"]})
-        if root:
-            properties["metadata"] = {"$ref": OBJECT_META_REF}
-        else:
-            properties.setdefault("metadata", {"type": ["object", "null"]})
+        properties["metadata"] = {"$ref": OBJECT_META_REF}
+    elif node.get("x-kubernetes-embedded-resource") is True:
+        # the API server requires a non-empty apiVersion and kind, and reads metadata as ObjectMeta
+        properties["apiVersion"] = {"type": "string", "minLength": 1}
+        properties["kind"] = {"type": "string", "minLength": 1}
+        properties["metadata"] = {"$ref": OBJECT_META_REF}
+        out["required"] = sorted({*out.get("required", []), "apiVersion", "kind"})
     if properties:
         out["properties"] = properties
     if isinstance(extra, dict):
