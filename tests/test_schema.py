@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fixture_harness import FIXTURES
 from kubelint.cli import cli
@@ -248,3 +250,35 @@ def test_fast_validator_agrees_with_jsonschema() -> None:
             assert fast.problems(resource) == slow.problems(resource), resource.ref
         assert any(lookup.fast for lookup in fast._lookups.values())
         assert not any(lookup.fast for lookup in slow._lookups.values())
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
+                     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(
+        ["type", "properties", "items", "required", "enum", "pattern", "minimum", "exclusiveMinimum",
+         "additionalProperties", "anyOf", "x-kubernetes-int-or-string", "x-kubernetes-embedded-resource",
+         "x-kubernetes-preserve-unknown-fields", "spec", "replicas", "containers", "name", "a"]),
+        inner, max_size=4)), max_leaves=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(spec=_VALUES, schema=_VALUES, labels=_VALUES)
+def test_any_value_and_any_crd_schema_never_raise(spec: object, schema: object, labels: object) -> None:
+    from kubelint.model import ObjectRef, Resource
+    from kubelint.schema.store import SchemaStore
+
+    def resource(api_version: str, kind: str, raw: dict[str, object]) -> Resource:
+        group = api_version.rpartition("/")[0]
+        return Resource(ObjectRef(group, kind, "default", "x"), api_version, raw, "f.yaml", {})
+
+    crd = resource("apiextensions.k8s.io/v1", "CustomResourceDefinition", {
+        "metadata": {"name": "fs.example.com"},
+        "spec": {"group": "example.com", "names": {"kind": "F"}, "versions": [
+            {"name": "v1", "served": True, "schema": {"openAPIV3Schema": schema}}]}})
+    objects = [crd, resource("apps/v1", "Deployment", {"metadata": {"name": "x", "labels": labels}, "spec": spec}),
+               resource("example.com/v1", "F", {"metadata": {"name": "x"}, "spec": spec})]
+    store = SchemaStore.for_resources(objects)
+    for obj in objects:
+        for problem in store.problems(obj):
+            assert problem.message
