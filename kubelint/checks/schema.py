@@ -113,6 +113,8 @@ def yaml_implicit_type(tree: Tree, params: Params) -> Iterator[Hit]:
                 value = resource.get(problem.path)
                 if isinstance(value, bool):
                     what = f"the boolean {str(value).lower()}"
+                elif isinstance(value, float) and value.is_integer():
+                    what = f"the number {int(value)}"
                 else:
                     what = "null" if value is None else f"the number {value}"
                 yield Hit(f"{dotted(problem.path)}: `{source}` is read as {what} by Kubernetes, but a string is "
