@@ -282,3 +282,13 @@ def test_any_value_and_any_crd_schema_never_raise(spec: object, schema: object, 
     for obj in objects:
         for problem in store.problems(obj):
             assert problem.message
+
+
+def test_registering_the_schema_checks_imports_no_validator() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from kubelint.checks import registry; registry(); "
+            "print(sorted(m for m in ('jsonschema', 'jsonschema_rs', 'referencing') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
