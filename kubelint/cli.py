@@ -43,6 +43,11 @@ def cli() -> None:
 @click.option("--render-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Give up rendering one Kustomize root after this long [default: 60].")
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR is honoured too).")
+@click.option("--kubernetes-version", default=None, metavar="X.Y",
+              help="Validate against this Kubernetes minor [default: the newest with schemas].")
+@click.option("--schema-location", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Also look up custom resource schemas in DIR (kubeconform layout; repeatable).")
+@click.option("--no-strict", is_flag=True, help="Allow fields the schemas do not know.")
 @click.option("-v", "--verbose", count=True, help="Also list skipped documents and stale baseline entries.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary.")
 @click.option("--context", multiple=True, type=click.Path(), metavar="PATH",
@@ -66,7 +71,8 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
          disable: tuple[str, ...], max_file_size: int | None, no_color: bool, verbose: int,
          quiet: bool, context: tuple[str, ...], no_cache: bool, hook: bool, reports: tuple[str, ...],
          baseline: str | None, write_baseline: str | None, source_root: str, include_suppressed: bool,
-         no_render: bool, render_timeout: float | None) -> None:
+         no_render: bool, render_timeout: float | None, kubernetes_version: str | None,
+         schema_location: tuple[str, ...], no_strict: bool) -> None:
     """Lint the manifests under PATHS (files, folders, '-' for stdin; default: the current folder)."""
     from kubelint.findings import Severity
     from kubelint.options import Options
@@ -95,6 +101,10 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
         options.render = False
     if render_timeout:
         options.render_timeout = render_timeout
+    if kubernetes_version:
+        options.kubernetes_version = _kubernetes_version(kubernetes_version)
+    options.schema_location = list(schema_location)
+    options.strict = not no_strict
     report = _run(list(paths) or ["."], options)
     if write_baseline:
         _write_baseline(report, write_baseline, source_root)
@@ -154,11 +164,22 @@ def _tell_baseline(report: Any, verbose: int) -> None:
             click.echo(f"kubelint: stale baseline entry: {escape_control(entry.describe())}", err=True)
 
 
+def _kubernetes_version(wanted: str) -> str:
+    """``--kubernetes-version``: one of the minors with schemas, else a usage error."""
+    from kubelint.schema.builtin import SchemaError, resolve_version
+
+    try:
+        return resolve_version(wanted)
+    except SchemaError as error:
+        raise click.BadParameter(str(error), param_hint="--kubernetes-version") from error
+
+
 def _run(paths: list[str], options: Any) -> Any:
     """Lint, turning the errors a user can cause into usage errors (exit 2)."""
     from kubelint.baseline import BaselineError
     from kubelint.catalog import CatalogError
     from kubelint.engine import UnknownRule, lint_paths
+    from kubelint.schema.builtin import SchemaError
     from kubelint.sources.discover import PathNotFound
 
     try:
@@ -166,6 +187,8 @@ def _run(paths: list[str], options: Any) -> Any:
     except PathNotFound as error:
         raise click.BadParameter(f"{error} does not exist", param_hint="PATHS") from error
     except CatalogError as error:
+        raise click.UsageError(str(error)) from error
+    except SchemaError as error:
         raise click.UsageError(str(error)) from error
     except UnknownRule as error:
         raise click.UsageError(f"unknown rule id {error}; `kubelint rules` lists them") from error

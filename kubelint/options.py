@@ -40,3 +40,9 @@ class Options:
     def context_paths(self) -> list[str]:
         """The context to load: as configured, else the current folder for a hook run, else none."""
         return self.context or (["."] if self.hook else [])
+    kubernetes_version: str | None = None
+    """The Kubernetes minor (``1.30``) to validate against; None: the newest with schemas."""
+    schema_location: list[str] = field(default_factory=list)
+    """Extra folders of JSON schemas (kubeconform layout) for custom resources."""
+    strict: bool = True
+    """Unknown fields are schema errors (``--no-strict`` allows them)."""
