@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from kubelint.findings import Severity
 from kubelint.sources.read import DEFAULT_MAX_FILE_SIZE
@@ -22,3 +23,12 @@ class Options:
     disable: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
     verbose: int = 0
+    workloads: dict[str, str] = field(default_factory=dict)
+    """Custom pod-creating kinds: ``Kind`` or ``group/Kind`` -> dotted path of the pod template."""
+    kubernetes_version: str | None = None
+    context: list[str] = field(default_factory=list)
+    """Paths read for context only (their objects are known to rules, their findings not reported)."""
+    ignore: list[dict[str, Any]] = field(default_factory=list)
+    """Config ``ignore`` entries: ``paths`` (globs), ``namespaces``, ``kinds``, ``names``, ``rules``."""
+    config_file: str | None = None
+    """The configuration file the options came from, if any."""
