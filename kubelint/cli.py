@@ -28,8 +28,8 @@ def cli() -> None:
               help="Write the report to FILE instead of stdout.")
 @click.option("--namespace", "-n", default=None, help="Namespace for objects that name none [default: default].")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
-@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default="warning", show_default=True,
-              help="Exit 1 when a finding is at or above this severity; 'never' only reports.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None,
+              help="Exit 1 when a finding is at or above this severity; 'never' only reports [default: warning].")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Also load the rules in DIR (repeatable).")
 @click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule that is off by default.")
@@ -39,37 +39,73 @@ def cli() -> None:
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR is honoured too).")
 @click.option("-v", "--verbose", count=True, help="Also list skipped documents.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary.")
+@click.option("--show-suppressed", is_flag=True, help="Also list suppressed findings, with the reason.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Read settings from FILE [default: .kubelint.yaml here or up to the repository root].")
+@click.option("--show-config", is_flag=True, help="Print the effective configuration and exit.")
 def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace: str | None,
-         exclude: tuple[str, ...], fail_on: str, rule_dirs: tuple[str, ...], enable: tuple[str, ...],
+         exclude: tuple[str, ...], fail_on: str | None, rule_dirs: tuple[str, ...], enable: tuple[str, ...],
          disable: tuple[str, ...], max_file_size: int | None, no_color: bool, verbose: int,
-         quiet: bool) -> None:
+         quiet: bool, show_suppressed: bool, config_file: str | None, show_config: bool) -> None:
     """Lint the manifests under PATHS (files, folders, '-' for stdin; default: the current folder)."""
     from kubelint.findings import Severity
-    from kubelint.options import Options
 
-    options = Options(
-        exclude=list(exclude),
-        fail_on=None if fail_on == "never" else Severity.parse(fail_on),
-        rule_dirs=list(rule_dirs),
-        enable=list(enable),
-        disable=list(disable),
-        verbose=verbose,
-    )
+    options = _configured(config_file)
+    # the command line overrides the configuration file
+    options.exclude = [*options.exclude, *exclude]
+    if fail_on is not None:
+        options.fail_on = None if fail_on == "never" else Severity.parse(fail_on)
+    options.rule_dirs = [*options.rule_dirs, *rule_dirs]
+    if enable or disable:
+        from kubelint.config import merge_lists
+
+        options.enable = merge_lists(options.enable, enable, disable)
+        options.disable = merge_lists(options.disable, disable, enable)
+    options.verbose = verbose
     if namespace:
         options.namespace = namespace
     if max_file_size:
         options.max_file_size = max_file_size * 1024 * 1024
+    if show_config:
+        from kubelint.config import show_config as effective_config
+
+        _emit(effective_config(options), output)
+        sys.exit(EXIT_CLEAN)
     report = _run(list(paths) or ["."], options)
 
     from kubelint.report import ReportSettings, render
 
     color = (output is None and not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty())
-    settings = ReportSettings(color=color, show_source=not quiet, verbose=verbose)
+    settings = ReportSettings(color=color, show_source=not quiet, verbose=verbose,
+                              show_suppressed=show_suppressed)
     text = render(report, format_name, settings)
     if quiet and format_name == "text":
         text = "".join(line for line in text.splitlines(keepends=True)[:-1])
     _emit(text, output)
     sys.exit(EXIT_FINDINGS if report.fails(options.fail_on) else EXIT_CLEAN)
+
+
+def _configured(config_file: str | None) -> Any:
+    """The options of the configuration file (given, or found upward), checked; defaults without one."""
+    from kubelint.config import ConfigError, check_rule_ids, find_config, load_config, to_options
+
+    path = config_file or find_config(".")
+    if path is None:
+        return to_options(None)
+    try:
+        config = load_config(path)
+        options = to_options(config)
+        if options.enable or options.disable or options.severity or options.ignore:
+            from kubelint.catalog import CatalogError, load_catalog
+
+            try:
+                known = load_catalog(options.rule_dirs)
+            except CatalogError as error:
+                raise click.UsageError(str(error)) from error
+            check_rule_ids(config, known)
+    except ConfigError as error:
+        raise click.UsageError(f"invalid configuration: {error}") from error
+    return options
 
 
 def _run(paths: list[str], options: Any) -> Any:
@@ -86,6 +122,56 @@ def _run(paths: list[str], options: Any) -> Any:
         raise click.UsageError(str(error)) from error
     except UnknownRule as error:
         raise click.UsageError(f"unknown rule id {error}; `kubelint rules` lists them") from error
+
+
+@cli.command()
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Also list the rules in DIR (repeatable).")
+def rules(format_name: str, rule_dirs: tuple[str, ...]) -> None:
+    """List the rules: id, severity, enabled by default, tags and summary."""
+    import json
+
+    catalog = _catalog(rule_dirs)
+    ordered = sorted(catalog.values(), key=lambda rule: rule.id)
+    if format_name == "json":
+        listing = [{"id": rule.id, "severity": str(rule.severity), "enabled": rule.enabled,
+                    "tags": list(rule.tags), "check": rule.check, "summary": rule.summary} for rule in ordered]
+        _emit(json.dumps(listing, indent=2) + "\n", None)
+        return
+    width = max(len(rule.id) for rule in ordered)
+    lines = [f"{'rule':<{width}}  severity  enabled  {'tags':<22}  summary"]
+    for rule in ordered:
+        tags = ",".join(rule.tags)
+        lines.append(f"{rule.id:<{width}}  {rule.severity!s:<8}  {'yes' if rule.enabled else 'no':<7}  "
+                     f"{tags:<22}  {rule.summary}")
+    _emit("\n".join(lines) + "\n", None)
+
+
+@cli.command()
+@click.argument("rule_id", metavar="RULE")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Also look in the rules in DIR (repeatable).")
+def explain(rule_id: str, rule_dirs: tuple[str, ...]) -> None:
+    """Explain a rule: what it finds, why it matters, examples and the fix."""
+    from kubelint.explain import explain_text, nearest_rule
+
+    catalog = _catalog(rule_dirs)
+    rule = catalog.get(rule_id)
+    if rule is None:
+        hint = nearest_rule(rule_id, catalog)
+        raise click.UsageError(f"unknown rule id {rule_id!r}" + (f"; did you mean {hint!r}?" if hint else "")
+                               + " (`kubelint rules` lists them)")
+    _emit(explain_text(rule), None)
+
+
+def _catalog(rule_dirs: tuple[str, ...]) -> Any:
+    from kubelint.catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog(rule_dirs)
+    except CatalogError as error:
+        raise click.UsageError(str(error)) from error
 
 
 def _emit(text: str, output: str | None) -> None:

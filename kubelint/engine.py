@@ -79,6 +79,9 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None) -> Report:
     """Run the selected rules over an already loaded tree."""
     rules = select_rules(catalog if catalog is not None else load_catalog(tree.options.rule_dirs), tree.options)
     findings = run_rules(tree, rules.values())
+    from kubelint.suppress import suppress
+
+    findings = suppress(findings, tree)
     return Report(findings, rules, {source.display: source for source in tree.sources}, len(tree.resources),
                   tree.skipped)
 
