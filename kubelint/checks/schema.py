@@ -25,7 +25,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from kubelint.checks import Hit, Params, check, validates
-from kubelint.findings import Path
+from kubelint.findings import Path, dotted
 from kubelint.model import PodTemplate, mapping, string_map
 from kubelint.progress import processing
 
@@ -33,12 +33,16 @@ if TYPE_CHECKING:
     from kubelint.loader import Tree
     from kubelint.model import Resource
 
+_COMMON = {"kind", "name", "namespace", "error", "path", "item", "value"}
 PLACEHOLDERS = {
-    "object-schema": {"kind", "name", "namespace", "error"},
-    "podspec-schema": {"kind", "name", "namespace", "error"},
-    "container-schema": {"kind", "name", "namespace", "error", "container"},
+    "object-schema": _COMMON,
+    "podspec-schema": _COMMON,
+    "container-schema": _COMMON | {"container"},
 }
-"""The placeholders each check fills in the rule's ``message``."""
+"""The placeholders each check fills in the rule's ``message``: the object's ``kind``, ``name`` and
+``namespace``; jsonschema's ``error`` message; the failing node's ``path`` (dotted, relative to the
+validated node), the ``name`` of the innermost list ``item`` on that path (an env var, a volume, a port)
+and its ``value`` when it is a scalar; and for container-schema the ``container`` name."""
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
 
@@ -132,7 +136,28 @@ def _values(resource: Resource) -> dict[str, str]:
 def _hits(resource: Resource, params: Params, base: Path, instance: Any, values: dict[str, str]) -> Iterator[Hit]:
     template = str(params.get("message", "{kind} {name}: {error}"))
     for path, error in schema_errors(params, instance):
-        yield Hit(format_message(template, {**values, "error": error}), resource.where((*base, *path)))
+        item, value = _item_and_value(instance, path)
+        message = format_message(template, {**values, "error": error, "path": dotted(path), "item": item,
+                                            "value": value})
+        yield Hit(message, resource.where((*base, *path)))
+
+
+def _item_and_value(instance: Any, path: Path) -> tuple[str, str]:
+    """The ``name`` of the innermost named list item on ``path``, and the node's value if it is a scalar."""
+    item, node = "", instance
+    for part in path:
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            name = node.get("name") if isinstance(node, dict) else None
+            if isinstance(name, str):
+                item = name
+        elif isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        else:
+            return item, ""
+    if isinstance(node, bool):
+        return item, "true" if node else "false"
+    return item, str(node) if isinstance(node, (str, int, float)) else ""
 
 
 def _resources(tree: Tree, params: Params) -> Iterator[Resource]:
