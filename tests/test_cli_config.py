@@ -229,3 +229,33 @@ def test_rules_command_lists_every_rule() -> None:
     assert default_namespace["enabled"] is False and default_namespace["severity"] == "warning"
     text = run("rules").output
     assert "docker-socket-mount" in text and "error" in text
+
+
+ROLLOUT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: canary
+  namespace: shop
+spec:
+  template:
+    spec:
+      securityContext: {runAsNonRoot: true}
+      hostNetwork: true
+      containers:
+        - name: app
+          image: nginx
+"""
+
+
+def test_custom_workloads_from_config_get_pod_and_container_rules(repo: Path) -> None:
+    (repo / "k8s" / "web.yaml").write_text(ROLLOUT)
+    assert findings(run("lint", "k8s", "--format", "json")) == []
+    (repo / ".kubelint.yaml").write_text(
+        "workloads:\n  - {kind: Rollout, apiVersion: argoproj.io/v1alpha1, template: spec.template}\n"
+        "rules:\n  disable: [missing-cpu-requests, missing-memory-requests, missing-memory-limit,"
+        " missing-liveness-probe, missing-readiness-probe, privilege-escalation, writable-root-filesystem]\n")
+    assert findings(run("lint", "k8s", "--format", "json")) == [
+        ("host-network", 10, False), ("latest-image-tag", 13, False)]
+    (repo / ".kubelint.yaml").write_text("workloads:\n  - {kind: Rollout, apiVersion: other.io/v1}\n")
+    assert findings(run("lint", "k8s", "--format", "json")) == []

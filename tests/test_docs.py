@@ -55,3 +55,18 @@ def test_explain_unknown_rule_suggests_the_nearest() -> None:
     assert result.exit_code == 2
     assert "did you mean 'privileged-container'?" in result.output
     assert nearest_rule("zzzz", CATALOG) is None
+
+
+def test_readme_configuration_and_user_rule_examples_are_valid(tmp_path: Path) -> None:
+    import re
+
+    from kubelint.catalog import load_rule
+    from kubelint.config import load_config
+
+    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.DOTALL)
+    rule_block = next(block for block in blocks if block.startswith("# policies/"))
+    config_block = next(block for block in blocks if block.startswith("rules:"))
+    (tmp_path / "team-label.yaml").write_text(rule_block)
+    assert load_rule(str(tmp_path / "team-label.yaml")).id == "team-label"
+    (tmp_path / ".kubelint.yaml").write_text(config_block)
+    assert load_config(str(tmp_path / ".kubelint.yaml")).data["namespace"] == "shop"
