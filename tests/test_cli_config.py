@@ -211,6 +211,8 @@ def test_user_rules_from_a_folder_and_from_config(repo: Path) -> None:
     (("labels: {required: [team]}", "labels: {required: team}"),
      "team.yaml:13:"),
     (("check: object-schema", "check: object-schemas"), "unknown check 'object-schemas'"),
+    (("labels: {required: [team]}", "labels: {$ref: 'https://example.com/labels.json'}"),
+     "team.yaml:13:26: params.schema.properties.metadata.properties.labels.$ref: only local references"),
     (("severity: info", "severity: fatal"), "team.yaml:3:11: severity:"),
 ])
 def test_broken_user_rule_is_a_usage_error(repo: Path, replace: tuple[str, str], expected: str) -> None:

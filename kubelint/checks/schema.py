@@ -215,6 +215,9 @@ def validate_params(check_name: str, params: Params) -> tuple[Path, str] | None:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         return ("schema", *error.absolute_path), f"invalid JSON Schema: {error.message}"
+    reference = _remote_ref(schema, ("schema",))
+    if reference is not None:
+        return reference, "only local references ($ref: '#/...') are supported; kubelint never fetches schemas"
     for key in ("kinds", "exclude-kinds"):
         if key in params and not (isinstance(params[key], list)
                                   and all(isinstance(kind, str) for kind in params[key])):
@@ -227,4 +230,21 @@ def validate_params(check_name: str, params: Params) -> tuple[Path, str] | None:
         if unknown:
             known = ", ".join(f"{{{name}}}" for name in sorted(PLACEHOLDERS[check_name]))
             return ("message",), f"unknown placeholder {{{unknown[0]}}} (known: {known})"
+    return None
+
+
+def _remote_ref(node: Any, path: Path) -> Path | None:
+    """The path of the first ``$ref``/``$dynamicRef`` that does not point inside the schema itself."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("$ref", "$dynamicRef") and not (isinstance(value, str) and value.startswith("#")):
+                return (*path, key)
+            found = _remote_ref(value, (*path, key))
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found = _remote_ref(value, (*path, index))
+            if found is not None:
+                return found
     return None
