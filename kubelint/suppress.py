@@ -38,10 +38,34 @@ def rule_list(value: str) -> set[str]:
 
 def comment_rules(line: str) -> set[str]:
     """The rule ids an inline ``# kubelint: ignore=...`` comment on a line names (empty if none)."""
-    found: set[str] = set()
-    for match in _COMMENT.finditer(line):
-        found |= rule_list(match.group(1))
-    return found
+    if "kubelint:" not in line:
+        return set()
+    comment = _comment(line)
+    match = _COMMENT.search(comment) if comment else None
+    return rule_list(match.group(1)) if match else set()
+
+
+def _comment(line: str) -> str:
+    """The YAML comment of a line (from its ``#``), or ``""``: a ``#`` inside quotes does not count."""
+    quote = ""
+    index = 0
+    while index < len(line):
+        char = line[index]
+        if quote == '"' and char == "\\":
+            index += 2
+            continue
+        if quote:
+            if char == quote:
+                if quote == "'" and line[index + 1:index + 2] == "'":
+                    index += 2
+                    continue
+                quote = ""
+        elif char in "\"'" and (index == 0 or line[index - 1] in " \t:-[{,"):
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1] in " \t"):
+            return line[index:]
+        index += 1
+    return ""
 
 
 def _covers(rules: set[str], rule: str) -> bool:

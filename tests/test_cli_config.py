@@ -261,3 +261,12 @@ def test_custom_workloads_from_config_get_pod_and_container_rules(repo: Path) ->
         ("host-network", 10, False), ("latest-image-tag", 13, False)]
     (repo / ".kubelint.yaml").write_text("workloads:\n  - {kind: Rollout, apiVersion: other.io/v1}\n")
     assert findings(run("lint", "k8s", "--format", "json")) == []
+
+
+def test_inline_comment_suppresses_a_finding_about_the_file_itself(repo: Path) -> None:
+    (repo / "k8s" / "web.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: shop\ndata:\n  x: '1'\n"
+        "  x: '2'  # kubelint: ignore=yaml-duplicate-key\n  y: '1'\n  y: '2'\n")
+    result = run("lint", "k8s", "--format", "json", "--show-suppressed")
+    assert findings(result) == [("yaml-duplicate-key", 8, True), ("yaml-duplicate-key", 10, False)]
+    assert "(1 suppressed)" in run("lint", "k8s").output

@@ -55,9 +55,18 @@ def _compiled(schema_json: str) -> Any:
     return Draft202012Validator(json.loads(schema_json))
 
 
+_BY_OBJECT: dict[int, tuple[Any, Any]] = {}
+
+
 def validator(params: Params) -> Any:
     """The compiled validator of a rule's ``schema`` param (compiled once per distinct schema)."""
-    return _compiled(json.dumps(params.get("schema", {}), sort_keys=True, default=str))
+    schema = params.get("schema", {})
+    known = _BY_OBJECT.get(id(schema))
+    if known is not None and known[0] is schema:  # the same rule's params: skip re-serializing
+        return known[1]
+    compiled = _compiled(json.dumps(schema, sort_keys=True, default=str))
+    _BY_OBJECT[id(schema)] = (schema, compiled)
+    return compiled
 
 
 def schema_errors(params: Params, instance: Any) -> list[tuple[Path, str]]:
