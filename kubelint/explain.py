@@ -1,7 +1,8 @@
 """Rule documentation: ``kubelint explain``, ``kubelint rules`` and the generated ``docs/rules/<id>.md``.
 
-Examples come from the rule's fixtures (``fixtures/<id>/``): the shortest YAML document with a line
-marked ``# expect: <id>`` is the failing example, the shortest object without one the passing example.
+Examples come from the rule's fixtures (``fixtures/<id>/example.yaml`` first, else every file there): the
+shortest YAML document with a line marked ``# expect: <id>`` is the failing example, the shortest object
+of the same kind without one the passing example.
 Regenerate the pages with ``python -m kubelint.explain docs/rules``.
 """
 
@@ -66,7 +67,11 @@ def examples(rule_id: str) -> Examples:
     failing: list[str] = []
     passing: list[str] = []
     if folder is not None and (folder / rule_id).is_dir():
-        for path in sorted((folder / rule_id).iterdir()):
+        # the curated example.yaml first (the wheel ships only that), then every other fixture file
+        files = sorted((folder / rule_id).iterdir(), key=lambda path: (path.name != "example.yaml", path.name))
+        for path in files:
+            if failing and passing:
+                break
             if path.suffix not in (".yaml", ".yml") or path.name.startswith(".") or path.is_symlink():
                 continue
             try:

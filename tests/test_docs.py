@@ -48,6 +48,15 @@ def test_explain_every_rule(rule_id: str) -> None:
 def test_best_practice_rules_have_a_failing_and_a_passing_example(rule_id: str) -> None:
     found = examples(rule_id)
     assert found.failing and found.passing
+    # the wheel ships only fixtures/*/example.yaml: it must hold both examples on its own
+    text = (ROOT / "fixtures" / rule_id / "example.yaml").read_text(encoding="utf-8")
+    assert f"# expect: {rule_id}" in text and found.failing in _clean_all(text) and found.passing in _clean_all(text)
+
+
+def _clean_all(text: str) -> str:
+    import re
+
+    return re.sub(r"\s*# expect: [a-z0-9, -]+", "", text)
 
 
 def test_explain_unknown_rule_suggests_the_nearest() -> None:
