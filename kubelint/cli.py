@@ -50,7 +50,7 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
     """Lint the manifests under PATHS (files, folders, '-' for stdin; default: the current folder)."""
     from kubelint.findings import Severity
 
-    options = _configured(config_file)
+    options = _configured(config_file, rule_dirs)
     # the command line overrides the configuration file
     options.exclude = [*options.exclude, *exclude]
     if fail_on is not None:
@@ -85,7 +85,7 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
     sys.exit(EXIT_FINDINGS if report.fails(options.fail_on) else EXIT_CLEAN)
 
 
-def _configured(config_file: str | None) -> Any:
+def _configured(config_file: str | None, extra_rule_dirs: tuple[str, ...] = ()) -> Any:
     """The options of the configuration file (given, or found upward), checked; defaults without one."""
     from kubelint.config import ConfigError, check_rule_ids, find_config, load_config, to_options
 
@@ -99,7 +99,7 @@ def _configured(config_file: str | None) -> Any:
             from kubelint.catalog import CatalogError, load_catalog
 
             try:
-                known = load_catalog(options.rule_dirs)
+                known = load_catalog([*options.rule_dirs, *extra_rule_dirs])
             except CatalogError as error:
                 raise click.UsageError(str(error)) from error
             check_rule_ids(config, known)
@@ -121,7 +121,12 @@ def _run(paths: list[str], options: Any) -> Any:
     except CatalogError as error:
         raise click.UsageError(str(error)) from error
     except UnknownRule as error:
-        raise click.UsageError(f"unknown rule id {error}; `kubelint rules` lists them") from error
+        from kubelint.catalog import load_catalog
+        from kubelint.explain import nearest_rule
+
+        hint = nearest_rule(str(error), load_catalog(options.rule_dirs))
+        suggestion = f" (did you mean {hint!r}?)" if hint else ""
+        raise click.UsageError(f"unknown rule id {error}{suggestion}; `kubelint rules` lists them") from error
 
 
 @cli.command()

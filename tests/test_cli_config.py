@@ -270,3 +270,9 @@ def test_inline_comment_suppresses_a_finding_about_the_file_itself(repo: Path) -
     result = run("lint", "k8s", "--format", "json", "--show-suppressed")
     assert findings(result) == [("yaml-duplicate-key", 8, True), ("yaml-duplicate-key", 10, False)]
     assert "(1 suppressed)" in run("lint", "k8s").output
+
+
+def test_unknown_rule_on_the_command_line_suggests_the_nearest(repo: Path) -> None:
+    result = run("lint", "k8s", "--disable", "host-netwrok")
+    assert result.exit_code == 2
+    assert "unknown rule id host-netwrok (did you mean 'host-network'?)" in result.output
