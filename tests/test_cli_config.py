@@ -276,3 +276,18 @@ def test_unknown_rule_on_the_command_line_suggests_the_nearest(repo: Path) -> No
     result = run("lint", "k8s", "--disable", "host-netwrok")
     assert result.exit_code == 2
     assert "unknown rule id host-netwrok (did you mean 'host-network'?)" in result.output
+
+
+def test_config_paths_are_relative_to_the_config_file(repo: Path) -> None:
+    (repo / ".kubelint.yaml").write_text(
+        "rule-dirs: [policies]\ncontext: [k8s]\nkubernetes-version: v1.30\nmax-file-size: 5\nfail-on: never\n")
+    (repo / "policies").mkdir()
+    os.chdir(repo / "k8s")
+    from kubelint.config import find_config, load_config, to_options
+
+    path = find_config(".")
+    assert path is not None
+    options = to_options(load_config(path))
+    assert options.rule_dirs == [str(repo / "policies")] and options.context == [str(repo / "k8s")]
+    assert options.kubernetes_version == "1.30" and options.max_file_size == 5 * 1024 * 1024
+    assert options.fail_on is None
