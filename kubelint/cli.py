@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -12,6 +13,7 @@ from kubelint import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 SEVERITY_CHOICES = ("error", "warning", "info", "never")
+FORMAT_CHOICES = ("text", "json", "sarif", "github", "junit")  # kubelint.report.FORMATS, without importing it
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,7 +24,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text",
+@click.option("--format", "format_name", type=click.Choice(FORMAT_CHOICES), default="text",
               show_default=True, help="Report format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to FILE instead of stdout.")
@@ -37,16 +39,34 @@ def cli() -> None:
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="MIB",
               help="Refuse files larger than this many MiB [default: 20].")
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR is honoured too).")
-@click.option("-v", "--verbose", count=True, help="Also list skipped documents.")
+@click.option("-v", "--verbose", count=True, help="Also list skipped documents and stale baseline entries.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary.")
-@click.option("--show-suppressed", is_flag=True, help="Also list suppressed findings, with the reason.")
+@click.option("--context", multiple=True, type=click.Path(), metavar="PATH",
+              help="Load PATH too, so relationship rules see the whole tree, but report only on PATHS "
+                   "(repeatable).")
+@click.option("--no-cache", is_flag=True, help="Parse every file again instead of reusing cached parses.")
+@click.option("--hook", is_flag=True,
+              help="Pre-commit mode: PATHS are the staged files; the context defaults to the current folder.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
+              help="Also write the report in FORMAT to FILE (repeatable), e.g. --report sarif=kubelint.sarif.")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Leave out the findings recorded in FILE: report and fail only on new ones.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
+              help="Record today's findings in FILE (then exit 0).")
+@click.option("--source-root", type=click.Path(file_okay=False), default=".", show_default=True, metavar="DIR",
+              help="SARIF, GitHub and JUnit paths and baseline entries are relative to DIR.")
+@click.option("--include-suppressed", "--show-suppressed", "include_suppressed", is_flag=True,
+              help="Report suppressed findings too, with the reason (SARIF: as suppressions); they never fail "
+                   "the run.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="Read settings from FILE [default: .kubelint.yaml here or up to the repository root].")
 @click.option("--show-config", is_flag=True, help="Print the effective configuration and exit.")
 def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace: str | None,
          exclude: tuple[str, ...], fail_on: str | None, rule_dirs: tuple[str, ...], enable: tuple[str, ...],
          disable: tuple[str, ...], max_file_size: int | None, no_color: bool, verbose: int,
-         quiet: bool, show_suppressed: bool, config_file: str | None, show_config: bool) -> None:
+         quiet: bool, context: tuple[str, ...], no_cache: bool, hook: bool, reports: tuple[str, ...],
+         baseline: str | None, write_baseline: str | None, source_root: str, include_suppressed: bool,
+         config_file: str | None, show_config: bool) -> None:
     """Lint the manifests under PATHS (files, folders, '-' for stdin; default: the current folder)."""
     from kubelint.findings import Severity
 
@@ -62,6 +82,9 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
         options.enable = merge_lists(options.enable, enable, disable)
         options.disable = merge_lists(options.disable, disable, enable)
     options.verbose = verbose
+    options.cache = not no_cache
+    options.context = [*options.context, *context]
+    options.hook = hook
     if namespace:
         options.namespace = namespace
     if max_file_size:
@@ -71,17 +94,31 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
 
         _emit(effective_config(options), output)
         sys.exit(EXIT_CLEAN)
+    if hook and not paths:
+        sys.exit(EXIT_CLEAN)  # pre-commit passed no files: nothing staged to lint
+    extra_reports = [_parse_report(value) for value in reports]
+    options.source_root = source_root
+    options.baseline = None if write_baseline else baseline
     report = _run(list(paths) or ["."], options)
+    if write_baseline:
+        _write_baseline(report, write_baseline, source_root)
 
     from kubelint.report import ReportSettings, render
 
     color = (output is None and not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty())
     settings = ReportSettings(color=color, show_source=not quiet, verbose=verbose,
-                              show_suppressed=show_suppressed)
+                              show_suppressed=include_suppressed, source_root=source_root)
     text = render(report, format_name, settings)
     if quiet and format_name == "text":
         text = "".join(line for line in text.splitlines(keepends=True)[:-1])
     _emit(text, output)
+    for extra_format, path in extra_reports:
+        try:
+            _emit(render(report, extra_format, replace(settings, color=False)), path)
+        except OSError as error:
+            raise click.BadParameter(f"cannot write {path}: {error.strerror or error}",
+                                     param_hint="--report") from error
+    _tell_baseline(report, verbose)
     sys.exit(EXIT_FINDINGS if report.fails(options.fail_on) else EXIT_CLEAN)
 
 
@@ -108,8 +145,45 @@ def _configured(config_file: str | None, extra_rule_dirs: tuple[str, ...] = ()) 
     return options
 
 
+def _parse_report(value: str) -> tuple[str, str]:
+    """``FORMAT=FILE`` -> (format, file); a bad value is a usage error naming the formats."""
+    format_name, sep, path = value.partition("=")
+    format_name = format_name.strip().lower()
+    if not sep or not path or format_name not in FORMAT_CHOICES:
+        raise click.BadParameter(f"{value!r} is not FORMAT=FILE with FORMAT one of {', '.join(FORMAT_CHOICES)}",
+                                 param_hint="--report")
+    return format_name, path
+
+
+def _write_baseline(report: Any, path: str, source_root: str) -> None:
+    """Record the report's findings in ``path``, then treat all of them as known (the run passes)."""
+    from kubelint.baseline import BaselineError, load, write
+    from kubelint.engine import apply_baseline
+
+    try:
+        count = write(path, report.findings, source_root)
+        apply_baseline(report, load(path), source_root)
+    except BaselineError as error:
+        raise click.UsageError(str(error)) from error
+    click.echo(f"kubelint: wrote {count} finding{'' if count == 1 else 's'} to the baseline {path}", err=True)
+
+
+def _tell_baseline(report: Any, verbose: int) -> None:
+    """On stderr: how many findings the baseline held back, and with -v its stale entries."""
+    from kubelint.report.escape import escape_control
+
+    if report.baselined or report.stale:
+        click.echo(f"kubelint: baseline: {len(report.baselined)} known finding(s) not reported, "
+                   f"{len(report.stale)} stale entr{'y' if len(report.stale) == 1 else 'ies'}"
+                   f"{' (-v lists them)' if report.stale and not verbose else ''}", err=True)
+    if verbose:
+        for entry in report.stale:
+            click.echo(f"kubelint: stale baseline entry: {escape_control(entry.describe())}", err=True)
+
+
 def _run(paths: list[str], options: Any) -> Any:
     """Lint, turning the errors a user can cause into usage errors (exit 2)."""
+    from kubelint.baseline import BaselineError
     from kubelint.catalog import CatalogError
     from kubelint.engine import UnknownRule, lint_paths
     from kubelint.sources.discover import PathNotFound
@@ -127,6 +201,8 @@ def _run(paths: list[str], options: Any) -> Any:
         hint = nearest_rule(str(error), load_catalog(options.rule_dirs))
         suggestion = f" (did you mean {hint!r}?)" if hint else ""
         raise click.UsageError(f"unknown rule id {error}{suggestion}; `kubelint rules` lists them") from error
+    except BaselineError as error:
+        raise click.UsageError(str(error)) from error
 
 
 @cli.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kubelint.catalog import Rule, load_catalog
 from kubelint.checks import registry
@@ -12,6 +13,9 @@ from kubelint.findings import Finding, Severity
 from kubelint.loader import Tree, load_tree
 from kubelint.options import Options
 from kubelint.sources.read import Source
+
+if TYPE_CHECKING:
+    from kubelint.baseline import Entry
 
 
 class UnknownRule(Exception):
@@ -27,6 +31,10 @@ class Report:
     sources: dict[str, Source]
     objects: int
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
+    baselined: list[Finding] = field(default_factory=list)
+    """Findings left out because the baseline records them (they neither show nor fail)."""
+    stale: list[Entry] = field(default_factory=list)
+    """Baseline entries that no finding matched any more (fixed, or changed beyond recognition)."""
 
     @property
     def active(self) -> list[Finding]:
@@ -82,12 +90,36 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None) -> Report:
     from kubelint.suppress import suppress
 
     findings = suppress(findings, tree)
-    return Report(findings, rules, {source.display: source for source in tree.sources}, len(tree.resources),
-                  tree.skipped)
+    sources, resources, skipped = tree.sources, tree.resources, tree.skipped
+    focus = tree.focus
+    if focus is not None:  # context files inform the rules but are not reported on
+        findings = [finding for finding in findings if finding.file in focus]
+        sources = [source for source in sources if source.display in focus]
+        resources = [resource for resource in resources if resource.file in focus]
+        skipped = [entry for entry in skipped if entry[0] in focus]
+    report = Report(findings, rules, {source.display: source for source in sources}, len(resources), skipped)
+    if tree.options.baseline is not None:
+        from kubelint.baseline import load
+
+        apply_baseline(report, load(tree.options.baseline), tree.options.source_root)
+    return report
+
+
+def apply_baseline(report: Report, entries: list[Entry], source_root: str = ".") -> None:
+    """The baseline filter stage: move findings the baseline records out of ``report.findings``."""
+    from kubelint.baseline import split
+
+    report.findings, known, stale = split(report.findings, entries, source_root)
+    report.baselined.extend(known)
+    report.stale = stale
 
 
 def lint_paths(paths: list[str], options: Options) -> Report:
     """Load the manifests under ``paths`` and lint them."""
     catalog = load_catalog(options.rule_dirs)
     select_rules(catalog, options)  # fail on unknown rule ids before reading anything
+    if options.baseline is not None:
+        from kubelint.baseline import load
+
+        load(options.baseline)  # and on an unusable baseline
     return lint_tree(load_tree(paths, options), catalog)

@@ -23,12 +23,24 @@ class Options:
     disable: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
     verbose: int = 0
+    baseline: str | None = None
+    """A baseline file: findings it records are left out of the report and never fail the run."""
+    source_root: str = "."
+    """Paths in SARIF, GitHub annotations and baselines are relative to this folder."""
+    cache: bool = True
+    """Reuse parsed documents of unchanged files (``--no-cache`` turns it off)."""
+    context: list[str] = field(default_factory=list)
+    """Paths loaded as context: every rule sees them, but only findings in the linted paths are reported."""
+    hook: bool = False
+    """Running as a pre-commit hook: without configured context, the current folder is the context."""
     workloads: dict[str, str] = field(default_factory=dict)
     """Custom pod-creating kinds: ``Kind`` or ``group/Kind`` -> dotted path of the pod template."""
     kubernetes_version: str | None = None
-    context: list[str] = field(default_factory=list)
-    """Paths read for context only (their objects are known to rules, their findings not reported)."""
     ignore: list[dict[str, Any]] = field(default_factory=list)
-    """Config ``ignore`` entries: ``paths`` (globs), ``namespaces``, ``kinds``, ``names``, ``rules``."""
+    """Config ``ignore`` entries: ``path``, ``namespace``, ``kind``, ``name`` (globs) and ``rules``."""
     config_file: str | None = None
     """The configuration file the options came from, if any."""
+
+    def context_paths(self) -> list[str]:
+        """The context to load: as configured, else the current folder for a hook run, else none."""
+        return self.context or (["."] if self.hook else [])

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 from kubelint.engine import Report
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "github", "junit")
+
+REPOSITORY_URL = "https://github.com/kubelint/kubelint"
+"""Where kubelint lives: SARIF's ``informationUri`` and each built-in rule's ``helpUri`` point here."""
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,8 @@ class ReportSettings:
     show_source: bool = True
     verbose: int = 0
     show_suppressed: bool = False
+    source_root: str = "."
+    """Machine formats (SARIF, GitHub, JUnit) give file paths relative to this folder."""
 
 
 def render(report: Report, format_name: str, settings: ReportSettings | None = None) -> str:

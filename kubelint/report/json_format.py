@@ -25,6 +25,7 @@ def render(report: Report, settings: ReportSettings) -> str:
             "warning": counts[Severity.WARNING],
             "info": counts[Severity.INFO],
             "suppressed": len(report.findings) - len(report.active),
+            "baselined": len(report.baselined),
         },
         "findings": [finding_to_json(finding) for finding in findings],
     }

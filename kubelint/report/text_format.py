@@ -67,6 +67,8 @@ def summary_line(report: Report) -> str:
     suppressed = len(report.findings) - len(report.active)
     if suppressed:
         text += f" ({suppressed} suppressed)"
+    if report.baselined:
+        text += f" ({len(report.baselined)} in the baseline)"
     return text
 
 

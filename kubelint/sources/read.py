@@ -7,6 +7,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
+from kubelint.sources.cache import ParseCache
 from kubelint.sources.discover import STDIN, Candidate
 from kubelint.sources.yaml import Document, Problem, parse
 
@@ -32,8 +33,8 @@ class Source:
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-def read_text(candidate: Candidate, max_size: int = DEFAULT_MAX_FILE_SIZE) -> tuple[str | None, Problem | None]:
-    """Read a candidate's text, or say why it cannot be linted."""
+def read_bytes(candidate: Candidate, max_size: int = DEFAULT_MAX_FILE_SIZE) -> tuple[bytes | None, Problem | None]:
+    """Read a candidate's bytes, or say why it cannot be linted."""
     try:
         if candidate.path == STDIN:
             data = sys.stdin.buffer.read()
@@ -51,6 +52,11 @@ def read_text(candidate: Candidate, max_size: int = DEFAULT_MAX_FILE_SIZE) -> tu
         return None, Problem("unreadable-file", f"cannot read file: {error.strerror or error}")
     if len(data) > max_size:
         return None, Problem("file-too-large", f"input is over the {max_size / 1048576:.0f} MiB limit")
+    return data, None
+
+
+def decode(data: bytes) -> tuple[str | None, Problem | None]:
+    """Decode UTF-8 text (a BOM is allowed), or say why the bytes are not a text file."""
     if b"\0" in data:
         return None, Problem("yaml-syntax", "not a text file (it contains NUL bytes)")
     try:
@@ -61,12 +67,33 @@ def read_text(candidate: Candidate, max_size: int = DEFAULT_MAX_FILE_SIZE) -> tu
     return text, None
 
 
-def load_source(candidate: Candidate, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Source:
-    """Read and parse one file into a :class:`Source`."""
-    text, problem = read_text(candidate, max_size)
-    if text is None:
+def load_source(
+    candidate: Candidate, max_size: int = DEFAULT_MAX_FILE_SIZE, cache: ParseCache | None = None
+) -> Source:
+    """Read and parse one file into a :class:`Source`, reusing a cached parse of the same bytes."""
+    data, problem = read_bytes(candidate, max_size)
+    if data is None:
         assert problem is not None
         return Source(candidate.display, problems=[problem])
+    key = cache.key(data) if cache is not None else ""
+    cached = cache.get(key) if cache is not None else None
+    if cached is not None:
+        is_text, documents, problems = cached
+        return Source(candidate.display, data.decode("utf-8-sig") if is_text else "", documents, problems)
+    text, problem = decode(data)
+    if text is None:
+        assert problem is not None
+        source = Source(candidate.display, problems=[problem])
+    else:
+        documents, problems = parse_text(text)
+        source = Source(candidate.display, text, documents, problems)
+    if cache is not None:
+        cache.put(key, (text is not None, source.documents, source.problems))
+    return source
+
+
+def parse_text(text: str) -> tuple[list[Document], list[Problem]]:
+    """Parse a file's text; a Go/Helm template that does not parse is one finding, not a cascade."""
     documents, problems = parse(text)
     if any(problem.code == "yaml-syntax" for problem in problems):
         action = _TEMPLATE_ACTION.search(text)
@@ -80,5 +107,5 @@ def load_source(candidate: Candidate, max_size: int = DEFAULT_MAX_FILE_SIZE) -> 
                 line,
                 column,
             )
-            return Source(candidate.display, text, [], [template])
-    return Source(candidate.display, text, documents, problems)
+            return [], [template]
+    return documents, problems

@@ -97,7 +97,7 @@ class _Builder:
                         self.documents.append(document)
                     index += 1
         except Exception as error:
-            self.problems.append(_syntax_problem(error))
+            self.problems.append(_syntax_problem(error, text))
         finally:
             dispose = getattr(parser, "dispose", None)
             if dispose is not None:
@@ -264,8 +264,15 @@ def _apply_merges(frame: _Frame) -> None:
                     mapping.setdefault(key, value)
 
 
-def _syntax_problem(error: Exception) -> Problem:
+def _syntax_problem(error: Exception, text: str) -> Problem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    position = getattr(error, "position", None)
+    if mark is None and isinstance(position, int):  # a reader error: an unacceptable character
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        character = getattr(error, "character", "")
+        code = character if isinstance(character, int) else ord(character) if character else 0
+        return Problem("yaml-syntax", f"control character U+{code:04X} is not allowed in YAML", line, column)
     problem = getattr(error, "problem", None)
     context = getattr(error, "context", None)
     message = " ".join(part for part in (problem, context) if part) or str(error).splitlines()[0]

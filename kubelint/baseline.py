@@ -1,0 +1,142 @@
+"""Baselines: record today's findings so that a gate fails only on new ones.
+
+A baseline file is JSON: ``{"kubelint-baseline": 1, "fingerprint": "v1", "findings": [...]}``, one entry
+per finding with its fingerprint (see :mod:`kubelint.fingerprint`) and, for people reading diffs, the rule,
+object, file, path and message. Line numbers are deliberately not stored: the file does not change
+when lines move. Entries are sorted, so rewriting an unchanged baseline gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from kubelint.findings import Finding, dotted
+from kubelint.fingerprint import VERSION, fingerprint, relative_path
+
+FORMAT = 1
+
+
+class BaselineError(Exception):
+    """The baseline file cannot be used (a usage error: the message says why and how to fix it)."""
+
+
+@dataclass(frozen=True, order=True)
+class Entry:
+    """One recorded finding."""
+
+    file: str
+    rule: str
+    object: str
+    path: str
+    message: str
+    fingerprint: str
+
+    def describe(self) -> str:
+        detail = " ".join(part for part in (self.object, f"at {self.path}" if self.path else "") if part)
+        return f"{self.file}: [{self.rule}] {detail + ': ' if detail else ''}{self.message}"
+
+
+def entry_of(finding: Finding, source_root: str = ".") -> Entry:
+    ref = finding.ref
+    return Entry(
+        file=relative_path(finding.file, source_root),
+        rule=finding.rule,
+        object=str(ref) if ref is not None else "",
+        path=dotted(finding.location.path),
+        message=finding.message,
+        fingerprint=fingerprint(finding, source_root),
+    )
+
+
+def dump(findings: Iterable[Finding], source_root: str = ".") -> str:
+    """The baseline file's text for ``findings`` (suppressed findings are not recorded)."""
+    entries = sorted(entry_of(finding, source_root) for finding in findings if not finding.suppressed)
+    document = {
+        "kubelint-baseline": FORMAT,
+        "fingerprint": VERSION,
+        "findings": [
+            {"fingerprint": e.fingerprint, "rule": e.rule, "file": e.file, "object": e.object or None,
+             "path": e.path or None, "message": e.message}
+            for e in entries
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write(path: str, findings: Iterable[Finding], source_root: str = ".") -> int:
+    """Write the baseline for ``findings`` to ``path``; return how many entries it holds."""
+    text = dump(findings, source_root)
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise BaselineError(f"{path}: cannot write the baseline: {error.strerror or error}") from error
+    return len(json.loads(text)["findings"])
+
+
+def load(path: str) -> list[Entry]:
+    """Read a baseline file written by :func:`write`."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except OSError as error:
+        raise BaselineError(f"{path}: cannot read the baseline: {error.strerror or error} "
+                            "(create it with --write-baseline)") from error
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BaselineError(f"{path}: not a kubelint baseline (invalid JSON: {error})") from error
+    return parse(document, path)
+
+
+def parse(document: Any, path: str = "baseline") -> list[Entry]:
+    """Entries of a loaded baseline document; anything malformed is a :class:`BaselineError`."""
+    if not isinstance(document, dict) or document.get("kubelint-baseline") != FORMAT:
+        raise BaselineError(f"{path}: not a kubelint baseline (no \"kubelint-baseline\": {FORMAT})")
+    if document.get("fingerprint") != VERSION:
+        raise BaselineError(f"{path}: written with fingerprint recipe {document.get('fingerprint')!r}, this "
+                            f"kubelint uses {VERSION!r}; rewrite it with --write-baseline")
+    findings = document.get("findings")
+    if not isinstance(findings, list):
+        raise BaselineError(f"{path}: \"findings\" must be a list")
+    entries = []
+    for index, item in enumerate(findings):
+        if not isinstance(item, dict) or not isinstance(item.get("fingerprint"), str):
+            raise BaselineError(f"{path}: findings[{index}] has no \"fingerprint\" string")
+        entries.append(Entry(
+            file=str(item.get("file") or ""), rule=str(item.get("rule") or ""), object=str(item.get("object") or ""),
+            path=str(item.get("path") or ""), message=str(item.get("message") or ""),
+            fingerprint=item["fingerprint"],
+        ))
+    return entries
+
+
+def split(findings: Iterable[Finding], entries: Iterable[Entry],
+          source_root: str = ".") -> tuple[list[Finding], list[Finding], list[Entry]]:
+    """Separate findings into (kept, in the baseline) and list the baseline entries nothing matched (stale).
+
+    An entry matches one finding with the same fingerprint, preferably one in the same file (so that when a
+    third copy of a known problem appears, the new copy is the one reported); a fingerprint recorded twice
+    matches two findings. Suppressed findings are neither matched nor counted: they stay as they are.
+    """
+    unmatched: dict[str, dict[str, list[Entry]]] = {}
+    for entry in sorted(entries):
+        unmatched.setdefault(entry.fingerprint, {}).setdefault(entry.file, []).append(entry)
+    items = list(findings)
+    keys = [(fingerprint(f, source_root), relative_path(f.file, source_root)) for f in items]
+    known_at: set[int] = set()
+    for same_file in (True, False):
+        for position, (finding, (key, file)) in enumerate(zip(items, keys, strict=True)):
+            if finding.suppressed or position in known_at:
+                continue
+            files = unmatched.get(key, {})
+            for left in [files.get(file)] if same_file else list(files.values()):
+                if left:
+                    left.pop(0)
+                    known_at.add(position)
+                    break
+    kept = [finding for position, finding in enumerate(items) if position not in known_at]
+    known = [finding for position, finding in enumerate(items) if position in known_at]
+    stale = sorted(entry for files in unmatched.values() for left in files.values() for entry in left)
+    return kept, known, stale

@@ -1,0 +1,51 @@
+"""GitHub workflow commands: whatever a manifest holds, one finding is one command on one line."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kubelint.findings import Finding, Location, Severity
+from kubelint.report.escape import escape_control
+from kubelint.report.github_format import annotation, escape_data, escape_property
+
+COMMAND = re.compile(r"::(error|warning|notice) file=([^,:\r\n]*),line=(\d+),col=(\d+),title=([^,:\r\n]*)::([^\r\n]*)")
+
+
+def unescape_data(text: str) -> str:
+    return text.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+
+
+def unescape_property(text: str) -> str:
+    return unescape_data(text.replace("%3A", ":").replace("%2C", ","))
+
+
+@given(message=st.text(), file=st.text(min_size=1).filter(lambda f: f != "-" and "\x00" not in f),
+       severity=st.sampled_from(list(Severity)))
+def test_any_text_gives_exactly_one_well_formed_command(message: str, file: str, severity: Severity) -> None:
+    finding = Finding("some-rule", severity, message, Location(file, 3, 7))
+    line = annotation(finding, source_root="/")
+    match = COMMAND.fullmatch(line)
+    assert match, line
+    assert match.group(1) == {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}[severity]
+    assert (match.group(3), match.group(4), match.group(5)) == ("3", "7", "some-rule")
+    assert unescape_data(match.group(6)) == escape_control(message, keep_newlines=True)
+
+
+def test_escaping_follows_the_toolkit() -> None:
+    assert escape_data("100%\r\ndone: a,b") == "100%25%0D%0Adone: a,b"
+    assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+    assert unescape_property(escape_property("x:%0A,y")) == "x:%0A,y"
+
+
+def test_suppressed_findings_are_notices_and_objects_are_named() -> None:
+    from dataclasses import replace
+
+    from kubelint.model import ObjectRef
+
+    finding = Finding("r", Severity.ERROR, "bad", Location("a.yaml", 1, 1, ObjectRef("", "Service", "ns", "web")))
+    assert annotation(finding) == "::error file=a.yaml,line=1,col=1,title=r::bad (ns/Service/web)"
+    suppressed = annotation(replace(finding, suppressed=True, suppression="comment"))
+    assert suppressed == "::notice file=a.yaml,line=1,col=1,title=r::bad (ns/Service/web) (suppressed: comment)"
