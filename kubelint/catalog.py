@@ -92,6 +92,14 @@ def load_rule(path: str, validate: bool = True) -> Rule:
             line, column = _nearest(document.positions, path_in_rule)
             where = ".".join(str(part) for part in path_in_rule) or "the rule"
             raise CatalogError(f"{path}:{line}:{column}: {where}: {error.message}")
+        from kubelint.checks import params_problem
+
+        params_error = params_problem(data["check"], data.get("params") or {})
+        if params_error is not None:
+            path_in_rule = ("params", *params_error[0])
+            line, column = _nearest(document.positions, path_in_rule)
+            where = ".".join(str(part) for part in path_in_rule)
+            raise CatalogError(f"{path}:{line}:{column}: {where}: {params_error[1]}")
     try:
         return Rule(
             id=data["id"],

@@ -30,8 +30,8 @@ def cli() -> None:
               help="Write the report to FILE instead of stdout.")
 @click.option("--namespace", "-n", default=None, help="Namespace for objects that name none [default: default].")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
-@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default="warning", show_default=True,
-              help="Exit 1 when a finding is at or above this severity; 'never' only reports.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None,
+              help="Exit 1 when a finding is at or above this severity; 'never' only reports [default: warning].")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Also load the rules in DIR (repeatable).")
 @click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule that is off by default.")
@@ -64,54 +64,33 @@ def cli() -> None:
               help="Record today's findings in FILE (then exit 0).")
 @click.option("--source-root", type=click.Path(file_okay=False), default=".", show_default=True, metavar="DIR",
               help="SARIF, GitHub and JUnit paths and baseline entries are relative to DIR.")
-@click.option("--include-suppressed", is_flag=True,
-              help="Report suppressed findings too (SARIF: as suppressions); they never fail the run.")
-def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace: str | None,
-         exclude: tuple[str, ...], fail_on: str, rule_dirs: tuple[str, ...], enable: tuple[str, ...],
-         disable: tuple[str, ...], max_file_size: int | None, no_color: bool, verbose: int,
-         quiet: bool, context: tuple[str, ...], no_cache: bool, hook: bool, reports: tuple[str, ...],
-         baseline: str | None, write_baseline: str | None, source_root: str, include_suppressed: bool,
-         no_render: bool, render_timeout: float | None, kubernetes_version: str | None,
-         schema_location: tuple[str, ...], no_strict: bool) -> None:
+@click.option("--include-suppressed", "--show-suppressed", "include_suppressed", is_flag=True,
+              help="Report suppressed findings too, with the reason (SARIF: as suppressions); they never fail "
+                   "the run.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Read settings from FILE [default: .kubelint.yaml here or up to the repository root].")
+@click.option("--show-config", is_flag=True, help="Print the effective configuration and exit.")
+def lint(paths: tuple[str, ...], **flags: Any) -> None:
     """Lint the manifests under PATHS (files, folders, '-' for stdin; default: the current folder)."""
-    from kubelint.findings import Severity
-    from kubelint.options import Options
+    options = _options(flags)
+    if flags["show_config"]:
+        from kubelint.config import show_config as effective_config
 
-    options = Options(
-        exclude=list(exclude),
-        fail_on=None if fail_on == "never" else Severity.parse(fail_on),
-        rule_dirs=list(rule_dirs),
-        enable=list(enable),
-        disable=list(disable),
-        verbose=verbose,
-        cache=not no_cache,
-        context=list(context),
-        hook=hook,
-    )
-    if namespace:
-        options.namespace = namespace
-    if max_file_size:
-        options.max_file_size = max_file_size * 1024 * 1024
-    if hook and not paths:
+        _emit(effective_config(options), flags["output"])
+        sys.exit(EXIT_CLEAN)
+    if options.hook and not paths:
         sys.exit(EXIT_CLEAN)  # pre-commit passed no files: nothing staged to lint
-    extra_reports = [_parse_report(value) for value in reports]
-    options.source_root = source_root
-    options.baseline = None if write_baseline else baseline
-    if no_render:
-        options.render = False
-    if render_timeout:
-        options.render_timeout = render_timeout
-    if kubernetes_version:
-        options.kubernetes_version = _kubernetes_version(kubernetes_version)
-    options.schema_location = list(schema_location)
-    options.strict = not no_strict
+    extra_reports = [_parse_report(value) for value in flags["reports"]]
+    write_baseline, source_root = flags["write_baseline"], flags["source_root"]
     report = _run(list(paths) or ["."], options)
     if write_baseline:
         _write_baseline(report, write_baseline, source_root)
+    format_name, output, verbose = flags["format_name"], flags["output"], flags["verbose"]
+    quiet, include_suppressed = flags["quiet"], flags["include_suppressed"]
 
     from kubelint.report import ReportSettings, render
 
-    color = (output is None and not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty())
+    color = output is None and not flags["no_color"] and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     settings = ReportSettings(color=color, show_source=not quiet, verbose=verbose,
                               show_suppressed=include_suppressed, source_root=source_root)
     text = render(report, format_name, settings)
@@ -126,6 +105,66 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
                                      param_hint="--report") from error
     _tell_baseline(report, verbose)
     sys.exit(EXIT_FINDINGS if report.fails(options.fail_on) else EXIT_CLEAN)
+
+
+def _options(flags: dict[str, Any]) -> Any:
+    """The effective options: the configuration file's, overridden by the command line."""
+    from kubelint.findings import Severity
+
+    options = _configured(flags["config_file"], flags["rule_dirs"])
+    options.exclude = [*options.exclude, *flags["exclude"]]
+    if flags["fail_on"] is not None:
+        options.fail_on = None if flags["fail_on"] == "never" else Severity.parse(flags["fail_on"])
+    options.rule_dirs = [*options.rule_dirs, *flags["rule_dirs"]]
+    enable, disable = flags["enable"], flags["disable"]
+    if enable or disable:
+        from kubelint.config import merge_lists
+
+        options.enable = merge_lists(options.enable, enable, disable)
+        options.disable = merge_lists(options.disable, disable, enable)
+    options.verbose = flags["verbose"]
+    options.cache = not flags["no_cache"]
+    options.context = [*options.context, *flags["context"]]
+    options.hook = flags["hook"]
+    if flags["namespace"]:
+        options.namespace = flags["namespace"]
+    if flags["max_file_size"]:
+        options.max_file_size = flags["max_file_size"] * 1024 * 1024
+    options.source_root = flags["source_root"]
+    options.baseline = None if flags["write_baseline"] else flags["baseline"]
+    if flags["no_render"]:
+        options.render = False
+    if flags["render_timeout"]:
+        options.render_timeout = flags["render_timeout"]
+    if flags["kubernetes_version"] or options.kubernetes_version:
+        options.kubernetes_version = _kubernetes_version(flags["kubernetes_version"] or options.kubernetes_version)
+    options.schema_location = [*options.schema_location, *flags["schema_location"]]
+    if flags["no_strict"]:
+        options.strict = False
+    return options
+
+
+def _configured(config_file: str | None, extra_rule_dirs: tuple[str, ...] = ()) -> Any:
+    """The options of the configuration file (given, or found upward), checked; defaults without one."""
+    from kubelint.config import ConfigError, check_rule_ids, find_config, load_config, to_options
+
+    path = config_file or find_config(".")
+    if path is None:
+        return to_options(None)
+    try:
+        config = load_config(path)
+        options = to_options(config)
+        if options.enable or options.disable or options.severity or options.ignore:
+            from kubelint.catalog import CatalogError, load_catalog
+
+            try:
+                known = load_catalog([*options.rule_dirs, *extra_rule_dirs])
+            except CatalogError as error:
+                raise click.UsageError(str(error)) from error
+            check_rule_ids(config, known)
+    except ConfigError as error:
+        raise click.UsageError(f"invalid configuration: {error}") from error
+    return options
 
 
 def _parse_report(value: str) -> tuple[str, str]:
@@ -191,8 +230,63 @@ def _run(paths: list[str], options: Any) -> Any:
     except SchemaError as error:
         raise click.UsageError(str(error)) from error
     except UnknownRule as error:
-        raise click.UsageError(f"unknown rule id {error}; `kubelint rules` lists them") from error
+        from kubelint.catalog import load_catalog
+        from kubelint.explain import nearest_rule
+
+        hint = nearest_rule(str(error), load_catalog(options.rule_dirs))
+        suggestion = f" (did you mean {hint!r}?)" if hint else ""
+        raise click.UsageError(f"unknown rule id {error}{suggestion}; `kubelint rules` lists them") from error
     except BaselineError as error:
+        raise click.UsageError(str(error)) from error
+
+
+@cli.command()
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Also list the rules in DIR (repeatable).")
+def rules(format_name: str, rule_dirs: tuple[str, ...]) -> None:
+    """List the rules: id, severity, enabled by default, tags and summary."""
+    import json
+
+    catalog = _catalog(rule_dirs)
+    ordered = sorted(catalog.values(), key=lambda rule: rule.id)
+    if format_name == "json":
+        listing = [{"id": rule.id, "severity": str(rule.severity), "enabled": rule.enabled,
+                    "tags": list(rule.tags), "check": rule.check, "summary": rule.summary} for rule in ordered]
+        _emit(json.dumps(listing, indent=2) + "\n", None)
+        return
+    width = max(len(rule.id) for rule in ordered)
+    lines = [f"{'rule':<{width}}  severity  enabled  {'tags':<22}  summary"]
+    for rule in ordered:
+        tags = ",".join(rule.tags)
+        lines.append(f"{rule.id:<{width}}  {rule.severity!s:<8}  {'yes' if rule.enabled else 'no':<7}  "
+                     f"{tags:<22}  {rule.summary}")
+    _emit("\n".join(lines) + "\n", None)
+
+
+@cli.command()
+@click.argument("rule_id", metavar="RULE")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Also look in the rules in DIR (repeatable).")
+def explain(rule_id: str, rule_dirs: tuple[str, ...]) -> None:
+    """Explain a rule: what it finds, why it matters, examples and the fix."""
+    from kubelint.explain import explain_text, nearest_rule
+
+    catalog = _catalog(rule_dirs)
+    rule = catalog.get(rule_id)
+    if rule is None:
+        hint = nearest_rule(rule_id, catalog)
+        raise click.UsageError(f"unknown rule id {rule_id!r}" + (f"; did you mean {hint!r}?" if hint else "")
+                               + " (`kubelint rules` lists them)")
+    _emit(explain_text(rule), None)
+
+
+def _catalog(rule_dirs: tuple[str, ...]) -> Any:
+    from kubelint.catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog(rule_dirs)
+    except CatalogError as error:
         raise click.UsageError(str(error)) from error
 
 

@@ -107,6 +107,9 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None) -> Report:
     units = tree.units()
     findings = run_rules(tree, rules.values()) if len(units) == 1 else merge_units(
         [run_rules(unit, rules.values()) for unit in units])
+    from kubelint.suppress import suppress
+
+    findings = suppress(findings, tree)
     sources, resources, skipped = tree.sources, tree.resources, tree.skipped
     focus = tree.focus
     if focus is not None:  # context files inform the rules but are not reported on

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from kubelint.findings import Severity
 from kubelint.sources.read import DEFAULT_MAX_FILE_SIZE
@@ -36,13 +37,19 @@ class Options:
     """Paths loaded as context: every rule sees them, but only findings in the linted paths are reported."""
     hook: bool = False
     """Running as a pre-commit hook: without configured context, the current folder is the context."""
-
-    def context_paths(self) -> list[str]:
-        """The context to load: as configured, else the current folder for a hook run, else none."""
-        return self.context or (["."] if self.hook else [])
+    workloads: dict[str, str] = field(default_factory=dict)
+    """Custom pod-creating kinds: ``Kind`` or ``group/Kind`` -> dotted path of the pod template."""
+    ignore: list[dict[str, Any]] = field(default_factory=list)
+    """Config ``ignore`` entries: ``path``, ``namespace``, ``kind``, ``name`` (globs) and ``rules``."""
+    config_file: str | None = None
+    """The configuration file the options came from, if any."""
     kubernetes_version: str | None = None
     """The Kubernetes minor (``1.30``) to validate against; None: the newest with schemas."""
     schema_location: list[str] = field(default_factory=list)
     """Extra folders of JSON schemas (kubeconform layout) for custom resources."""
     strict: bool = True
     """Unknown fields are schema errors (``--no-strict`` allows them)."""
+
+    def context_paths(self) -> list[str]:
+        """The context to load: as configured, else the current folder for a hook run, else none."""
+        return self.context or (["."] if self.hook else [])

@@ -26,3 +26,8 @@ def test_every_rule_has_a_fixture_folder() -> None:
 def test_every_fixture_folder_names_a_rule() -> None:
     unknown = sorted({fixture.rule for fixture in FIXTURES} - set(load_catalog()))
     assert not unknown
+
+
+def test_builtin_rules_pass_the_meta_schema_and_their_params_validate() -> None:
+    catalog = load_catalog(validate_builtin=True)
+    assert "run-as-root" in catalog and catalog["docker-socket-mount"].severity.name == "ERROR"

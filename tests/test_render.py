@@ -17,6 +17,7 @@ from kubelint.findings import Finding, Location, Severity
 from kubelint.loader import Tree, load_tree
 from kubelint.model import Resource
 from kubelint.options import Options
+from rule_selection import best_practice_rules, without_best_practice
 
 DATA = Path(__file__).resolve().parent / "data" / "render"
 APP = DATA / "app"
@@ -225,14 +226,14 @@ def test_helm_template_streams_name_the_template_files() -> None:
 
 
 def test_helm_template_on_stdin() -> None:
-    result = CliRunner().invoke(cli, ["lint", "--format", "json", "-"],
+    result = CliRunner().invoke(cli, ["lint", "--format", "json", "-", *without_best_practice()],
                                 input=(DATA / "helm-template.yaml").read_text())
     findings = json.loads(result.output)["findings"]
     assert [(f["file"], f["line"], f["via"]) for f in findings] == [("shop/templates/deployment.yaml", 25, "stdin")]
 
 
 def test_a_cluster_dump_lints_cleanly_and_live_pods_are_pods() -> None:
-    tree = load_tree([str(DATA / "cluster-dump.yaml")], Options())
+    tree = load_tree([str(DATA / "cluster-dump.yaml")], Options(disable=best_practice_rules()))
     report = lint_tree(tree)
     assert report.findings == []
     pods = [r for r in tree.resources if r.kind == "Pod"]
@@ -245,7 +246,7 @@ def test_a_cluster_dump_lints_cleanly_and_live_pods_are_pods() -> None:
 def test_the_cli_names_the_overlay(tmp_path: Path) -> None:
     root = copy_app(tmp_path)
     (root / "overlays" / "prod" / "canary-labels.yaml").unlink()
-    result = CliRunner().invoke(cli, ["lint", "--format", "json", str(root)])
+    result = CliRunner().invoke(cli, ["lint", "--format", "json", str(root), *without_best_practice()])
     findings = json.loads(result.output)["findings"]
     assert [(f["rule"], f["via"]) for f in findings] == [("render-failed", str(root / "overlays" / "prod"))]
     text = CliRunner().invoke(cli, ["lint", str(root)]).output
@@ -272,7 +273,7 @@ def test_per_object_checks_skip_objects_whose_controller_is_in_the_dump() -> Non
 def test_reading_problems_are_not_repeated_by_units(tmp_path: Path) -> None:
     root = copy_app(tmp_path)
     (tmp_path / "loose.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n")
-    report = lint_tree(load_tree([str(tmp_path)], Options()))
+    report = lint_tree(load_tree([str(tmp_path)], Options(disable=best_practice_rules())))
     assert [(os.path.basename(f.file), f.line) for f in report.findings if f.rule == "invalid-manifest"] == [
         ("loose.yaml", 3)]
     assert {f.location.via for f in report.findings} == {""} and root.exists()

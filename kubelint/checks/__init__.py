@@ -35,7 +35,10 @@ class Hit:
 CheckFunction = Callable[["Tree", Params], Iterable[Hit]]
 ObjectCheckFunction = Callable[["Resource", Params], Iterable[Hit]]
 
+ParamsValidator = Callable[[str, Params], "tuple[tuple[str | int, ...], str] | None"]
+
 _REGISTRY: dict[str, CheckFunction] = {}
+_VALIDATORS: dict[str, ParamsValidator] = {}
 _loaded = False
 
 
@@ -70,6 +73,27 @@ def object_check(name: str) -> Callable[[ObjectCheckFunction], ObjectCheckFuncti
         return function
 
     return register
+
+
+def validates(*names: str) -> Callable[[ParamsValidator], ParamsValidator]:
+    """Register a validator of the params of checks ``names`` (run on user rules when they load).
+
+    It returns ``(path inside params, problem)`` or None when the params are fine.
+    """
+
+    def register(function: ParamsValidator) -> ParamsValidator:
+        for name in names:
+            _VALIDATORS[name] = function
+        return function
+
+    return register
+
+
+def params_problem(name: str, params: Params) -> tuple[tuple[str | int, ...], str] | None:
+    """What is wrong with the params of a rule running check ``name``, or None."""
+    registry()
+    validate = _VALIDATORS.get(name)
+    return None if validate is None else validate(name, params)
 
 
 def registry() -> dict[str, CheckFunction]:

@@ -1,0 +1,259 @@
+"""JSON Schema as a policy language (as Polaris does): per-object, per-pod-spec and per-container schemas.
+
+A rule names one of these checks and gives the schema in its params::
+
+    check: container-schema
+    params:
+      message: container "{container}" of {kind} {name} runs privileged
+      schema:
+        properties:
+          securityContext:
+            properties:
+              privileged: {not: {const: true}}
+
+Every target node that the schema rejects yields one hit located at the failing node (every node that
+fails yields its own hit), so ``privileged: true`` is reported at that line. Each rule's schema is
+compiled once; jsonschema is imported only when a schema is first needed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from kubelint.checks import Hit, Params, check, validates
+from kubelint.findings import Path, dotted
+from kubelint.model import PodTemplate, mapping, string_map
+from kubelint.progress import processing
+
+if TYPE_CHECKING:
+    from kubelint.loader import Tree
+    from kubelint.model import Resource
+
+_COMMON = {"kind", "name", "namespace", "error", "path", "item", "value"}
+PLACEHOLDERS = {
+    "object-schema": _COMMON,
+    "podspec-schema": _COMMON,
+    "container-schema": _COMMON | {"container"},
+}
+"""The placeholders each check fills in the rule's ``message``: the object's ``kind``, ``name`` and
+``namespace``; jsonschema's ``error`` message; the failing node's ``path`` (dotted, relative to the
+validated node), the ``name`` of the innermost list ``item`` on that path (an env var, a volume, a port)
+and its ``value`` when it is a scalar; and for container-schema the ``container`` name."""
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
+
+
+@cache
+def _compiled(schema_json: str) -> Any:
+    """A validator for a schema (given as canonical JSON text so that it can be a cache key)."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(json.loads(schema_json))
+
+
+_BY_OBJECT: dict[int, tuple[Any, Any]] = {}
+
+
+def validator(params: Params) -> Any:
+    """The compiled validator of a rule's ``schema`` param (compiled once per distinct schema)."""
+    schema = params.get("schema", {})
+    known = _BY_OBJECT.get(id(schema))
+    if known is not None and known[0] is schema:  # the same rule's params: skip re-serializing
+        return known[1]
+    compiled = _compiled(json.dumps(schema, sort_keys=True, default=str))
+    _BY_OBJECT[id(schema)] = (schema, compiled)
+    return compiled
+
+
+def schema_errors(params: Params, instance: Any) -> list[tuple[Path, str]]:
+    """Where ``instance`` fails the rule's schema: one (path inside the instance, message) per failing node.
+
+    Empty when the instance satisfies the schema. Two volumes that break the rule are two errors; two
+    keywords failing on the same node are one.
+    """
+    found: dict[Path, str] = {}
+    for error in validator(params).iter_errors(instance):
+        path = tuple(error.absolute_path)
+        if error.validator is None and error.relative_schema_path and error.relative_schema_path[-1] == "properties":
+            path = _false_property(params, error, instance, path)
+        found.setdefault(path, str(error.message))
+    return list(found.items())
+
+
+def _false_property(params: Params, error: Any, instance: Any, path: Path) -> Path:
+    """jsonschema leaves the property off the path of a ``name: false`` subschema: find it again."""
+    properties: Any = params.get("schema")
+    for part in error.absolute_schema_path:
+        properties = properties.get(part) if isinstance(properties, dict) else None
+    node: Any = instance
+    for part in path:
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return path
+    if isinstance(properties, dict) and isinstance(node, dict):
+        for key, subschema in properties.items():
+            if subschema is False and key in node:
+                return (*path, key)
+    return path
+
+
+def format_message(template: str, values: Mapping[str, str]) -> str:
+    """Fill ``{kind}``-style placeholders; unknown ones stay as written."""
+    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), template)
+
+
+def _kind_matches(resource: Resource, kinds: Any) -> bool:
+    names = [kind for kind in kinds if isinstance(kind, str)] if isinstance(kinds, list) else []
+    return resource.kind in names or f"{resource.ref.group}/{resource.kind}" in names
+
+
+def selected(resource: Resource, params: Params) -> bool:
+    """Whether the rule's ``kinds`` (default: all) and ``exclude-kinds`` let a resource through."""
+    if "kinds" in params and not _kind_matches(resource, params["kinds"]):
+        return False
+    return not _kind_matches(resource, params.get("exclude-kinds", []))
+
+
+def pod_template(resource: Resource, workloads: Mapping[str, str]) -> PodTemplate | None:
+    """The pod template of a built-in workload, or of a custom kind configured under ``workloads``.
+
+    ``workloads`` maps ``Kind`` or ``group/Kind`` to the dotted path of the template
+    (``spec.template``; ``""`` when the object itself is a pod spec holder like a Pod).
+    """
+    template = resource.pod_template
+    if template is not None or not workloads:
+        return template
+    dotted = workloads.get(f"{resource.ref.group}/{resource.kind}", workloads.get(resource.kind))
+    if dotted is None:
+        return None
+    path: Path = tuple(part for part in dotted.split(".") if part)
+    raw = mapping(resource.get(path)) if path else resource.raw
+    return PodTemplate(path, string_map(mapping(raw.get("metadata")).get("labels")), mapping(raw.get("spec")))
+
+
+def _values(resource: Resource) -> dict[str, str]:
+    return {"kind": resource.kind, "name": resource.name, "namespace": resource.namespace or ""}
+
+
+def _hits(resource: Resource, params: Params, base: Path, instance: Any, values: dict[str, str]) -> Iterator[Hit]:
+    template = str(params.get("message", "{kind} {name}: {error}"))
+    for path, error in schema_errors(params, instance):
+        item, value = _item_and_value(instance, path)
+        message = format_message(template, {**values, "error": error, "path": dotted(path), "item": item,
+                                            "value": value})
+        yield Hit(message, resource.where((*base, *path)))
+
+
+def _item_and_value(instance: Any, path: Path) -> tuple[str, str]:
+    """The ``name`` of the innermost named list item on ``path``, and the node's value if it is a scalar."""
+    item, node = "", instance
+    for part in path:
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            name = node.get("name") if isinstance(node, dict) else None
+            if isinstance(name, str):
+                item = name
+        elif isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        else:
+            return item, ""
+    if isinstance(node, bool):
+        return item, "true" if node else "false"
+    return item, str(node) if isinstance(node, (str, int, float)) else ""
+
+
+def _resources(tree: Tree, params: Params) -> Iterator[Resource]:
+    for resource in tree.resources:
+        if selected(resource, params):
+            with processing(resource.file):
+                yield resource
+
+
+@check("object-schema")
+def object_schema(tree: Tree, params: Params) -> Iterator[Hit]:
+    """Validate whole objects (of ``kinds``, default all) against ``schema``."""
+    for resource in _resources(tree, params):
+        yield from _hits(resource, params, (), resource.raw, _values(resource))
+
+
+@check("podspec-schema")
+def podspec_schema(tree: Tree, params: Params) -> Iterator[Hit]:
+    """Validate the pod spec of every workload (Pods, Deployments, ..., configured custom kinds)."""
+    workloads = tree.options.workloads
+    for resource in _resources(tree, params):
+        template = pod_template(resource, workloads)
+        if template is not None:
+            yield from _hits(resource, params, template.spec_path, resource.get(template.spec_path),
+                             _values(resource))
+
+
+@check("container-schema")
+def container_schema(tree: Tree, params: Params) -> Iterator[Hit]:
+    """Validate every container (and init container unless ``init-containers: false``) of every workload."""
+    workloads = tree.options.workloads
+    with_init = params.get("init-containers", True) is not False
+    for resource in _resources(tree, params):
+        template = pod_template(resource, workloads)
+        if template is None:
+            continue
+        for container in template.containers:
+            if container.init and not with_init:
+                continue
+            values = {**_values(resource), "container": container.name}
+            yield from _hits(resource, params, container.path, resource.get(container.path), values)
+
+
+@validates("object-schema", "podspec-schema", "container-schema")
+def validate_params(check_name: str, params: Params) -> tuple[Path, str] | None:
+    """Check a schema rule's params before it runs: (path inside params, problem) or None."""
+    from jsonschema import Draft202012Validator, SchemaError
+
+    if "schema" not in params:
+        return (), "a schema check needs params.schema"
+    schema = params["schema"]
+    if not isinstance(schema, (dict, bool)):
+        return ("schema",), "params.schema must be a JSON Schema (a mapping)"
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as error:
+        return ("schema", *error.absolute_path), f"invalid JSON Schema: {error.message}"
+    reference = _remote_ref(schema, ("schema",))
+    if reference is not None:
+        return reference, "only local references ($ref: '#/...') are supported; kubelint never fetches schemas"
+    for key in ("kinds", "exclude-kinds"):
+        if key in params and not (isinstance(params[key], list)
+                                  and all(isinstance(kind, str) for kind in params[key])):
+            return (key,), f"params.{key} must be a list of kind names"
+    message = params.get("message")
+    if message is not None:
+        if not isinstance(message, str):
+            return ("message",), "params.message must be a string"
+        unknown = sorted(set(_PLACEHOLDER.findall(message)) - PLACEHOLDERS[check_name])
+        if unknown:
+            known = ", ".join(f"{{{name}}}" for name in sorted(PLACEHOLDERS[check_name]))
+            return ("message",), f"unknown placeholder {{{unknown[0]}}} (known: {known})"
+    return None
+
+
+def _remote_ref(node: Any, path: Path) -> Path | None:
+    """The path of the first ``$ref``/``$dynamicRef`` that does not point inside the schema itself."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("$ref", "$dynamicRef") and not (isinstance(value, str) and value.startswith("#")):
+                return (*path, key)
+            found = _remote_ref(value, (*path, key))
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found = _remote_ref(value, (*path, index))
+            if found is not None:
+                return found
+    return None

@@ -1,0 +1,237 @@
+"""The configuration file: discovery, validation against the shipped JSON Schema, and mapping onto Options.
+
+``.kubelint.yaml`` (or ``.kubelint.yml``) is looked for in the current folder and each parent up to the
+repository root (the folder holding ``.git``); outside a repository only the current folder is looked at.
+``--config FILE`` names it explicitly. The schema is ``kubelint/data/config.schema.json``, published as
+``docs/config.schema.json`` for editors. Command-line options override the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path as FilePath
+from typing import Any
+
+from kubelint.findings import Path, Severity
+from kubelint.options import Options
+
+CONFIG_NAMES = (".kubelint.yaml", ".kubelint.yml")
+
+
+class ConfigError(Exception):
+    """The configuration is broken (a usage error: the message names file, line and key)."""
+
+
+@dataclass
+class Config:
+    """A validated configuration file: its values and where each node is."""
+
+    file: str
+    data: dict[str, Any]
+    positions: dict[Path, tuple[int, int]] = field(default_factory=dict, repr=False)
+
+    @property
+    def folder(self) -> str:
+        return os.path.dirname(self.file) or "."
+
+    def where(self, path: Path) -> str:
+        """``file:line:column`` of the node at ``path`` (or its nearest existing parent)."""
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(path[:end])
+            if found is not None:
+                return f"{self.file}:{found[0]}:{found[1]}"
+        return f"{self.file}:1:1"
+
+    def error(self, path: Path, message: str) -> ConfigError:
+        key = _dotted(path) or "the configuration"
+        return ConfigError(f"{self.where(path)}: {key}: {message}")
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of the configuration file."""
+    with open(FilePath(__file__).parent / "data" / "config.schema.json", encoding="utf-8") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema
+
+
+def find_config(start: str = ".") -> str | None:
+    """The configuration file that applies in ``start``: the nearest one up to the repository root."""
+    folder = os.path.abspath(start)
+    folders = []
+    while True:
+        folders.append(folder)
+        if os.path.exists(os.path.join(folder, ".git")):
+            break
+        parent = os.path.dirname(folder)
+        if parent == folder:  # not in a repository: only the starting folder counts
+            folders = folders[:1]
+            break
+        folder = parent
+    for folder in folders:
+        for name in CONFIG_NAMES:
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate):
+                return os.path.relpath(candidate) if folder == os.path.abspath(start) else candidate
+    return None
+
+
+def load_config(path: str) -> Config:
+    """Read and validate a configuration file."""
+    from kubelint.sources.discover import Candidate
+    from kubelint.sources.read import load_source
+
+    if not os.path.isfile(path):
+        raise ConfigError(f"{path}: configuration file not found")
+    source = load_source(Candidate(path, path))
+    for problem in source.problems:
+        raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
+    if not source.documents:
+        return Config(path, {})
+    if len(source.documents) > 1:
+        raise ConfigError(f"{path}:1:1: a configuration file holds one YAML document")
+    document = source.documents[0]
+    config = Config(path, document.data, dict(document.positions))
+    if not isinstance(document.data, dict):
+        raise config.error((), "the configuration must be a mapping of settings")
+    _validate(config)
+    return config
+
+
+def _validate(config: Config) -> None:
+    from jsonschema import Draft202012Validator
+
+    schema = config_schema()
+    errors = list(Draft202012Validator(schema).iter_errors(config.data))
+    if not errors:
+        return
+    error = min(errors, key=lambda e: config.where(tuple(e.absolute_path)))
+    path: Path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = sorted(error.schema.get("properties", {}))
+        extra = [key for key in error.instance if key not in known]
+        if extra:
+            raise config.error((*path, extra[0]), f"unknown key (known here: {', '.join(known)})")
+    if error.validator == "propertyNames":
+        raise config.error(path, f"{error.instance!r} is not a rule id")
+    if error.validator == "anyOf" and path and path[-2:-1] == ("ignore",):
+        raise config.error(path, "an ignore entry needs at least one of path, namespace, kind, name")
+    raise config.error(path, error.message)
+
+
+def check_rule_ids(config: Config, known: Iterable[str]) -> None:
+    """Every rule id the configuration names must exist in the catalogue (built-in plus user rules)."""
+    ids = set(known) | {"all"}
+    rules = config.data.get("rules", {})
+    candidates: list[tuple[Path, str]] = []
+    for key in ("enable", "disable"):
+        candidates += [(("rules", key, index), rule) for index, rule in enumerate(rules.get(key, []))]
+    candidates += [(("rules", "severity", rule), rule) for rule in rules.get("severity", {})]
+    for index, entry in enumerate(config.data.get("ignore", [])):
+        candidates += [(("ignore", index, "rules", n), rule) for n, rule in enumerate(entry.get("rules", []))]
+    for path, rule in candidates:
+        if rule not in ids:
+            from kubelint.explain import nearest_rule
+
+            hint = nearest_rule(rule, ids)
+            raise config.error(path, f"unknown rule id {rule!r}" + (f" (did you mean {hint!r}?)" if hint else ""))
+
+
+def to_options(config: Config | None) -> Options:
+    """The options a configuration file sets (defaults for everything it does not name)."""
+    options = Options()
+    if config is None:
+        return options
+    data = config.data
+    options.config_file = config.file
+    rules = data.get("rules", {})
+    options.enable = list(rules.get("enable", []))
+    options.disable = list(rules.get("disable", []))
+    options.severity = {rule: Severity.parse(value) for rule, value in rules.get("severity", {}).items()}
+    options.rule_dirs = [_relative_to(config, path) for path in data.get("rule-dirs", [])]
+    options.exclude = list(data.get("exclude", []))
+    options.context = [_relative_to(config, path) for path in data.get("context", [])]
+    if "namespace" in data:
+        options.namespace = data["namespace"]
+    if "kubernetes-version" in data:
+        options.kubernetes_version = data["kubernetes-version"].removeprefix("v")
+    if "fail-on" in data:
+        options.fail_on = None if data["fail-on"] == "never" else Severity.parse(data["fail-on"])
+    if "max-file-size" in data:
+        options.max_file_size = data["max-file-size"] * 1024 * 1024
+    for workload in data.get("workloads", []):
+        group = workload["apiVersion"].rpartition("/")[0] if "apiVersion" in workload else None
+        key = workload["kind"] if group is None else f"{group}/{workload['kind']}"
+        options.workloads[key] = workload.get("template", "spec.template")
+    options.ignore = [dict(entry) for entry in data.get("ignore", [])]
+    return options
+
+
+def _relative_to(config: Config, path: str) -> str:
+    return path if os.path.isabs(path) else os.path.normpath(os.path.join(config.folder, path))
+
+
+def merge_lists(base: list[str], add: Iterable[str], remove: Iterable[str]) -> list[str]:
+    """``base`` without ``remove``, plus ``add`` (keeping order, no duplicates)."""
+    removed = set(remove)
+    out = [item for item in base if item not in removed]
+    out += [item for item in add if item not in out]
+    return out
+
+
+def effective(options: Options) -> dict[str, Any]:
+    """The effective settings in the configuration file's shape (for ``--show-config``)."""
+    workloads = []
+    for key, template in options.workloads.items():
+        group, _, kind = key.rpartition("/")
+        entry: dict[str, Any] = {"kind": kind, "template": template}
+        if group:
+            entry = {"kind": kind, "apiVersion": f"{group}/*", "template": template}
+        workloads.append(entry)
+    max_mib = options.max_file_size / (1024 * 1024)
+    return {
+        "rules": {
+            "enable": list(options.enable),
+            "disable": list(options.disable),
+            "severity": {rule: str(severity) for rule, severity in options.severity.items()},
+        },
+        "rule-dirs": list(options.rule_dirs),
+        "exclude": list(options.exclude),
+        "namespace": options.namespace,
+        "kubernetes-version": options.kubernetes_version,
+        "fail-on": "never" if options.fail_on is None else str(options.fail_on),
+        "max-file-size": int(max_mib) if max_mib == int(max_mib) else max_mib,
+        "context": list(options.context),
+        "workloads": workloads,
+        "ignore": list(options.ignore),
+    }
+
+
+def show_config(options: Options) -> str:
+    """The effective configuration as a valid ``.kubelint.yaml``, headed by where it came from."""
+    source = options.config_file or "none found; defaults"
+    return f"# configuration file: {source}\n" + render_yaml(effective(options))
+
+
+def render_yaml(data: Mapping[str, Any], indent: int = 0) -> str:
+    """A small YAML rendering of plain data (scalars in JSON syntax, which YAML reads the same); None is left out."""
+    lines = []
+    pad = " " * indent
+    for key, value in data.items():
+        if value is None:
+            continue
+        if isinstance(value, dict) and value:
+            lines.append(f"{pad}{key}:")
+            lines.append(render_yaml(value, indent + 2).rstrip("\n"))
+        else:
+            lines.append(f"{pad}{key}: {json.dumps(value, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

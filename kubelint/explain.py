@@ -1,0 +1,210 @@
+"""Rule documentation: ``kubelint explain``, ``kubelint rules`` and the generated ``docs/rules/<id>.md``.
+
+Examples come from the rule's fixtures (``fixtures/<id>/example.yaml`` first, else every file there): the
+shortest YAML document with a line marked ``# expect: <id>`` is the failing example, the shortest object
+of the same kind without one the passing example.
+Regenerate the pages with ``python -m kubelint.explain docs/rules``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from kubelint.catalog import Rule
+
+_EXPECT = re.compile(r"\s*#\s*expect:\s*([a-z0-9 ,-]+?)\s*$")
+_SEPARATOR = re.compile(r"^---\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Examples:
+    failing: str | None
+    passing: str | None
+
+
+def nearest_rule(wanted: str, known: Iterable[str]) -> str | None:
+    """The known rule id closest to a misspelt one, or None when nothing is close."""
+    matches = difflib.get_close_matches(wanted, sorted(known), n=1, cutoff=0.5)
+    return matches[0] if matches else None
+
+
+def fixtures_dir() -> Path | None:
+    """The fixtures folder: ``kubelint/fixtures`` when packaged, ``fixtures/`` beside the package in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "fixtures", here.parent / "fixtures"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def _documents(text: str) -> list[str]:
+    return [part.strip("\n") for part in _SEPARATOR.split(text) if part.strip()]
+
+
+def _marked(document: str, rule_id: str) -> bool:
+    for line in document.splitlines():
+        match = _EXPECT.search(line)
+        if match and rule_id in {part.strip() for part in match.group(1).split(",")}:
+            return True
+    return False
+
+
+def _clean(document: str) -> str:
+    """Drop the ``# expect:`` markers and the lines that are only comments about the fixture."""
+    lines = [_EXPECT.sub("", line) for line in document.splitlines()]
+    return "\n".join(line.rstrip() for line in lines if not line.lstrip().startswith("#")).strip("\n")
+
+
+def examples(rule_id: str) -> Examples:
+    """The shortest failing and passing example documents of a rule's fixtures."""
+    folder = fixtures_dir()
+    failing: list[str] = []
+    passing: list[str] = []
+    if folder is not None and (folder / rule_id).is_dir():
+        # the curated example.yaml first (the wheel ships only that), then every other fixture file
+        files = sorted((folder / rule_id).iterdir(), key=lambda path: (path.name != "example.yaml", path.name))
+        for path in files:
+            if failing and passing:
+                break
+            if path.suffix not in (".yaml", ".yml") or path.name.startswith(".") or path.is_symlink():
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if len(text) > 20_000:
+                continue
+            for document in _documents(text):
+                if _marked(document, rule_id):
+                    failing.append(document)
+                elif "kind:" in document and "metadata:" in document:
+                    passing.append(document)
+    failing_doc = _shortest(failing)
+    same_kind = [doc for doc in passing if failing_doc is not None and _kind(doc) == _kind(failing_doc)]
+    passing_doc = _shortest(same_kind or passing)
+    return Examples(_clean(failing_doc) if failing_doc else None, _clean(passing_doc) if passing_doc else None)
+
+
+def _kind(document: str) -> str | None:
+    match = re.search(r"^kind:\s*(\S+)", document, re.MULTILINE)
+    return match.group(1) if match else None
+
+
+def _shortest(documents: list[str]) -> str | None:
+    return min(documents, key=lambda doc: (doc.count("\n"), doc)) if documents else None
+
+
+def explain_text(rule: Rule) -> str:
+    """What ``kubelint explain RULE`` prints."""
+    found = examples(rule.id)
+    out = [
+        f"{rule.id}: {rule.summary}",
+        "",
+        f"Severity: {rule.severity}    Enabled by default: {'yes' if rule.enabled else 'no'}    "
+        f"Tags: {', '.join(rule.tags) or '-'}",
+        "",
+        "Why it matters",
+        "",
+        _indent(rule.description.strip()),
+        "",
+    ]
+    if found.failing:
+        out += ["Failing example", "", _indent(found.failing), ""]
+    if found.passing:
+        out += ["Passing example", "", _indent(found.passing), ""]
+    out += ["How to fix it", "", _indent(rule.remediation.strip()), ""]
+    return "\n".join(out) + "\n"
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" if line else "" for line in text.splitlines())
+
+
+def rule_markdown(rule: Rule) -> str:
+    """The generated documentation page of one rule."""
+    found = examples(rule.id)
+    out = [
+        f"# {rule.id}",
+        "",
+        "<!-- Generated from rules/ and fixtures/ by `python -m kubelint.explain docs/rules`; do not edit. -->",
+        "",
+        f"{rule.summary}.",
+        "",
+        "| severity | enabled by default | tags | check |",
+        "|---|---|---|---|",
+        f"| {rule.severity} | {'yes' if rule.enabled else 'no'} | {', '.join(rule.tags) or '-'} | `{rule.check}` |",
+        "",
+        "## What it does and why it matters",
+        "",
+        rule.description.strip(),
+        "",
+    ]
+    if found.failing:
+        out += ["## Failing example", "", "```yaml", found.failing, "```", ""]
+    if found.passing:
+        out += ["## Passing example", "", "```yaml", found.passing, "```", ""]
+    out += [
+        "## How to fix it",
+        "",
+        rule.remediation.strip(),
+        "",
+        "## Suppressing it",
+        "",
+        f"Annotate the object (or its pod template) with `kubelint.io/ignore: {rule.id}`, add "
+        f"`# kubelint: ignore={rule.id}` to the flagged line, or disable the rule "
+        f"(`--disable {rule.id}`, `rules.disable` in `.kubelint.yaml`).",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def index_markdown(catalog: Mapping[str, Rule]) -> str:
+    """``docs/rules/README.md``: the table of every built-in rule."""
+    out = [
+        "# Rules",
+        "",
+        "<!-- Generated from rules/ by `python -m kubelint.explain docs/rules`; do not edit. -->",
+        "",
+        "| rule | severity | enabled | summary |",
+        "|---|---|---|---|",
+    ]
+    for rule in sorted(catalog.values(), key=lambda rule: rule.id):
+        summary = rule.summary.replace("|", "\\|")
+        out.append(f"| [{rule.id}]({rule.id}.md) | {rule.severity} | {'yes' if rule.enabled else 'no'} | {summary} |")
+    return "\n".join(out) + "\n"
+
+
+def generated_pages(catalog: Mapping[str, Rule]) -> dict[str, str]:
+    """File name -> content of every generated page."""
+    pages = {f"{rule_id}.md": rule_markdown(rule) for rule_id, rule in catalog.items()}
+    pages["README.md"] = index_markdown(catalog)
+    return pages
+
+
+def main(argv: list[str]) -> int:
+    """Write the rule pages into the folder given (``docs/rules``), removing stale ones."""
+    from kubelint.catalog import load_catalog
+
+    if len(argv) != 1:
+        print("usage: python -m kubelint.explain DOCS_RULES_DIR", file=sys.stderr)
+        return 2
+    folder = argv[0]
+    os.makedirs(folder, exist_ok=True)
+    pages = generated_pages(load_catalog())
+    for name in os.listdir(folder):
+        if name.endswith(".md") and name not in pages:
+            os.remove(os.path.join(folder, name))
+    for name, content in pages.items():
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as handle:
+            handle.write(content)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,84 @@
+"""The generated rule pages are up to date, and every rule can be explained with examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kubelint.catalog import load_catalog
+from kubelint.cli import cli
+from kubelint.explain import examples, generated_pages, nearest_rule
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "rules"
+CATALOG = load_catalog()
+
+
+def test_rule_pages_are_current() -> None:
+    pages = generated_pages(CATALOG)
+    on_disk = {path.name: path.read_text(encoding="utf-8") for path in DOCS.glob("*.md")}
+    stale = sorted(name for name in pages if on_disk.get(name) != pages[name])
+    extra = sorted(set(on_disk) - set(pages))
+    assert not stale and not extra, (
+        f"docs/rules is stale (changed: {stale}, not a rule: {extra}); "
+        "run `python -m kubelint.explain docs/rules`")
+
+
+def test_published_config_schema_is_the_shipped_one() -> None:
+    shipped = (ROOT / "kubelint" / "data" / "config.schema.json").read_text(encoding="utf-8")
+    assert (ROOT / "docs" / "config.schema.json").read_text(encoding="utf-8") == shipped
+
+
+@pytest.mark.parametrize("rule_id", sorted(CATALOG))
+def test_explain_every_rule(rule_id: str) -> None:
+    result = CliRunner().invoke(cli, ["explain", rule_id])
+    assert result.exit_code == 0, result.output
+    rule = CATALOG[rule_id]
+    assert result.output.startswith(f"{rule_id}: {rule.summary}")
+    assert "Why it matters" in result.output and "How to fix it" in result.output
+    found = examples(rule_id)
+    if found.failing is not None:
+        assert "Failing example" in result.output
+        assert "# expect:" not in result.output
+
+
+BEST_PRACTICE_CHECKS = {"container-schema", "podspec-schema", "object-schema", "run-as-root", "default-namespace"}
+
+
+@pytest.mark.parametrize("rule_id", sorted(rule for rule, r in CATALOG.items() if r.check in BEST_PRACTICE_CHECKS))
+def test_best_practice_rules_have_a_failing_and_a_passing_example(rule_id: str) -> None:
+    found = examples(rule_id)
+    assert found.failing and found.passing
+    # the wheel ships only fixtures/*/example.yaml: it must hold both examples on its own
+    text = (ROOT / "fixtures" / rule_id / "example.yaml").read_text(encoding="utf-8")
+    assert f"# expect: {rule_id}" in text and found.failing in _clean_all(text) and found.passing in _clean_all(text)
+
+
+def _clean_all(text: str) -> str:
+    import re
+
+    return re.sub(r"\s*# expect: [a-z0-9, -]+", "", text)
+
+
+def test_explain_unknown_rule_suggests_the_nearest() -> None:
+    result = CliRunner().invoke(cli, ["explain", "privileged-containers"])
+    assert result.exit_code == 2
+    assert "did you mean 'privileged-container'?" in result.output
+    assert nearest_rule("zzzz", CATALOG) is None
+
+
+def test_readme_configuration_and_user_rule_examples_are_valid(tmp_path: Path) -> None:
+    import re
+
+    from kubelint.catalog import load_rule
+    from kubelint.config import load_config
+
+    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.DOTALL)
+    rule_block = next(block for block in blocks if block.startswith("# policies/"))
+    config_block = next(block for block in blocks if block.startswith("rules:"))
+    (tmp_path / "team-label.yaml").write_text(rule_block)
+    assert load_rule(str(tmp_path / "team-label.yaml")).id == "team-label"
+    (tmp_path / ".kubelint.yaml").write_text(config_block)
+    assert load_config(str(tmp_path / ".kubelint.yaml")).data["namespace"] == "shop"
