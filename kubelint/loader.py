@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from kubelint.model import ObjectRef, Resource
 from kubelint.objects import crd_scopes, resources_of
@@ -12,6 +13,9 @@ from kubelint.options import Options
 from kubelint.progress import processing
 from kubelint.sources.discover import discover
 from kubelint.sources.read import Source, load_source
+
+if TYPE_CHECKING:
+    from kubelint.graph import ResourceGraph
 
 
 @dataclass
@@ -30,6 +34,14 @@ class Tree:
         for resource in self.resources:
             found.setdefault(resource.ref, resource)
         return found
+
+    @cached_property
+    def graph(self) -> ResourceGraph:
+        """The resource graph (pods by label, typed edges), built on first use."""
+        from kubelint.graph import build_graph
+
+        return build_graph(self)
+
 
 def load_sources(paths: Iterable[str], options: Options) -> list[Source]:
     """Discover and parse every manifest file under ``paths``."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from kubelint.findings import Severity
 from kubelint.sources.read import DEFAULT_MAX_FILE_SIZE
+from kubelint.workloads import WorkloadKind
 
 
 @dataclass
@@ -22,3 +23,5 @@ class Options:
     disable: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
     verbose: int = 0
+    workloads: list[WorkloadKind] = field(default_factory=list)
+    """Custom kinds that create pods, beyond the built-in table (``workloads.parse_workload``)."""
