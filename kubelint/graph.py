@@ -50,6 +50,12 @@ PROTECTS = "protects"
 GOVERNED_BY = "governed-by"
 USES = "uses"
 
+ALWAYS_PRESENT: frozenset[tuple[str, str]] = frozenset({
+    ("ServiceAccount", "default"),
+    ("ConfigMap", "kube-root-ca.crt"),
+})
+"""Objects Kubernetes creates in every namespace: a reference to them is never dangling."""
+
 INGRESS_GROUPS = frozenset({"networking.k8s.io", "extensions"})
 POLICY_GROUP = "policy"
 AUTOSCALING_GROUP = "autoscaling"
@@ -108,6 +114,10 @@ class ResourceGraph:
         self._kinds: set[tuple[str, str | None]] = set()
 
     # queries ---------------------------------------------------------------------------------
+
+    def exists(self, ref: ObjectRef) -> bool:
+        """Whether a referenced object exists: defined in the tree, or one Kubernetes always creates."""
+        return self.resource(ref) is not None or (ref.group == "" and (ref.kind, ref.name) in ALWAYS_PRESENT)
 
     def resource(self, ref: ObjectRef) -> Resource | None:
         """The object of a node, or None when the tree does not define it."""

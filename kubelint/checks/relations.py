@@ -346,6 +346,8 @@ def orphan_hpa_target(tree: Tree, params: Params) -> Iterator[Hit]:
     for edge in graph.edges(SCALES):
         if graph.resource(edge.target) is not None:
             continue
+        if params.get("require_pods", True) and not graph.pods.in_namespace(edge.target.namespace):
+            continue  # the tree creates no pods there: the workloads are deployed from elsewhere
         hpa = graph.resource(edge.source)
         assert hpa is not None
         target = edge.target
@@ -363,7 +365,7 @@ def _missing(tree: Tree, kind: str, skip: Iterable[str] = ()) -> Iterator[tuple[
     for edge in graph.edges(USES):
         if edge.target.kind != kind or edge.data.get("optional") or edge.data.get("via") in skipped:
             continue
-        if graph.resource(edge.target) is not None:
+        if graph.exists(edge.target):
             continue
         source = graph.resource(edge.source)
         assert source is not None
@@ -374,8 +376,6 @@ def _missing(tree: Tree, kind: str, skip: Iterable[str] = ()) -> Iterator[tuple[
 def unknown_service_account(tree: Tree, params: Params) -> Iterator[Hit]:
     """Pods that run as a ServiceAccount the tree does not define (``default`` always exists)."""
     for source, target, path, _ in _missing(tree, "ServiceAccount"):
-        if target.name == "default":
-            continue
         yield Hit(f"ServiceAccount {target.name!r} is not defined in namespace {target.namespace}; the pods "
                   "are not created until it exists", source.where(path))
 
