@@ -170,7 +170,9 @@ class ResourceGraph:
         if ref not in self.graph:
             self.graph.add_node(ref, resource=resource)
 
-    def _edge(self, source: ObjectRef, target: ObjectRef, relation: str, path: Path, **data: Any) -> None:
+    def add_edge(self, source: ObjectRef, target: ObjectRef, relation: str, path: Path, **data: Any) -> None:
+        """Add a typed edge (a missing target becomes a node without resource); for the analyses
+        that add their own relations, such as NetworkPolicy's."""
         self._node(target)
         self.graph.add_edge(source, target, relation=relation, path=path, **data)
 
@@ -189,7 +191,7 @@ class ResourceGraph:
                 self._service(resource)
             elif ref.kind == "Ingress" and ref.group in INGRESS_GROUPS:
                 for backend in ingress_backends(resource):
-                    self._edge(ref, ObjectRef("", "Service", ref.namespace, backend.name), ROUTES, backend.path,
+                    self.add_edge(ref, ObjectRef("", "Service", ref.namespace, backend.name), ROUTES, backend.path,
                                port=backend.port, port_path=backend.port_path)
             elif ref.kind == "HorizontalPodAutoscaler" and ref.group == AUTOSCALING_GROUP:
                 self._hpa(resource)
@@ -199,10 +201,10 @@ class ResourceGraph:
             if ref.kind == "StatefulSet" and ref.group in ("apps", "extensions"):
                 service = text(resource.spec.get("serviceName"))
                 if service:
-                    self._edge(ref, ObjectRef("", "Service", ref.namespace, service), GOVERNED_BY,
+                    self.add_edge(ref, ObjectRef("", "Service", ref.namespace, service), GOVERNED_BY,
                                ("spec", "serviceName"))
             for reference in self.references(resource):
-                self._edge(ref, ObjectRef("", reference.kind, ref.namespace, reference.name), USES, reference.path,
+                self.add_edge(ref, ObjectRef("", reference.kind, ref.namespace, reference.name), USES, reference.path,
                            optional=reference.optional, via=reference.via)
         return self
 
@@ -218,7 +220,7 @@ class ResourceGraph:
         groups = self.pods.pods_matching(resource.namespace, selector)
         self.selected[resource.ref] = groups
         for group in groups:
-            self._edge(resource.ref, group.owner, relation, path, group=group)
+            self.add_edge(resource.ref, group.owner, relation, path, group=group)
 
     def _hpa(self, resource: Resource) -> None:
         target = mapping(resource.spec.get("scaleTargetRef"))
@@ -229,7 +231,7 @@ class ResourceGraph:
         group = split_api_version(api_version)[0] if api_version else None
         found = self.find(kind, resource.namespace, name, group)
         ref = found.ref if found is not None else ObjectRef(group or "", kind, resource.namespace, name)
-        self._edge(resource.ref, ref, SCALES, ("spec", "scaleTargetRef", "name"))
+        self.add_edge(resource.ref, ref, SCALES, ("spec", "scaleTargetRef", "name"))
 
     def references(self, resource: Resource) -> list[Reference]:
         """What the pods of an object refer to: service account, config maps, secrets, claims."""
