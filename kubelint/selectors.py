@@ -325,16 +325,17 @@ class PodIndex:
 
     def nearest(self, namespace: str | None, selector: Selector) -> tuple[PodGroup, list[Requirement]] | None:
         """The group in ``namespace`` that meets most of the selector's requirements, with the rest."""
-        best: tuple[int, int, PodGroup, list[Requirement]] | None = None
+        best: tuple[tuple[int, int, int], PodGroup, list[Requirement]] | None = None
         for group in self._by_namespace.get(namespace, ()):
             failing = selector.failing(group.labels, group.open_keys)
+            known = sum(1 for r in selector.requirements if r not in failing and r.key in group.labels)
             shared = sum(1 for r in failing if r.key in group.labels or r.key in group.open_keys)
-            score = (len(selector.requirements) - len(failing), shared)
-            if best is None or score > best[:2]:
-                best = (*score, group, failing)
+            score = (known, len(selector.requirements) - len(failing), shared)
+            if best is None or score > best[0]:
+                best = (score, group, failing)
         if best is None:
             return None
-        return best[2], best[3]
+        return best[1], best[2]
 
     def __iter__(self) -> Iterator[PodGroup]:
         return iter(self.groups)

@@ -94,6 +94,13 @@ def _unknowable(graph: ResourceGraph, namespace: str | None, selector: Selector,
 def _orphan_message(what: str, selector: Selector, graph: ResourceGraph, namespace: str | None) -> str:
     where = f"namespace {namespace}" if namespace else "the tree"
     base = f"{what} {selector} matches no pods in {where}"
+    elsewhere = [
+        group for other in graph.pods.namespaces() if other != namespace
+        for group in graph.pods.pods_matching(other, selector)
+    ]
+    if elsewhere:
+        found = ", ".join(f"{_describe(group)} in namespace {group.namespace}" for group in elsewhere[:3])
+        return f"{base}; it matches pods of another namespace ({found}): a selector only sees its own namespace"
     nearest = graph.pods.nearest(namespace, selector)
     if nearest is None:
         return f"{base}; the tree creates no pods there"
