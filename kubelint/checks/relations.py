@@ -189,6 +189,8 @@ def _target_port(service: Resource, groups: list[PodGroup], target: int | str, p
         if not having:
             names = sorted({p.name for g in groups for p in _group_ports(g) if p.name})
             known = f"; they name {', '.join(names)}" if names else "; they declare no named port"
+            if target.isdigit():
+                known += f" (a quoted number is a port name: write {target} unquoted)"
             yield Hit(f"targetPort {target!r} is not a {protocol} container port name of the selected pods"
                       f"{detail}{known}", where, _related(lacking))
         else:
@@ -314,8 +316,9 @@ def _probe_port(resource: Resource, container: Container, port: object, path: Pa
     if isinstance(port, str):
         if not any(item.name == port for item in container.ports):
             names = ", ".join(sorted(item.name for item in container.ports if item.name)) or "none"
+            quoted = f"; a quoted number is a port name: write {port} unquoted" if port.isdigit() else ""
             yield Hit(f"{probe} port {port!r} is not a port name of container {container.name} "
-                      f"(its port names: {names})", where)
+                      f"(its port names: {names}){quoted}", where)
     elif (isinstance(port, int) and not isinstance(port, bool) and container.ports
           and not any(item.number == port for item in container.ports)):
         numbers = ", ".join(str(item.number) for item in container.ports if item.number is not None)
