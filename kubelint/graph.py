@@ -160,6 +160,16 @@ class ResourceGraph:
                 return source.display
         return None
 
+    def unread_defines(self, ref: ObjectRef) -> str | None:
+        """A file of the tree that could not be read as objects but whose text has ``kind: <kind>``
+        and ``name: <name>`` lines: the referenced object may be defined there."""
+        for source in self.tree.sources:
+            if not source.text or not any(p.code in UNREAD_PROBLEMS for p in source.problems):
+                continue
+            if _mentions(source.text, "kind", ref.kind) and _mentions(source.text, "name", ref.name):
+                return source.display
+        return None
+
     def template(self, resource: Resource) -> PodTemplate | None:
         """The pod template of a built-in workload or of a custom kind declared with a template."""
         return template_of(resource, self.table)

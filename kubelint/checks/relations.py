@@ -227,7 +227,7 @@ def ingress_unknown_service(tree: Tree, params: Params) -> Iterator[Hit]:
     for edge in graph.edges(ROUTES):
         if require and not graph.has_kind("Service", edge.target.namespace):
             continue  # the tree defines no Service there: they are deployed from elsewhere
-        if graph.resource(edge.target) is None:
+        if graph.resource(edge.target) is None and graph.unread_defines(edge.target) is None:
             ingress = graph.resource(edge.source)
             assert ingress is not None
             yield Hit(f"backend Service {edge.target.name!r} is not defined in namespace {edge.target.namespace}",
@@ -338,6 +338,8 @@ def statefulset_missing_service(tree: Tree, params: Params) -> Iterator[Hit]:
         assert statefulset is not None
         service = graph.resource(edge.target)
         where = statefulset.where(edge.path)
+        if service is None and graph.unread_defines(edge.target) is not None:
+            continue
         if service is None:
             yield Hit(f"serviceName {edge.target.name!r} names no Service in namespace {edge.target.namespace}; "
                       "the pods get no stable DNS names", where)
@@ -354,7 +356,7 @@ def orphan_hpa_target(tree: Tree, params: Params) -> Iterator[Hit]:
     """A HorizontalPodAutoscaler whose scaleTargetRef names no object of its namespace."""
     graph = _graph(tree)
     for edge in graph.edges(SCALES):
-        if graph.resource(edge.target) is not None:
+        if graph.resource(edge.target) is not None or graph.unread_defines(edge.target) is not None:
             continue
         if params.get("require_pods", True) and not graph.pods.in_namespace(edge.target.namespace):
             continue  # the tree creates no pods there: the workloads are deployed from elsewhere
@@ -375,7 +377,7 @@ def _missing(tree: Tree, kind: str, skip: Iterable[str] = ()) -> Iterator[tuple[
     for edge in graph.edges(USES):
         if edge.target.kind != kind or edge.data.get("optional") or edge.data.get("via") in skipped:
             continue
-        if graph.exists(edge.target):
+        if graph.exists(edge.target) or graph.unread_defines(edge.target) is not None:
             continue
         source = graph.resource(edge.source)
         assert source is not None
