@@ -112,6 +112,10 @@ class ResourceGraph:
         """For each Service and PodDisruptionBudget: the pod groups its selector selects."""
         self._by_name: dict[tuple[str, str | None, str], list[Resource]] = defaultdict(list)
         self._kinds: set[tuple[str, str | None]] = set()
+        self._unread = [source for source in tree.sources
+                        if source.text and any(problem.code in UNREAD_PROBLEMS for problem in source.problems)]
+        """Files with text the graph could not read as objects (templates, broken YAML)."""
+        self._mention_cache: dict[tuple[tuple[str, str], ...], str | None] = {}
 
     # queries ---------------------------------------------------------------------------------
 
@@ -150,25 +154,27 @@ class ResourceGraph:
     def unread_mention(self, selector: Selector) -> str | None:
         """A file of the tree that could not be read as objects (a template, broken YAML) but whose
         text mentions every ``key: value`` the selector requires: the pods may be defined there."""
-        wanted = [r for r in selector.requirements if r.operator is Operator.IN and len(r.values) == 1]
-        if not wanted:
+        wanted = tuple(sorted((r.key, next(iter(r.values))) for r in selector.requirements
+                              if r.operator is Operator.IN and len(r.values) == 1))
+        if not wanted or not self._unread:
             return None
-        for source in self.tree.sources:
-            if not source.text or not any(p.code in UNREAD_PROBLEMS for p in source.problems):
-                continue
-            if all(_mentions(source.text, r.key, next(iter(r.values))) for r in wanted):
-                return source.display
-        return None
+        if wanted not in self._mention_cache:
+            self._mention_cache[wanted] = next(
+                (source.display for source in self._unread
+                 if all(_mentions(source.text, key, value) for key, value in wanted)), None)
+        return self._mention_cache[wanted]
 
     def unread_defines(self, ref: ObjectRef) -> str | None:
         """A file of the tree that could not be read as objects but whose text has ``kind: <kind>``
         and ``name: <name>`` lines: the referenced object may be defined there."""
-        for source in self.tree.sources:
-            if not source.text or not any(p.code in UNREAD_PROBLEMS for p in source.problems):
-                continue
-            if _mentions(source.text, "kind", ref.kind) and _mentions(source.text, "name", ref.name):
-                return source.display
-        return None
+        if not self._unread:
+            return None
+        key = (("kind", ref.kind), ("name", ref.name))
+        if key not in self._mention_cache:
+            self._mention_cache[key] = next(
+                (source.display for source in self._unread
+                 if _mentions(source.text, "kind", ref.kind) and _mentions(source.text, "name", ref.name)), None)
+        return self._mention_cache[key]
 
     def template(self, resource: Resource) -> PodTemplate | None:
         """The pod template of a built-in workload or of a custom kind declared with a template."""
