@@ -11,6 +11,7 @@ scan every pod per selector. The graph build must grow linearly with the number 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,24 +44,35 @@ def best_of(runs: int, function: object) -> float:
     return min(times)
 
 
+def measure(tree_path: Path, factor: int) -> str:
+    """One row of the table, measured in this (fresh) process."""
+    folder = Path(tempfile.mkdtemp(prefix="kubelint-bench-"))
+    try:
+        replicate(tree_path, factor, folder)
+        tree = load_tree([str(folder)], Options())
+        graph_time = best_of(7, lambda: build_graph(tree))
+        graph = build_graph(tree)
+        lint_time = best_of(3, lambda: lint_tree(load_tree([str(folder)], Options())))
+        objects = len(tree.resources)
+        return (f"{factor:>6} {objects:>8} {graph.graph.number_of_nodes():>6} {graph.graph.number_of_edges():>6} "
+                f"{graph_time * 1000:>9.1f} {graph_time / objects * 1e6:>9.1f} {lint_time * 1000:>8.0f}")
+    finally:
+        shutil.rmtree(folder)
+
+
 def main() -> None:
     args = sys.argv[1:]
+    if args[:1] == ["--one"]:
+        print(measure(Path(args[1]), int(args[2])))
+        return
     tree_path = Path(args[0]) if args and not args[0].isdigit() else Path(DEFAULT_TREE)
     factors = [int(arg) for arg in args if arg.isdigit()] or [1, 10]
     print(f"{'factor':>6} {'objects':>8} {'nodes':>6} {'edges':>6} {'graph ms':>9} {'us/object':>9} {'lint ms':>8}")
     for factor in factors:
-        folder = Path(tempfile.mkdtemp(prefix="kubelint-bench-"))
-        try:
-            replicate(tree_path, factor, folder)
-            tree = load_tree([str(folder)], Options())
-            graph_time = best_of(5, lambda: build_graph(tree))  # noqa: B023
-            graph = build_graph(tree)
-            lint_time = best_of(3, lambda: lint_tree(load_tree([str(folder)], Options())))  # noqa: B023
-            objects = len(tree.resources)
-            print(f"{factor:>6} {objects:>8} {graph.graph.number_of_nodes():>6} {graph.graph.number_of_edges():>6} "
-                  f"{graph_time * 1000:>9.1f} {graph_time / objects * 1e6:>9.1f} {lint_time * 1000:>8.0f}")
-        finally:
-            shutil.rmtree(folder)
+        # a fresh process per size: the garbage collector's cost depends on everything alive
+        result = subprocess.run([sys.executable, __file__, "--one", str(tree_path), str(factor)],
+                                capture_output=True, text=True, check=True)
+        print(result.stdout.rstrip())
 
 
 if __name__ == "__main__":
