@@ -256,3 +256,32 @@ def test_registering_the_checks_does_not_import_networkx() -> None:
     code = "import sys, kubelint.checks as c; c.registry(); print('networkx' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_orphan_messages_point_to_the_nearest_pods(tmp_path: Path) -> None:
+    text = """
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: web, labels: {app: web, tier: frontend}}
+    spec: {containers: [{name: web, image: nginx}]}
+    ---
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: api, namespace: staging, labels: {app: api}}
+    spec: {containers: [{name: api, image: api}]}
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: typo}
+    spec: {selector: {app: wbe, tier: frontend}, ports: [{port: 80}]}
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: api}
+    spec: {selector: {app: api}, ports: [{port: 80}]}
+    """
+    report = lint_tree(_tree(tmp_path, text, Options(enable=["orphan-service-selector"])))
+    typo, api = report.findings
+    assert typo.message.endswith("nearest: Pod web has app=web")
+    assert typo.related[0].line == 4
+    assert "Pod api in namespace staging" in api.message

@@ -53,8 +53,7 @@ def orphan_service_selector(tree: Tree, params: Params) -> Iterator[Hit]:
             continue  # no selector: endpoints are managed by hand
         if graph.selected.get(service.ref) or _unknowable(graph, service.namespace, selector, params):
             continue
-        yield Hit(_orphan_message("selector", selector, graph, service.namespace),
-                  service.where(("spec", "selector")), _nearest_related(graph, service.namespace, selector))
+        yield _orphan(graph, service, selector)
 
 
 @check("orphan-pdb-selector")
@@ -78,8 +77,7 @@ def orphan_pdb_selector(tree: Tree, params: Params) -> Iterator[Hit]:
             continue
         if graph.selected.get(resource.ref) or _unknowable(graph, resource.namespace, selector, params):
             continue
-        yield Hit(_orphan_message("selector", selector, graph, resource.namespace), where,
-                  _nearest_related(graph, resource.namespace, selector))
+        yield _orphan(graph, resource, selector)
 
 
 def _unknowable(graph: ResourceGraph, namespace: str | None, selector: Selector, params: Params) -> bool:
@@ -91,32 +89,29 @@ def _unknowable(graph: ResourceGraph, namespace: str | None, selector: Selector,
     return graph.unread_mention(selector) is not None
 
 
-def _orphan_message(what: str, selector: Selector, graph: ResourceGraph, namespace: str | None) -> str:
-    where = f"namespace {namespace}" if namespace else "the tree"
-    base = f"{what} {selector} matches no pods in {where}"
+def _orphan(graph: ResourceGraph, resource: Resource, selector: Selector) -> Hit:
+    """The finding for a selector that selects nothing, with the nearest pods as a hint."""
+    namespace = resource.namespace
+    where = resource.where(("spec", "selector"))
+    base = f"selector {selector} matches no pods in namespace {namespace}"
     elsewhere = [
         group for other in graph.pods.namespaces() if other != namespace
         for group in graph.pods.pods_matching(other, selector)
     ]
     if elsewhere:
         found = ", ".join(f"{_describe(group)} in namespace {group.namespace}" for group in elsewhere[:3])
-        return f"{base}; it matches pods of another namespace ({found}): a selector only sees its own namespace"
+        return Hit(f"{base}; it matches pods of another namespace ({found}): a selector only sees its own "
+                   "namespace", where, _labels_of(elsewhere[:3]))
     nearest = graph.pods.nearest(namespace, selector)
     if nearest is None:
-        return f"{base}; the tree creates no pods there"
+        return Hit(f"{base}; the tree creates no pods there", where)
     group, failing = nearest
     if len(failing) == len(selector.requirements) and not any(
         r.key in group.labels or r.key in group.open_keys for r in failing
     ):
-        return f"{base}; no pod template there has any of these label keys"
-    hints = []
-    for requirement in failing:
-        hint = _hint(requirement, group)
-        if hint:
-            hints.append(hint)
-    if not hints:
-        return f"{base}; nearest: {_describe(group)}"
-    return f"{base}; nearest: {_describe(group)} has {', '.join(hints)}"
+        return Hit(f"{base}; no pod template there has any of these label keys", where)
+    hints = [_hint(requirement, group) for requirement in failing]
+    return Hit(f"{base}; nearest: {_describe(group)} has {', '.join(hints)}", where, _labels_of([group]))
 
 
 def _hint(requirement: Requirement, group: PodGroup) -> str:
@@ -130,14 +125,13 @@ def _hint(requirement: Requirement, group: PodGroup) -> str:
     return f"no label {requirement.key}"
 
 
-def _nearest_related(graph: ResourceGraph, namespace: str | None, selector: Selector) -> tuple[Location, ...]:
-    nearest = graph.pods.nearest(namespace, selector)
-    if nearest is None:
-        return ()
-    group = nearest[0]
-    base: Path = group.template_path or ()
-    path: Path = (*base, "metadata", "labels") if group.containers is not None else base
-    return (group.resource.where(path, f"labels of {_describe(group)}"),)
+def _labels_of(groups: Iterable[PodGroup]) -> tuple[Location, ...]:
+    related = []
+    for group in groups:
+        base: Path = group.template_path or ()
+        path: Path = (*base, "metadata", "labels") if group.containers is not None else base
+        related.append(group.resource.where(path, f"labels of {_describe(group)}"))
+    return tuple(related)
 
 
 # service-target-port-mismatch ------------------------------------------------------------------
