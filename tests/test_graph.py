@@ -8,6 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kubelint.engine import lint_tree
 from kubelint.findings import Severity
@@ -285,3 +287,38 @@ def test_orphan_messages_point_to_the_nearest_pods(tmp_path: Path) -> None:
     assert typo.message.endswith("nearest: Pod web has app=web")
     assert typo.related[0].line == 4
     assert "Pod api in namespace staging" in api.message
+
+
+spec_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 70000) | st.sampled_from(["", "None", "http", "web", "8080", "x"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["selector", "matchLabels", "matchExpressions", "key", "operator", "values", "ports",
+                         "port", "targetPort", "name", "number", "template", "metadata", "labels", "spec",
+                         "containers", "service", "backend", "rules", "http", "paths", "scaleTargetRef",
+                         "serviceName", "clusterIP", "volumes", "secret", "configMap", "env", "valueFrom",
+                         "readinessProbe", "httpGet", "podMetadata", "serviceAccountName", "type", "In",
+                         "defaultBackend", "jobTemplate", "initContainers", "restartPolicy", "protocol"]),
+        children, max_size=4),
+    max_leaves=25,
+)
+
+KINDS = [("v1", "Service"), ("networking.k8s.io/v1", "Ingress"), ("apps/v1", "Deployment"), ("v1", "Pod"),
+         ("policy/v1", "PodDisruptionBudget"), ("autoscaling/v2", "HorizontalPodAutoscaler"),
+         ("apps/v1", "StatefulSet"), ("batch/v1", "CronJob"), ("monitoring.coreos.com/v1", "Prometheus"),
+         ("argoproj.io/v1alpha1", "Rollout"), ("v1", "ReplicationController")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(KINDS), spec_values), min_size=1, max_size=6))
+def test_random_specs_never_raise(objects: list[tuple[tuple[str, str], object]]) -> None:
+    import json
+    import tempfile
+
+    documents = [json.dumps({"apiVersion": api_version, "kind": kind, "metadata": {"name": f"o{index}",
+                                                                                    "labels": {"app": "x"}},
+                             "spec": spec})
+                 for index, ((api_version, kind), spec) in enumerate(objects)]
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "tree.yaml").write_text("\n---\n".join(documents))
+        report = lint_tree(load_tree([folder], Options(enable=["all"])))
+    assert report.objects == len(objects)
