@@ -17,6 +17,7 @@ from typing import Any
 
 from kubelint.findings import Path, Severity
 from kubelint.options import Options
+from kubelint.workloads import parse_workload, workload_entry
 
 CONFIG_NAMES = (".kubelint.yaml", ".kubelint.yml")
 
@@ -161,10 +162,13 @@ def to_options(config: Config | None) -> Options:
         options.fail_on = None if data["fail-on"] == "never" else Severity.parse(data["fail-on"])
     if "max-file-size" in data:
         options.max_file_size = data["max-file-size"] * 1024 * 1024
-    for workload in data.get("workloads", []):
-        group = workload["apiVersion"].rpartition("/")[0] if "apiVersion" in workload else None
-        key = workload["kind"] if group is None else f"{group}/{workload['kind']}"
-        options.workloads[key] = workload.get("template", "spec.template")
+    for index, workload in enumerate(data.get("workloads", [])):
+        if "template" not in workload and "labels" not in workload:
+            workload = {**workload, "template": "spec.template"}
+        try:
+            options.workloads.append(parse_workload(workload))
+        except ValueError as error:
+            raise config.error(("workloads", index), str(error)) from error
     options.ignore = [dict(entry) for entry in data.get("ignore", [])]
     return options
 
@@ -183,13 +187,7 @@ def merge_lists(base: list[str], add: Iterable[str], remove: Iterable[str]) -> l
 
 def effective(options: Options) -> dict[str, Any]:
     """The effective settings in the configuration file's shape (for ``--show-config``)."""
-    workloads = []
-    for key, template in options.workloads.items():
-        group, _, kind = key.rpartition("/")
-        entry: dict[str, Any] = {"kind": kind, "template": template}
-        if group:
-            entry = {"kind": kind, "apiVersion": f"{group}/*", "template": template}
-        workloads.append(entry)
+    workloads = [workload_entry(workload) for workload in options.workloads]
     max_mib = options.max_file_size / (1024 * 1024)
     return {
         "rules": {

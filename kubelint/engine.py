@@ -78,7 +78,8 @@ def run_rules(tree: Tree, rules: Iterable[Rule]) -> list[Finding]:
     findings = []
     for rule in rules:
         for hit in checks[rule.check](tree, rule.params):
-            findings.append(Finding(rule.id, rule.severity, hit.message, hit.location, hit.related))
+            severity = Severity(max(Severity.INFO, rule.severity - 1)) if hit.weaker else rule.severity
+            findings.append(Finding(rule.id, severity, hit.message, hit.location, hit.related))
     findings.sort(key=Finding.sort_key)
     return findings
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from kubelint.model import ObjectRef, Resource
 from kubelint.objects import crd_scopes, resources_of
@@ -15,6 +16,10 @@ from kubelint.sources.cache import ParseCache
 from kubelint.sources.discover import Candidate, discover
 from kubelint.sources.helm import is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, load_source
+from kubelint.workloads import WorkloadKind, workload_table
+
+if TYPE_CHECKING:
+    from kubelint.graph import ResourceGraph
 
 
 @dataclass
@@ -49,6 +54,18 @@ class Tree:
             units.append(Tree(sources, [resource for resource in self.resources if resource.via == via],
                               self.options, [entry for entry in self.skipped if entry[0] in files]))
         return units
+
+    @cached_property
+    def workloads(self) -> dict[tuple[str, str], WorkloadKind]:
+        """Pod-creating custom kinds, ``(group, kind) -> entry``: the built-in table plus the configured ones."""
+        return workload_table(self.options.workloads)
+
+    @cached_property
+    def graph(self) -> ResourceGraph:
+        """The resource graph (pods by label, typed edges), built on first use."""
+        from kubelint.graph import build_graph
+
+        return build_graph(self)
 
 
 def candidates(

@@ -7,6 +7,7 @@ from typing import Any
 
 from kubelint.findings import Severity
 from kubelint.sources.read import DEFAULT_MAX_FILE_SIZE
+from kubelint.workloads import WorkloadKind
 
 
 @dataclass
@@ -37,8 +38,8 @@ class Options:
     """Paths loaded as context: every rule sees them, but only findings in the linted paths are reported."""
     hook: bool = False
     """Running as a pre-commit hook: without configured context, the current folder is the context."""
-    workloads: dict[str, str] = field(default_factory=dict)
-    """Custom pod-creating kinds: ``Kind`` or ``group/Kind`` -> dotted path of the pod template."""
+    workloads: list[WorkloadKind] = field(default_factory=list)
+    """Custom kinds that create pods, beyond the built-in table (``workloads.parse_workload``)."""
     ignore: list[dict[str, Any]] = field(default_factory=list)
     """Config ``ignore`` entries: ``path``, ``namespace``, ``kind``, ``name`` (globs) and ``rules``."""
     config_file: str | None = None

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubelint.model import mapping, string_map
 from kubelint.sources.discover import is_excluded
+from kubelint.workloads import WorkloadKind
 
 if TYPE_CHECKING:
     from kubelint.findings import Finding
@@ -72,7 +73,7 @@ def _covers(rules: set[str], rule: str) -> bool:
     return rule in rules or "all" in rules
 
 
-def _template_annotations(resource: Resource, workloads: Mapping[str, str]) -> dict[str, str]:
+def _template_annotations(resource: Resource, workloads: Mapping[tuple[str, str], WorkloadKind]) -> dict[str, str]:
     from kubelint.checks.policy import pod_template
 
     template = pod_template(resource, workloads)
@@ -110,7 +111,7 @@ def suppress(findings: Iterable[Finding], tree: Tree) -> list[Finding]:
     for each in tree.resources:
         objects.setdefault((each.file, each.ref), each)
     sources = {source.display: source for source in tree.sources}
-    workloads = tree.options.workloads
+    workloads = tree.workloads
     template_cache: dict[int, dict[str, str]] = {}
     out: list[Finding] = []
     for finding in findings:

@@ -234,8 +234,8 @@ def test_rules_command_lists_every_rule() -> None:
 
 
 ROLLOUT = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
+apiVersion: example.com/v1alpha1
+kind: Canary
 metadata:
   name: canary
   namespace: shop
@@ -254,12 +254,12 @@ def test_custom_workloads_from_config_get_pod_and_container_rules(repo: Path) ->
     (repo / "k8s" / "web.yaml").write_text(ROLLOUT)
     assert findings(run("lint", "k8s", "--format", "json")) == []
     (repo / ".kubelint.yaml").write_text(
-        "workloads:\n  - {kind: Rollout, apiVersion: argoproj.io/v1alpha1, template: spec.template}\n"
+        "workloads:\n  - {kind: Canary, apiVersion: example.com/v1alpha1, template: spec.template}\n"
         "rules:\n  disable: [missing-cpu-requests, missing-memory-requests, missing-memory-limit,"
         " missing-liveness-probe, missing-readiness-probe, privilege-escalation, writable-root-filesystem]\n")
     assert findings(run("lint", "k8s", "--format", "json")) == [
         ("host-network", 10, False), ("latest-image-tag", 13, False)]
-    (repo / ".kubelint.yaml").write_text("workloads:\n  - {kind: Rollout, apiVersion: other.io/v1}\n")
+    (repo / ".kubelint.yaml").write_text("workloads:\n  - {kind: Canary, apiVersion: other.io/v1}\n")
     assert findings(run("lint", "k8s", "--format", "json")) == []
 
 
@@ -291,3 +291,10 @@ def test_config_paths_are_relative_to_the_config_file(repo: Path) -> None:
     assert options.rule_dirs == [str(repo / "policies")] and options.context == [str(repo / "k8s")]
     assert options.kubernetes_version == "1.30" and options.max_file_size == 5 * 1024 * 1024
     assert options.fail_on is None
+
+
+def test_builtin_custom_workloads_get_pod_rules_without_config(repo: Path) -> None:
+    rollout = ROLLOUT.replace("apiVersion: example.com/v1alpha1\nkind: Canary", "apiVersion: argoproj.io/v1alpha1\n"
+                              "kind: Rollout")
+    (repo / "k8s" / "web.yaml").write_text(rollout)
+    assert ("host-network", 10, False) in findings(run("lint", "k8s", "--format", "json"))

@@ -30,6 +30,8 @@ class Hit:
     message: str
     location: Location
     related: tuple[Location, ...] = ()
+    weaker: bool = False
+    """The less certain case of the rule: reported one severity step below the rule's."""
 
 
 CheckFunction = Callable[["Tree", Params], Iterable[Hit]]

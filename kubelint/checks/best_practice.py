@@ -39,7 +39,7 @@ def run_as_root(tree: Tree, params: Params) -> Iterator[Hit]:
     for resource in tree.resources:
         if not selected(resource, params):
             continue
-        template = pod_template(resource, tree.options.workloads)
+        template = pod_template(resource, tree.workloads)
         if template is None or text(mapping(template.spec.get("os")).get("name")) == "windows":
             continue
         with processing(resource.file):

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from kubelint.checks import Hit, Params, check, validates
 from kubelint.findings import Path, dotted
-from kubelint.model import PodTemplate, mapping, string_map
+from kubelint.model import PodTemplate
 from kubelint.progress import processing
+from kubelint.workloads import WorkloadKind, template_of
 
 if TYPE_CHECKING:
     from kubelint.loader import Tree
@@ -121,21 +122,9 @@ def selected(resource: Resource, params: Params) -> bool:
     return not _kind_matches(resource, params.get("exclude-kinds", []))
 
 
-def pod_template(resource: Resource, workloads: Mapping[str, str]) -> PodTemplate | None:
-    """The pod template of a built-in workload, or of a custom kind configured under ``workloads``.
-
-    ``workloads`` maps ``Kind`` or ``group/Kind`` to the dotted path of the template
-    (``spec.template``; ``""`` when the object itself is a pod spec holder like a Pod).
-    """
-    template = resource.pod_template
-    if template is not None or not workloads:
-        return template
-    dotted = workloads.get(f"{resource.ref.group}/{resource.kind}", workloads.get(resource.kind))
-    if dotted is None:
-        return None
-    path: Path = tuple(part for part in dotted.split(".") if part)
-    raw = mapping(resource.get(path)) if path else resource.raw
-    return PodTemplate(path, string_map(mapping(raw.get("metadata")).get("labels")), mapping(raw.get("spec")))
+def pod_template(resource: Resource, workloads: Mapping[tuple[str, str], WorkloadKind]) -> PodTemplate | None:
+    """The pod template of a built-in workload, or of a pod-creating custom kind (``Tree.workloads``)."""
+    return template_of(resource, workloads)
 
 
 def _values(resource: Resource) -> dict[str, str]:
@@ -186,7 +175,7 @@ def object_schema(tree: Tree, params: Params) -> Iterator[Hit]:
 @check("podspec-schema")
 def podspec_schema(tree: Tree, params: Params) -> Iterator[Hit]:
     """Validate the pod spec of every workload (Pods, Deployments, ..., configured custom kinds)."""
-    workloads = tree.options.workloads
+    workloads = tree.workloads
     for resource in _resources(tree, params):
         template = pod_template(resource, workloads)
         if template is not None:
@@ -197,7 +186,7 @@ def podspec_schema(tree: Tree, params: Params) -> Iterator[Hit]:
 @check("container-schema")
 def container_schema(tree: Tree, params: Params) -> Iterator[Hit]:
     """Validate every container (and init container unless ``init-containers: false``) of every workload."""
-    workloads = tree.options.workloads
+    workloads = tree.workloads
     with_init = params.get("init-containers", True) is not False
     for resource in _resources(tree, params):
         template = pod_template(resource, workloads)

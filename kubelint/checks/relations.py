@@ -1,0 +1,403 @@
+"""Relationship checks: selectors that select nothing, ports that do not line up, dangling references.
+
+They read the resource graph (``tree.graph``), which is built once per run on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from kubelint.checks import Hit, Params, check
+from kubelint.findings import Location, Path
+from kubelint.graph import GOVERNED_BY, ROUTES, SCALES, USES, ResourceGraph
+from kubelint.loader import Tree
+from kubelint.model import Container, ContainerPort, ObjectRef, Resource, mapping, sequence, text
+from kubelint.selectors import PodGroup, Requirement, Selector
+
+SELECTOR_KINDS = {
+    ("", "ReplicationController"), ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"), ("extensions", "Deployment"), ("extensions", "ReplicaSet"),
+    ("extensions", "DaemonSet"),
+}
+"""Workloads whose selector must match their own template (the API server refuses them otherwise)."""
+
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+
+
+def _graph(tree: Tree) -> ResourceGraph:
+    return tree.graph
+
+
+def _services(graph: ResourceGraph) -> Iterator[Resource]:
+    for resource in graph.tree.by_ref.values():
+        if resource.ref.group == "" and resource.kind == "Service":
+            yield resource
+
+
+def _describe(group: PodGroup) -> str:
+    return f"{group.owner.kind} {group.owner.name}"
+
+
+# orphan-service-selector / orphan-pdb-selector -------------------------------------------------
+
+
+@check("orphan-service-selector")
+def orphan_service_selector(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A Service whose selector matches no pod template of its namespace."""
+    graph = _graph(tree)
+    for service in _services(graph):
+        if service.spec.get("type") == "ExternalName":
+            continue
+        selector = Selector.parse(service.spec.get("selector"), "Service")
+        if selector.selects_nothing or selector.problems:
+            continue  # no selector: endpoints are managed by hand
+        if graph.selected.get(service.ref) or _unknowable(graph, service.namespace, selector, params):
+            continue
+        yield _orphan(graph, service, selector)
+
+
+@check("orphan-pdb-selector")
+def orphan_pdb_selector(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A PodDisruptionBudget that selects no pods."""
+    graph = _graph(tree)
+    for resource in graph.tree.by_ref.values():
+        if resource.ref.group != "policy" or resource.kind != "PodDisruptionBudget":
+            continue
+        raw = resource.spec.get("selector")
+        selector = Selector.parse(raw, "PodDisruptionBudget", resource.api_version)
+        if selector.problems:
+            continue
+        where = resource.where(("spec", "selector"))
+        if selector.selects_nothing:
+            if raw is None:
+                yield Hit("the PodDisruptionBudget has no selector, so it protects no pods", where)
+            else:
+                yield Hit(f"an empty selector selects no pods in {resource.api_version} (policy/v1 reads it as "
+                          "every pod of the namespace)", where)
+            continue
+        if graph.selected.get(resource.ref) or _unknowable(graph, resource.namespace, selector, params):
+            continue
+        yield _orphan(graph, resource, selector)
+
+
+def _unknowable(graph: ResourceGraph, namespace: str | None, selector: Selector, params: Params) -> bool:
+    """Whether the tree cannot tell: it creates no pods in the namespace at all (with
+    ``require_pods``: the workloads are deployed from elsewhere), or a file it could not read as
+    objects (a template) mentions the selected labels."""
+    if params.get("require_pods", True) and not graph.pods.in_namespace(namespace):
+        return True
+    return graph.unread_mention(selector) is not None
+
+
+def _orphan(graph: ResourceGraph, resource: Resource, selector: Selector) -> Hit:
+    """The finding for a selector that selects nothing, with the nearest pods as a hint."""
+    namespace = resource.namespace
+    where = resource.where(("spec", "selector"))
+    base = f"selector {selector} matches no pods in namespace {namespace}"
+    elsewhere = [
+        group for other in graph.pods.namespaces() if other != namespace
+        for group in graph.pods.pods_matching(other, selector)
+    ]
+    if elsewhere:
+        found = ", ".join(f"{_describe(group)} in namespace {group.namespace}" for group in elsewhere[:3])
+        return Hit(f"{base}; it matches pods of another namespace ({found}): a selector only sees its own "
+                   "namespace", where, _labels_of(elsewhere[:3]))
+    nearest = graph.pods.nearest(namespace, selector)
+    if nearest is None:
+        return Hit(f"{base}; the tree creates no pods there", where)
+    group, failing = nearest
+    if len(failing) == len(selector.requirements) and not any(
+        r.key in group.labels or r.key in group.open_keys for r in failing
+    ):
+        return Hit(f"{base}; no pod template there has any of these label keys", where)
+    hints = [_hint(requirement, group) for requirement in failing]
+    return Hit(f"{base}; nearest: {_describe(group)} has {', '.join(hints)}", where, _labels_of([group]))
+
+
+def _hint(requirement: Requirement, group: PodGroup) -> str:
+    if requirement.key in group.labels:
+        return f"{requirement.key}={group.labels[requirement.key]}"
+    import difflib
+
+    close = difflib.get_close_matches(requirement.key, list(group.labels), n=1)
+    if close:
+        return f"{close[0]}={group.labels[close[0]]}"
+    return f"no label {requirement.key}"
+
+
+def _labels_of(groups: Iterable[PodGroup]) -> tuple[Location, ...]:
+    related = []
+    for group in groups:
+        base: Path = group.template_path or ()
+        path: Path = (*base, "metadata", "labels") if group.containers is not None else base
+        related.append(group.resource.where(path, f"labels of {_describe(group)}"))
+    return tuple(related)
+
+
+# service-target-port-mismatch ------------------------------------------------------------------
+
+
+def serving_ports(container: Container) -> tuple[ContainerPort, ...]:
+    """The ports a Service can reach: those of app containers and of sidecar (restartable) init
+    containers."""
+    if container.init and container.raw.get("restartPolicy") != "Always":
+        return ()
+    return container.ports
+
+
+def _group_ports(group: PodGroup) -> list[ContainerPort]:
+    return [port for container in group.containers or () for port in serving_ports(container)]
+
+
+@check("service-target-port-mismatch")
+def service_target_port_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A Service targetPort that the selected containers do not declare."""
+    graph = _graph(tree)
+    for service in _services(graph):
+        groups = [group for group in graph.selected.get(service.ref, ()) if group.containers is not None]
+        if not groups or service.spec.get("type") == "ExternalName":
+            continue
+        for index, port in enumerate(sequence(service.spec.get("ports"))):
+            port = mapping(port)
+            protocol = text(port.get("protocol")) or "TCP"
+            if "targetPort" in port:
+                target, path = port["targetPort"], ("spec", "ports", index, "targetPort")
+            else:
+                target, path = port.get("port"), ("spec", "ports", index, "port")
+            if isinstance(target, bool) or not isinstance(target, (int, str)):
+                continue
+            yield from _target_port(service, groups, target, protocol, path)
+
+
+def _target_port(service: Resource, groups: list[PodGroup], target: int | str, protocol: str,
+                 path: Path) -> Iterator[Hit]:
+    where = service.where(path)
+    if isinstance(target, str):
+        having = [g for g in groups if any(p.name == target and p.protocol == protocol for p in _group_ports(g))]
+        if len(having) == len(groups):
+            return
+        lacking = [g for g in groups if g not in having]
+        other_protocol = sorted({p.protocol for g in lacking for p in _group_ports(g)
+                                 if p.name == target and p.protocol != protocol})
+        detail = f" (declared only as {'/'.join(other_protocol)})" if other_protocol else ""
+        if not having:
+            names = sorted({p.name for g in groups for p in _group_ports(g) if p.name})
+            known = f"; they name {', '.join(names)}" if names else "; they declare no named port"
+            if target.isdigit():
+                known += f" (a quoted number is a port name: write {target} unquoted)"
+            yield Hit(f"targetPort {target!r} is not a {protocol} container port name of the selected pods"
+                      f"{detail}{known}", where, _related(lacking))
+        else:
+            yield Hit(f"targetPort {target!r} is not a {protocol} container port name of "
+                      f"{', '.join(_describe(g) for g in lacking)}{detail}; traffic to those pods fails",
+                      where, _related(lacking), weaker=True)
+        return
+    declaring = [g for g in groups if _group_ports(g)]
+    if not declaring:
+        return
+    if any(p.number == target and p.protocol == protocol for g in declaring for p in _group_ports(g)):
+        return
+    numbers = sorted({f"{p.number}/{p.protocol}" for g in declaring for p in _group_ports(g) if p.number})
+    yield Hit(f"targetPort {target} ({protocol}) is not declared by the selected containers, which declare "
+              f"{', '.join(numbers) or 'no port number'}", where, _related(declaring), weaker=True)
+
+
+def _related(groups: Iterable[PodGroup]) -> tuple[Location, ...]:
+    return tuple(
+        group.resource.where((*(group.template_path or ()), "spec") if group.containers is not None else (),
+                             f"pods of {_describe(group)}")
+        for group in groups
+    )
+
+
+# ingress-unknown-service / ingress-port-mismatch -----------------------------------------------
+
+
+@check("ingress-unknown-service")
+def ingress_unknown_service(tree: Tree, params: Params) -> Iterator[Hit]:
+    """An Ingress backend that names no Service of the Ingress's namespace."""
+    graph = _graph(tree)
+    require = params.get("require_services", True)
+    for edge in graph.edges(ROUTES):
+        if require and not graph.has_kind("Service", edge.target.namespace):
+            continue  # the tree defines no Service there: they are deployed from elsewhere
+        if graph.resource(edge.target) is None and graph.unread_defines(edge.target) is None:
+            ingress = graph.resource(edge.source)
+            assert ingress is not None
+            yield Hit(f"backend Service {edge.target.name!r} is not defined in namespace {edge.target.namespace}",
+                      ingress.where(edge.path))
+
+
+@check("ingress-port-mismatch")
+def ingress_port_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
+    """An Ingress backend port that the Service does not expose."""
+    graph = _graph(tree)
+    for edge in graph.edges(ROUTES):
+        service = graph.resource(edge.target)
+        port = edge.data.get("port")
+        if service is None or port is None:
+            continue
+        ingress = graph.resource(edge.source)
+        assert ingress is not None
+        ports = [mapping(item) for item in sequence(service.spec.get("ports"))]
+        if isinstance(port, int):
+            numbers = [item.get("port") for item in ports]
+            if port not in numbers:
+                shown = ", ".join(str(number) for number in numbers if isinstance(number, int)) or "none"
+                yield Hit(f"Service {service.name} has no port {port} (its ports: {shown})",
+                          ingress.where(edge.data["port_path"]), (service.where(("spec", "ports")),))
+        else:
+            names = [item.get("name") for item in ports]
+            if port not in names:
+                shown = ", ".join(name for name in names if isinstance(name, str)) or "no named port"
+                yield Hit(f"Service {service.name} has no port named {port!r} (its port names: {shown})",
+                          ingress.where(edge.data["port_path"]), (service.where(("spec", "ports")),))
+
+
+# selector-template-mismatch --------------------------------------------------------------------
+
+
+@check("selector-template-mismatch")
+def selector_template_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A workload whose selector does not match its own pod template's labels."""
+    for resource in tree.resources:
+        if (resource.ref.group, resource.kind) not in SELECTOR_KINDS:
+            continue
+        template = resource.pod_template
+        if template is None:
+            continue
+        raw = resource.spec.get("selector")
+        selector = Selector.parse(raw, resource.kind, resource.api_version)
+        if selector.problems or selector.defaulted:
+            continue
+        where = resource.where(("spec", "selector"))
+        if resource.kind != "ReplicationController" and isinstance(raw, dict) and not selector.requirements:
+            yield Hit(f"an empty selector is refused for a {resource.kind}: it would select every pod of the "
+                      "namespace; select the template's labels", where)
+            continue
+        failing = selector.failing(template.labels)
+        if failing:
+            labels = ",".join(f"{k}={v}" for k, v in template.labels.items()) or "no labels"
+            yield Hit(f"selector {selector} does not match the pod template's labels ({labels}); "
+                      f"unmet: {', '.join(str(r) for r in failing)}", where,
+                      (resource.where((*template.path, "metadata", "labels"), "template labels"),))
+
+
+# probe-port-mismatch ---------------------------------------------------------------------------
+
+
+@check("probe-port-mismatch")
+def probe_port_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A probe port that its container does not declare."""
+    graph = _graph(tree)
+    for resource in tree.resources:
+        template = graph.template(resource)
+        if template is None:
+            continue
+        for container in template.containers:
+            for probe_name in PROBES:
+                probe = mapping(container.raw.get(probe_name))
+                for handler in ("httpGet", "tcpSocket", "grpc"):
+                    action = probe.get(handler)
+                    if not isinstance(action, dict) or "port" not in action:
+                        continue
+                    yield from _probe_port(resource, container, action["port"],
+                                           (*container.path, probe_name, handler, "port"), probe_name)
+
+
+def _probe_port(resource: Resource, container: Container, port: object, path: Path, probe: str) -> Iterator[Hit]:
+    where = resource.where(path)
+    if isinstance(port, str):
+        if not any(item.name == port for item in container.ports):
+            names = ", ".join(sorted(item.name for item in container.ports if item.name)) or "none"
+            quoted = f"; a quoted number is a port name: write {port} unquoted" if port.isdigit() else ""
+            yield Hit(f"{probe} port {port!r} is not a port name of container {container.name} "
+                      f"(its port names: {names}){quoted}", where)
+    elif (isinstance(port, int) and not isinstance(port, bool) and container.ports
+          and not any(item.number == port for item in container.ports)):
+        numbers = ", ".join(str(item.number) for item in container.ports if item.number is not None)
+        yield Hit(f"{probe} port {port} is not declared by container {container.name} (it declares "
+                  f"{numbers or 'no port number'})", where, weaker=True)
+
+
+# statefulset-missing-service -------------------------------------------------------------------
+
+
+@check("statefulset-missing-service")
+def statefulset_missing_service(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A StatefulSet whose serviceName is not a headless Service of its namespace."""
+    graph = _graph(tree)
+    for edge in graph.edges(GOVERNED_BY):
+        statefulset = graph.resource(edge.source)
+        assert statefulset is not None
+        service = graph.resource(edge.target)
+        where = statefulset.where(edge.path)
+        if service is None and graph.unread_defines(edge.target) is not None:
+            continue
+        if service is None:
+            yield Hit(f"serviceName {edge.target.name!r} names no Service in namespace {edge.target.namespace}; "
+                      "the pods get no stable DNS names", where)
+        elif service.spec.get("clusterIP") != "None":
+            yield Hit(f"Service {service.name} is not headless (clusterIP: None), so it gives the pods no "
+                      "stable DNS names", where, (service.where(("spec",)),))
+
+
+# orphan-hpa-target -----------------------------------------------------------------------------
+
+
+@check("orphan-hpa-target")
+def orphan_hpa_target(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A HorizontalPodAutoscaler whose scaleTargetRef names no object of its namespace."""
+    graph = _graph(tree)
+    for edge in graph.edges(SCALES):
+        if graph.resource(edge.target) is not None or graph.unread_defines(edge.target) is not None:
+            continue
+        if params.get("require_pods", True) and not graph.pods.in_namespace(edge.target.namespace):
+            continue  # the tree creates no pods there: the workloads are deployed from elsewhere
+        hpa = graph.resource(edge.source)
+        assert hpa is not None
+        target = edge.target
+        group = f" (API group {target.group})" if target.group else ""
+        yield Hit(f"scaleTargetRef names {target.kind} {target.name!r}{group}, which is not defined in "
+                  f"namespace {target.namespace}", hpa.where(edge.path))
+
+
+# unknown-service-account / missing-configmap / missing-secret ----------------------------------
+
+
+def _missing(tree: Tree, kind: str, skip: Iterable[str] = ()) -> Iterator[tuple[Resource, ObjectRef, Path, str]]:
+    graph = _graph(tree)
+    skipped = set(skip)
+    for edge in graph.edges(USES):
+        if edge.target.kind != kind or edge.data.get("optional") or edge.data.get("via") in skipped:
+            continue
+        if graph.exists(edge.target) or graph.unread_defines(edge.target) is not None:
+            continue
+        source = graph.resource(edge.source)
+        assert source is not None
+        yield source, edge.target, edge.path, str(edge.data.get("via", ""))
+
+
+@check("unknown-service-account")
+def unknown_service_account(tree: Tree, params: Params) -> Iterator[Hit]:
+    """Pods that run as a ServiceAccount the tree does not define (``default`` always exists)."""
+    for source, target, path, _ in _missing(tree, "ServiceAccount"):
+        yield Hit(f"ServiceAccount {target.name!r} is not defined in namespace {target.namespace}; the pods "
+                  "are not created until it exists", source.where(path))
+
+
+@check("missing-configmap")
+def missing_configmap(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A non-optional reference to a ConfigMap the tree does not define."""
+    for source, target, path, via in _missing(tree, "ConfigMap"):
+        yield Hit(f"ConfigMap {target.name!r} ({via}) is not defined in namespace {target.namespace}; the pods "
+                  "do not start until it exists (or mark the reference optional)", source.where(path))
+
+
+@check("missing-secret")
+def missing_secret(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A non-optional reference to a Secret the tree does not define."""
+    for source, target, path, via in _missing(tree, "Secret", skip=("imagePullSecrets",)):
+        yield Hit(f"Secret {target.name!r} ({via}) is not defined in namespace {target.namespace}; the pods "
+                  "do not start until it exists (or mark the reference optional)", source.where(path))
+

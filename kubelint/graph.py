@@ -1,0 +1,416 @@
+"""The resource graph: typed edges between the objects of a tree, built once per run.
+
+Nodes are :class:`~kubelint.model.ObjectRef`s; a node whose object is not in the tree (a dangling
+reference) has ``resource=None``. Edges carry a ``relation`` and the ``path`` inside the source
+object where the reference is written:
+
+- Service ``selects`` workload (``group``: the selected :class:`~kubelint.selectors.PodGroup`)
+- Ingress ``routes`` Service (``port``, ``port_path``: the backend port as written)
+- HorizontalPodAutoscaler ``scales`` workload
+- PodDisruptionBudget ``protects`` workload
+- StatefulSet ``governed-by`` Service
+- workload ``uses`` ServiceAccount / ConfigMap / Secret / PersistentVolumeClaim (``optional``, ``via``)
+
+NetworkPolicy edges are left to their own module; :attr:`ResourceGraph.pods` (a
+:class:`~kubelint.selectors.PodIndex`) is the shared lookup of pods by namespace and label.
+
+Building is linear in the number of objects: pod groups are indexed by label once, and each
+selector inspects only the candidates of its most selective requirement.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kubelint.findings import Path
+from kubelint.model import (
+    POD_TEMPLATE_PATHS,
+    ObjectRef,
+    PodTemplate,
+    Resource,
+    mapping,
+    sequence,
+    split_api_version,
+    string_map,
+    text,
+)
+from kubelint.selectors import Operator, PodGroup, PodIndex, Selector
+from kubelint.workloads import CONTROLLER_LABELS, WorkloadKind, template_of
+
+if TYPE_CHECKING:
+    from kubelint.loader import Tree
+
+SELECTS = "selects"
+ROUTES = "routes"
+SCALES = "scales"
+PROTECTS = "protects"
+GOVERNED_BY = "governed-by"
+USES = "uses"
+
+ALWAYS_PRESENT: frozenset[tuple[str, str]] = frozenset({
+    ("ServiceAccount", "default"),
+    ("ConfigMap", "kube-root-ca.crt"),
+})
+"""Objects Kubernetes creates in every namespace: a reference to them is never dangling."""
+
+INGRESS_GROUPS = frozenset({"networking.k8s.io", "extensions"})
+POLICY_GROUP = "policy"
+AUTOSCALING_GROUP = "autoscaling"
+
+_MOVED_KINDS = frozenset({"Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"})
+"""Kinds served under ``extensions`` (or ``apps`` betas) before ``apps``: the same objects."""
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One typed edge: ``source`` refers to ``target`` at ``path`` (inside the source object)."""
+
+    source: ObjectRef
+    target: ObjectRef
+    relation: str
+    path: Path
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Backend:
+    """An Ingress backend that names a Service."""
+
+    name: str
+    path: Path
+    """Path of the service name."""
+    port: int | str | None
+    port_path: Path
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference from a pod spec to another object of the namespace."""
+
+    kind: str
+    name: str
+    path: Path
+    optional: bool = False
+    via: str = ""
+    """What kind of reference: env, envFrom, volume, projected, imagePullSecrets, serviceAccountName."""
+
+
+class ResourceGraph:
+    """The graph of one tree, with its pod index and the pod groups each selector selects."""
+
+    def __init__(self, tree: Tree) -> None:
+        import networkx as nx
+
+        self.tree = tree
+        self.graph = nx.MultiDiGraph()
+        self.pods = PodIndex()
+        self.table = tree.workloads
+        self.selected: dict[ObjectRef, list[PodGroup]] = {}
+        """For each Service and PodDisruptionBudget: the pod groups its selector selects."""
+        self._by_name: dict[tuple[str, str | None, str], list[Resource]] = defaultdict(list)
+        self._kinds: set[tuple[str, str | None]] = set()
+        self._unread = [source for source in tree.sources
+                        if source.text and any(problem.code in UNREAD_PROBLEMS for problem in source.problems)]
+        """Files with text the graph could not read as objects (templates, broken YAML)."""
+        self._mention_cache: dict[tuple[tuple[str, str], ...], str | None] = {}
+
+    # queries ---------------------------------------------------------------------------------
+
+    def exists(self, ref: ObjectRef) -> bool:
+        """Whether a referenced object exists: defined in the tree, or one Kubernetes always creates."""
+        return self.resource(ref) is not None or (ref.group == "" and (ref.kind, ref.name) in ALWAYS_PRESENT)
+
+    def resource(self, ref: ObjectRef) -> Resource | None:
+        """The object of a node, or None when the tree does not define it."""
+        if ref not in self.graph:
+            return None
+        found: Resource | None = self.graph.nodes[ref].get("resource")
+        return found
+
+    def find(self, kind: str, namespace: str | None, name: str, group: str | None = None) -> Resource | None:
+        """The object of a kind and name in a namespace; ``group`` None accepts any API group."""
+        for resource in self._by_name.get((kind, namespace, name), ()):
+            if group is None or _same_group(group, resource.ref.group, kind):
+                return resource
+        return None
+
+    def has_kind(self, kind: str, namespace: str | None) -> bool:
+        """Whether the tree defines any object of a kind in a namespace."""
+        return (kind, namespace) in self._kinds
+
+    def edges(self, relation: str | None = None, source: ObjectRef | None = None) -> Iterator[Edge]:
+        """Edges of one relation (all when None), optionally only those leaving ``source``."""
+        items = (
+            self.graph.out_edges(source, data=True) if source is not None else self.graph.edges(data=True)
+        )
+        for start, end, data in items:
+            if relation is None or data["relation"] == relation:
+                extra = {key: value for key, value in data.items() if key not in ("relation", "path")}
+                yield Edge(start, end, data["relation"], data["path"], extra)
+
+    def unread_mention(self, selector: Selector) -> str | None:
+        """A file of the tree that could not be read as objects (a template, broken YAML) but whose
+        text mentions every ``key: value`` the selector requires: the pods may be defined there."""
+        wanted = tuple(sorted((r.key, next(iter(r.values))) for r in selector.requirements
+                              if r.operator is Operator.IN and len(r.values) == 1))
+        if not wanted or not self._unread:
+            return None
+        if wanted not in self._mention_cache:
+            self._mention_cache[wanted] = next(
+                (source.display for source in self._unread
+                 if all(_mentions(source.text, key, value) for key, value in wanted)), None)
+        return self._mention_cache[wanted]
+
+    def unread_defines(self, ref: ObjectRef) -> str | None:
+        """A file of the tree that could not be read as objects but whose text has ``kind: <kind>``
+        and ``name: <name>`` lines: the referenced object may be defined there."""
+        if not self._unread:
+            return None
+        key = (("kind", ref.kind), ("name", ref.name))
+        if key not in self._mention_cache:
+            self._mention_cache[key] = next(
+                (source.display for source in self._unread
+                 if _mentions(source.text, "kind", ref.kind) and _mentions(source.text, "name", ref.name)), None)
+        return self._mention_cache[key]
+
+    def template(self, resource: Resource) -> PodTemplate | None:
+        """The pod template of a built-in workload or of a custom kind declared with a template."""
+        return template_of(resource, self.table)
+
+    # building --------------------------------------------------------------------------------
+
+    def _node(self, ref: ObjectRef, resource: Resource | None = None) -> None:
+        if ref not in self.graph:
+            self.graph.add_node(ref, resource=resource)
+
+    def add_edge(self, source: ObjectRef, target: ObjectRef, relation: str, path: Path, **data: Any) -> None:
+        """Add a typed edge (a missing target becomes a node without resource); for the analyses
+        that add their own relations, such as NetworkPolicy's."""
+        self._node(target)
+        self.graph.add_edge(source, target, relation=relation, path=path, **data)
+
+    def build(self) -> ResourceGraph:
+        resources = list(self.tree.by_ref.values())
+        for resource in resources:
+            self._node(resource.ref, resource)
+            self._by_name[(resource.kind, resource.namespace, resource.name)].append(resource)
+            self._kinds.add((resource.kind, resource.namespace))
+            group = pod_group(resource, self.table)
+            if group is not None:
+                self.pods.add(group)
+        for resource in resources:
+            ref = resource.ref
+            if ref.kind == "Service" and ref.group == "":
+                self._service(resource)
+            elif ref.kind == "Ingress" and ref.group in INGRESS_GROUPS:
+                for backend in ingress_backends(resource):
+                    self.add_edge(ref, ObjectRef("", "Service", ref.namespace, backend.name), ROUTES, backend.path,
+                               port=backend.port, port_path=backend.port_path)
+            elif ref.kind == "HorizontalPodAutoscaler" and ref.group == AUTOSCALING_GROUP:
+                self._hpa(resource)
+            elif ref.kind == "PodDisruptionBudget" and ref.group == POLICY_GROUP:
+                selector = Selector.parse(resource.spec.get("selector"), "PodDisruptionBudget", resource.api_version)
+                self._selects(resource, selector, PROTECTS, ("spec", "selector"))
+            if ref.kind == "StatefulSet" and ref.group in ("apps", "extensions"):
+                service = text(resource.spec.get("serviceName"))
+                if service:
+                    self.add_edge(ref, ObjectRef("", "Service", ref.namespace, service), GOVERNED_BY,
+                               ("spec", "serviceName"))
+            for reference in self.references(resource):
+                self.add_edge(ref, ObjectRef("", reference.kind, ref.namespace, reference.name), USES, reference.path,
+                           optional=reference.optional, via=reference.via)
+        return self
+
+    def _service(self, resource: Resource) -> None:
+        if resource.spec.get("type") == "ExternalName":
+            return
+        self._selects(resource, Selector.parse(resource.spec.get("selector"), "Service"), SELECTS,
+                      ("spec", "selector"))
+
+    def _selects(self, resource: Resource, selector: Selector, relation: str, path: Path) -> None:
+        if selector.problems:
+            return
+        groups = self.pods.pods_matching(resource.namespace, selector)
+        self.selected[resource.ref] = groups
+        for group in groups:
+            self.add_edge(resource.ref, group.owner, relation, path, group=group)
+
+    def _hpa(self, resource: Resource) -> None:
+        target = mapping(resource.spec.get("scaleTargetRef"))
+        kind, name = text(target.get("kind")), text(target.get("name"))
+        if not kind or not name:
+            return
+        api_version = text(target.get("apiVersion"))
+        group = split_api_version(api_version)[0] if api_version else None
+        found = self.find(kind, resource.namespace, name, group)
+        ref = found.ref if found is not None else ObjectRef(group or "", kind, resource.namespace, name)
+        self.add_edge(resource.ref, ref, SCALES, ("spec", "scaleTargetRef", "name"))
+
+    def references(self, resource: Resource) -> list[Reference]:
+        """What the pods of an object refer to: service account, config maps, secrets, claims."""
+        template = self.template(resource)
+        if template is not None:
+            return pod_spec_references(template)
+        entry = self.table.get((resource.ref.group, resource.kind))
+        if entry is not None and entry.service_account is not None:
+            name = text(resource.get(entry.service_account))
+            if name:
+                return [Reference("ServiceAccount", name, entry.service_account, via="serviceAccountName")]
+        return []
+
+
+UNREAD_PROBLEMS = frozenset({"unrenderable-template", "yaml-syntax"})
+"""Reading problems that leave (part of) a file's objects invisible to the graph."""
+
+
+def _mentions(source_text: str, key: str, value: str) -> bool:
+    import re
+
+    pattern = rf"^\s*-?\s*[\"']?{re.escape(key)}[\"']?\s*:\s*[\"']?{re.escape(value)}[\"']?\s*(#.*)?$"
+    return re.search(pattern, source_text, re.MULTILINE) is not None
+
+
+def build_graph(tree: Tree) -> ResourceGraph:
+    """Build the graph of a tree (``Tree.graph`` calls this once and keeps the result)."""
+    return ResourceGraph(tree).build()
+
+
+def _same_group(wanted: str, actual: str, kind: str) -> bool:
+    if wanted == actual:
+        return True
+    return kind in _MOVED_KINDS and {wanted, actual} <= {"apps", "extensions"}
+
+
+# pods ------------------------------------------------------------------------------------------
+
+
+def pod_group(resource: Resource, table: Mapping[tuple[str, str], WorkloadKind]) -> PodGroup | None:
+    """The pods an object creates, or None when it creates none (a PodTemplate creates none)."""
+    key = (resource.ref.group, resource.kind)
+    if key in POD_TEMPLATE_PATHS:
+        if resource.kind == "PodTemplate":
+            return None
+        template = resource.pod_template
+        assert template is not None
+        added = CONTROLLER_LABELS.get(resource.kind, {})
+        builtin = WorkloadKind(resource.ref.group, resource.kind, added=added)
+        known, open_keys = builtin.added_labels(resource.name)
+        return PodGroup(resource.ref, resource, {**template.labels, **known}, open_keys, template.containers,
+                        template.path)
+    entry = table.get(key)
+    if entry is None:
+        return None
+    known, open_keys = entry.added_labels(resource.name)
+    if entry.template is not None:
+        template = template_of(resource, table)
+        if template is None:
+            return None
+        return PodGroup(resource.ref, resource, {**template.labels, **known}, open_keys, template.containers,
+                        template.path)
+    assert entry.labels is not None
+    labels = string_map(resource.get(entry.labels))
+    return PodGroup(resource.ref, resource, {**labels, **known}, open_keys, None, entry.labels)
+
+
+def pod_spec_references(template: PodTemplate) -> list[Reference]:
+    """Every reference a pod spec makes to a ServiceAccount, ConfigMap, Secret or claim."""
+    spec, base = template.spec, template.spec_path
+    found: list[Reference] = []
+    for field_name in ("serviceAccountName", "serviceAccount"):
+        name = text(spec.get(field_name))
+        if name:
+            found.append(Reference("ServiceAccount", name, (*base, field_name), via="serviceAccountName"))
+            break
+    for index, volume in enumerate(sequence(spec.get("volumes"))):
+        volume = mapping(volume)
+        path = (*base, "volumes", index)
+        _add(found, "ConfigMap", volume.get("configMap"), "name", (*path, "configMap"), "volume")
+        _add(found, "Secret", volume.get("secret"), "secretName", (*path, "secret"), "volume")
+        claim = mapping(volume.get("persistentVolumeClaim"))
+        if text(claim.get("claimName")):
+            found.append(Reference("PersistentVolumeClaim", claim["claimName"],
+                                   (*path, "persistentVolumeClaim", "claimName"), via="volume"))
+        projected = mapping(volume.get("projected"))
+        for number, source in enumerate(sequence(projected.get("sources"))):
+            source = mapping(source)
+            source_path = (*path, "projected", "sources", number)
+            _add(found, "ConfigMap", source.get("configMap"), "name", (*source_path, "configMap"), "projected")
+            _add(found, "Secret", source.get("secret"), "name", (*source_path, "secret"), "projected")
+    for index, secret in enumerate(sequence(spec.get("imagePullSecrets"))):
+        _add(found, "Secret", secret, "name", (*base, "imagePullSecrets", index), "imagePullSecrets")
+    for container in template.containers:
+        raw, path = container.raw, container.path
+        for index, variable in enumerate(sequence(raw.get("env"))):
+            value_from = mapping(mapping(variable).get("valueFrom"))
+            env_path = (*path, "env", index, "valueFrom")
+            _add(found, "ConfigMap", value_from.get("configMapKeyRef"), "name", (*env_path, "configMapKeyRef"), "env")
+            _add(found, "Secret", value_from.get("secretKeyRef"), "name", (*env_path, "secretKeyRef"), "env")
+        for index, source in enumerate(sequence(raw.get("envFrom"))):
+            source = mapping(source)
+            _add(found, "ConfigMap", source.get("configMapRef"), "name", (*path, "envFrom", index, "configMapRef"),
+                 "envFrom")
+            _add(found, "Secret", source.get("secretRef"), "name", (*path, "envFrom", index, "secretRef"), "envFrom")
+    return found
+
+
+def _add(found: list[Reference], kind: str, raw: Any, name_field: str, path: Path, via: str) -> None:
+    if not isinstance(raw, dict):
+        return
+    name = text(raw.get(name_field))
+    if name:
+        found.append(Reference(kind, name, (*path, name_field), raw.get("optional") is True, via))
+
+
+# ingress ---------------------------------------------------------------------------------------
+
+
+def ingress_backends(resource: Resource) -> list[Backend]:
+    """The Service backends of an Ingress: ``defaultBackend``, the old ``backend``, every path's."""
+    spec = resource.spec
+    places: list[tuple[Any, Path]] = [
+        (spec.get("defaultBackend"), ("spec", "defaultBackend")),
+        (spec.get("backend"), ("spec", "backend")),
+    ]
+    for rule_index, rule in enumerate(sequence(spec.get("rules"))):
+        http = mapping(mapping(rule).get("http"))
+        for path_index, entry in enumerate(sequence(http.get("paths"))):
+            places.append((mapping(entry).get("backend"),
+                           ("spec", "rules", rule_index, "http", "paths", path_index, "backend")))
+    found = []
+    for raw, path in places:
+        backend = _backend(raw, path)
+        if backend is not None:
+            found.append(backend)
+    return found
+
+
+def _backend(raw: Any, path: Path) -> Backend | None:
+    backend = mapping(raw)
+    service = backend.get("service")
+    if isinstance(service, dict):
+        name = text(service.get("name"))
+        if not name:
+            return None
+        port = mapping(service.get("port"))
+        if "number" in port:
+            return Backend(name, (*path, "service", "name"), _port_value(port["number"]),
+                           (*path, "service", "port", "number"))
+        if "name" in port:
+            return Backend(name, (*path, "service", "name"), _port_value(port["name"]),
+                           (*path, "service", "port", "name"))
+        return Backend(name, (*path, "service", "name"), None, (*path, "service"))
+    name = text(backend.get("serviceName"))
+    if not name:
+        return None
+    return Backend(name, (*path, "serviceName"), _port_value(backend.get("servicePort")), (*path, "servicePort"))
+
+
+def _port_value(value: Any) -> int | str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, str)):
+        return value
+    return None

@@ -1,0 +1,341 @@
+"""Label selectors with Kubernetes semantics, and an index that finds the pods a selector matches.
+
+Two spellings exist. Equality selectors (a plain ``{key: value}`` map: Service, ReplicationController)
+require every pair. Label selectors (``matchLabels`` AND ``matchExpressions``: Deployment, PDB,
+NetworkPolicy, ...) add set-based requirements: ``In``, ``NotIn``, ``Exists``, ``DoesNotExist``.
+``NotIn`` and ``DoesNotExist`` match objects that lack the key.
+
+What a *missing* selector means differs by kind: a Service without one manages no endpoints, a
+policy/v1 PodDisruptionBudget without one selects nothing while ``{}`` selects every pod of its
+namespace, a ReplicationController without one takes its template labels. :meth:`Selector.parse`
+knows these per kind; :meth:`Selector.from_map` and :meth:`Selector.from_label_selector` are the
+building blocks for callers (NetworkPolicy peers) with their own rules.
+
+Pods are represented by :class:`PodGroup`: the pods of one workload, with their labels and the
+labels controllers add at run time (``pod-template-hash``, ...), whose values are unknown: a
+requirement on such an *open* key may be met. :class:`PodIndex` indexes groups by namespace and
+label so that a lookup inspects only the candidates of the selector's most selective requirement.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kubelint.findings import Path
+from kubelint.model import mapping, sequence, string_map, text
+
+if TYPE_CHECKING:
+    from kubelint.model import Container, ObjectRef, Resource
+
+
+class Operator(str, enum.Enum):
+    """A set-based requirement's operator, spelled as in ``matchExpressions``."""
+
+    IN = "In"
+    NOT_IN = "NotIn"
+    EXISTS = "Exists"
+    DOES_NOT_EXIST = "DoesNotExist"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One condition on one label key; ``path`` is where it is written inside the selector."""
+
+    key: str
+    operator: Operator
+    values: frozenset[str] = frozenset()
+    path: Path = ()
+
+    def matches(self, labels: Mapping[str, str], open_keys: frozenset[str] = frozenset()) -> bool:
+        """Whether labels meet the requirement; a key in ``open_keys`` is present with any value."""
+        if self.key in open_keys and self.key not in labels:
+            return self.operator is not Operator.DOES_NOT_EXIST
+        present = self.key in labels
+        if self.operator is Operator.IN:
+            return present and labels[self.key] in self.values
+        if self.operator is Operator.NOT_IN:
+            return not present or labels[self.key] not in self.values
+        if self.operator is Operator.EXISTS:
+            return present
+        return not present
+
+    def __str__(self) -> str:
+        if self.operator is Operator.IN and len(self.values) == 1:
+            return f"{self.key}={next(iter(self.values))}"
+        if self.operator is Operator.EXISTS:
+            return self.key
+        if self.operator is Operator.DOES_NOT_EXIST:
+            return f"!{self.key}"
+        word = "in" if self.operator is Operator.IN else "notin"
+        return f"{self.key} {word} ({','.join(sorted(self.values))})"
+
+
+class Scope(enum.Enum):
+    """What a selector selects before its requirements are read."""
+
+    NOTHING = "nothing"
+    """No selector: selects no pods (a Service without selector, a policy/v1 PDB with a null one)."""
+    MATCHING = "matching"
+    """Pods that meet every requirement (no requirement at all: every pod)."""
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A parsed selector: its requirements (all must hold), or a selector that selects nothing."""
+
+    requirements: tuple[Requirement, ...] = ()
+    scope: Scope = Scope.MATCHING
+    problems: tuple[tuple[Path, str], ...] = ()
+    """Reasons the API server would refuse the selector (path inside it, message)."""
+    defaulted: bool = False
+    """True when the kind fills in a missing selector (from its template labels)."""
+
+    # construction ----------------------------------------------------------------------------
+
+    @classmethod
+    def nothing(cls) -> Selector:
+        return cls(scope=Scope.NOTHING)
+
+    @classmethod
+    def everything(cls) -> Selector:
+        return cls()
+
+    @classmethod
+    def from_map(cls, raw: Any, *, empty: Scope = Scope.NOTHING) -> Selector:
+        """An equality selector (``{key: value}``); a missing or empty map has scope ``empty``."""
+        if raw is None or (isinstance(raw, dict) and not raw):
+            return cls(scope=empty)
+        if not isinstance(raw, dict):
+            return cls(scope=Scope.NOTHING, problems=(((), "a selector must be a mapping of labels"),))
+        requirements = tuple(
+            Requirement(key, Operator.IN, frozenset({value}), (key,)) for key, value in string_map(raw).items()
+        )
+        return cls(requirements)
+
+    @classmethod
+    def from_label_selector(
+        cls, raw: Any, *, null: Scope = Scope.NOTHING, empty: Scope = Scope.MATCHING
+    ) -> Selector:
+        """A ``LabelSelector`` (``matchLabels`` AND ``matchExpressions``).
+
+        ``null`` is the scope of a missing selector, ``empty`` the scope of one without requirements
+        (``{}``, or empty ``matchLabels`` and ``matchExpressions``).
+        """
+        if raw is None:
+            return cls(scope=null)
+        if not isinstance(raw, dict):
+            return cls(scope=Scope.NOTHING, problems=(((), "a label selector must be a mapping"),))
+        requirements: list[Requirement] = []
+        problems: list[tuple[Path, str]] = []
+        match_labels = raw.get("matchLabels")
+        if match_labels is not None and not isinstance(match_labels, dict):
+            problems.append((("matchLabels",), "matchLabels must be a mapping"))
+        for key, value in string_map(match_labels).items():
+            requirements.append(Requirement(key, Operator.IN, frozenset({value}), ("matchLabels", key)))
+        expressions = raw.get("matchExpressions")
+        if expressions is not None and not isinstance(expressions, list):
+            problems.append((("matchExpressions",), "matchExpressions must be a sequence"))
+        for index, expression in enumerate(sequence(expressions)):
+            requirement, problem = _expression(expression, ("matchExpressions", index))
+            if requirement is not None:
+                requirements.append(requirement)
+            if problem is not None:
+                problems.append(problem)
+        if problems:
+            return cls(tuple(requirements), Scope.NOTHING, tuple(problems))
+        if not requirements:
+            return cls(scope=empty)
+        return cls(tuple(requirements))
+
+    @classmethod
+    def parse(cls, raw: Any, kind: str, api_version: str = "") -> Selector:
+        """The selector ``raw`` as the object kind ``kind`` reads it (``api_version`` where it matters).
+
+        Service: equality map, missing or empty selects nothing. ReplicationController: equality map,
+        missing or empty defaults to the template labels (``defaulted``; resolve with
+        :meth:`or_labels`). PodDisruptionBudget: policy/v1 null selects nothing and ``{}`` every pod,
+        policy/v1beta1 selects nothing for both. NetworkPolicy ``podSelector``: ``{}`` and null select
+        every pod. Workloads (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job): a label selector;
+        missing means defaulted from the template (extensions/v1beta1, Job), ``{}`` matches everything.
+        Any other kind reads a label selector with null = nothing, ``{}`` = everything.
+        """
+        if kind == "Service":
+            return cls.from_map(raw, empty=Scope.NOTHING)
+        if kind == "ReplicationController":
+            if raw is None or raw == {}:
+                return cls(scope=Scope.MATCHING, defaulted=True)
+            return cls.from_map(raw)
+        if kind == "PodDisruptionBudget":
+            if api_version.endswith("v1beta1"):
+                return cls.from_label_selector(raw, null=Scope.NOTHING, empty=Scope.NOTHING)
+            return cls.from_label_selector(raw, null=Scope.NOTHING, empty=Scope.MATCHING)
+        if kind == "NetworkPolicy":
+            return cls.from_label_selector(raw, null=Scope.MATCHING, empty=Scope.MATCHING)
+        if kind in WORKLOAD_SELECTOR_KINDS:
+            if raw is None:
+                return cls(scope=Scope.MATCHING, defaulted=True)
+            return cls.from_label_selector(raw, null=Scope.MATCHING, empty=Scope.MATCHING)
+        return cls.from_label_selector(raw)
+
+    def or_labels(self, labels: Mapping[str, str]) -> Selector:
+        """A defaulted selector resolved to the given template labels (otherwise itself)."""
+        if not self.defaulted:
+            return self
+        return Selector(tuple(Requirement(k, Operator.IN, frozenset({v})) for k, v in labels.items()))
+
+    # semantics -------------------------------------------------------------------------------
+
+    @property
+    def selects_nothing(self) -> bool:
+        return self.scope is Scope.NOTHING
+
+    @property
+    def selects_everything(self) -> bool:
+        return self.scope is Scope.MATCHING and not self.requirements and not self.defaulted
+
+    def matches(self, labels: Mapping[str, str], open_keys: frozenset[str] = frozenset()) -> bool:
+        """Whether an object with these labels is selected (``open_keys``: present, value unknown)."""
+        if self.scope is Scope.NOTHING:
+            return False
+        return all(requirement.matches(labels, open_keys) for requirement in self.requirements)
+
+    def failing(self, labels: Mapping[str, str], open_keys: frozenset[str] = frozenset()) -> list[Requirement]:
+        """The requirements these labels do not meet."""
+        return [r for r in self.requirements if not r.matches(labels, open_keys)]
+
+    def __str__(self) -> str:
+        if self.scope is Scope.NOTHING:
+            return "<nothing>"
+        return ",".join(str(requirement) for requirement in self.requirements) or "<everything>"
+
+
+WORKLOAD_SELECTOR_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"})
+
+_OPERATORS = {operator.value: operator for operator in Operator}
+
+
+def _expression(raw: Any, path: Path) -> tuple[Requirement | None, tuple[Path, str] | None]:
+    expression = mapping(raw)
+    key = text(expression.get("key"))
+    if not key:
+        return None, (path, "a matchExpressions entry needs a key")
+    operator = _OPERATORS.get(text(expression.get("operator")) or "")
+    if operator is None:
+        return None, ((*path, "operator"), f"unknown operator {expression.get('operator')!r} "
+                      "(In, NotIn, Exists, DoesNotExist)")
+    raw_values = expression.get("values")
+    values = frozenset(string_map({index: item for index, item in enumerate(sequence(raw_values))}).values())
+    if operator in (Operator.IN, Operator.NOT_IN) and not values:
+        return None, ((*path, "values"), f"{operator.value} needs at least one value")
+    if operator in (Operator.EXISTS, Operator.DOES_NOT_EXIST) and values:
+        return None, ((*path, "values"), f"{operator.value} takes no values")
+    return Requirement(key, operator, values, path), None
+
+
+# pods ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class PodGroup:
+    """The pods one object creates: their labels, the keys controllers add, and their containers.
+
+    ``containers`` is None when the containers are not in the tree (an operator builds them).
+    """
+
+    owner: ObjectRef
+    resource: Resource
+    labels: Mapping[str, str]
+    open_keys: frozenset[str] = frozenset()
+    containers: tuple[Container, ...] | None = None
+    template_path: Path | None = None
+    """Where the pod template (or the labels the pods get) is written in the owner."""
+
+    @property
+    def namespace(self) -> str | None:
+        return self.owner.namespace
+
+
+@dataclass
+class PodIndex:
+    """Pod groups by namespace and label, for selector lookups that do not scan every group."""
+
+    groups: list[PodGroup] = field(default_factory=list)
+    _by_namespace: dict[str | None, list[PodGroup]] = field(default_factory=lambda: defaultdict(list))
+    _by_value: dict[tuple[str | None, str, str], list[PodGroup]] = field(default_factory=lambda: defaultdict(list))
+    _by_key: dict[tuple[str | None, str], list[PodGroup]] = field(default_factory=lambda: defaultdict(list))
+    _open: dict[tuple[str | None, str], list[PodGroup]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, group: PodGroup) -> None:
+        """Index one group: O(number of its labels)."""
+        namespace = group.namespace
+        self.groups.append(group)
+        self._by_namespace[namespace].append(group)
+        for key, value in group.labels.items():
+            self._by_value[(namespace, key, value)].append(group)
+            self._by_key[(namespace, key)].append(group)
+        for key in group.open_keys:
+            if key not in group.labels:
+                self._open[(namespace, key)].append(group)
+                self._by_key[(namespace, key)].append(group)
+
+    def in_namespace(self, namespace: str | None) -> list[PodGroup]:
+        """Every group in a namespace."""
+        return list(self._by_namespace.get(namespace, ()))
+
+    def namespaces(self) -> Iterable[str | None]:
+        return self._by_namespace.keys()
+
+    def _candidates(self, namespace: str | None, requirement: Requirement) -> list[PodGroup] | None:
+        """Groups that may meet a positive requirement (None: the requirement cannot narrow)."""
+        if requirement.operator is Operator.EXISTS:
+            return self._by_key.get((namespace, requirement.key), [])
+        if requirement.operator is Operator.IN:
+            found: list[PodGroup] = list(self._open.get((namespace, requirement.key), ()))
+            for value in requirement.values:
+                found.extend(self._by_value.get((namespace, requirement.key, value), ()))
+            return found
+        return None
+
+    def pods_matching(self, namespace: str | None, selector: Selector) -> list[PodGroup]:
+        """The pod groups in ``namespace`` that ``selector`` selects, in the order they were added."""
+        if selector.selects_nothing:
+            return []
+        best: list[PodGroup] | None = None
+        for requirement in selector.requirements:
+            candidates = self._candidates(namespace, requirement)
+            if candidates is not None and (best is None or len(candidates) < len(best)):
+                best = candidates
+                if not best:
+                    return []
+        pool = self._by_namespace.get(namespace, []) if best is None else best
+        seen: set[int] = set()
+        found = []
+        for group in pool:
+            if id(group) not in seen and selector.matches(group.labels, group.open_keys):
+                seen.add(id(group))
+                found.append(group)
+        if best is not None:
+            order = {id(group): index for index, group in enumerate(self._by_namespace.get(namespace, []))}
+            found.sort(key=lambda group: order[id(group)])
+        return found
+
+    def nearest(self, namespace: str | None, selector: Selector) -> tuple[PodGroup, list[Requirement]] | None:
+        """The group in ``namespace`` that meets most of the selector's requirements, with the rest."""
+        best: tuple[tuple[int, int, int], PodGroup, list[Requirement]] | None = None
+        for group in self._by_namespace.get(namespace, ()):
+            failing = selector.failing(group.labels, group.open_keys)
+            known = sum(1 for r in selector.requirements if r not in failing and r.key in group.labels)
+            shared = sum(1 for r in failing if r.key in group.labels or r.key in group.open_keys)
+            score = (known, len(selector.requirements) - len(failing), shared)
+            if best is None or score > best[0]:
+                best = (score, group, failing)
+        if best is None:
+            return None
+        return best[1], best[2]
+
+    def __iter__(self) -> Iterator[PodGroup]:
+        return iter(self.groups)
