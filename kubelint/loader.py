@@ -20,6 +20,7 @@ from kubelint.workloads import WorkloadKind, workload_table
 
 if TYPE_CHECKING:
     from kubelint.graph import ResourceGraph
+    from kubelint.netpol import Network
 
 
 @dataclass
@@ -66,6 +67,13 @@ class Tree:
         from kubelint.graph import build_graph
 
         return build_graph(self)
+
+    @cached_property
+    def network(self) -> Network:
+        """The NetworkPolicy analysis (isolation, peers, reach), built on first use; adds its edges to the graph."""
+        from kubelint.netpol import build_network
+
+        return build_network(self)
 
 
 def candidates(

@@ -1,14 +1,16 @@
 """Tests of the CLI plumbing (formats, baselines, exit codes) run with the input rules only.
 
 Their manifests are deliberately minimal; the best-practice rules (issue 5) would add findings about
-missing probes or security contexts that those tests are not about.
+missing probes or security contexts that those tests are not about, and the default-deny rules (issue 4)
+one pair of findings per namespace.
 """
 
 from __future__ import annotations
 
 from kubelint.catalog import load_catalog
 
-BEST_PRACTICE_CHECKS = {"container-schema", "podspec-schema", "object-schema", "run-as-root", "default-namespace"}
+BEST_PRACTICE_CHECKS = {"container-schema", "podspec-schema", "object-schema", "run-as-root", "default-namespace",
+                        "missing-default-deny-ingress", "missing-default-deny-egress"}
 
 
 def best_practice_rules() -> list[str]:

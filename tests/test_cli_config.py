@@ -39,12 +39,22 @@ spec:
           readinessProbe: {tcpSocket: {port: 80}}
 """
 
+DENY_ALL = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+"""
+
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Iterator[Path]:
     (tmp_path / ".git").mkdir()
     (tmp_path / "k8s").mkdir()
     (tmp_path / "k8s" / "web.yaml").write_text(DEPLOYMENT)
+    (tmp_path / "k8s" / "deny-all.yaml").write_text(DENY_ALL)  # the namespace's default deny (issue 4's rules)
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
