@@ -241,6 +241,37 @@ def _run(paths: list[str], options: Any) -> Any:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "format_name", type=click.Choice(["text", "dot", "mermaid", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--reach", is_flag=True,
+              help="Show who may connect to whom on which ports after all NetworkPolicies.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the graph to FILE instead of stdout.")
+@click.option("--namespace", "-n", default=None, help="Namespace for objects that name none [default: default].")
+@click.option("--no-render", is_flag=True, help="Read the raw files of Kustomize folders instead of rendering them.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Read settings from FILE [default: .kubelint.yaml here or up to the repository root].")
+def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | None, namespace: str | None,
+          no_render: bool, config_file: str | None) -> None:
+    """Export the resource graph of PATHS: workloads, Services, Ingresses, NetworkPolicies and their edges."""
+    from kubelint.graphview import build_view, render
+    from kubelint.loader import load_tree
+    from kubelint.sources.discover import PathNotFound
+
+    options = _configured(config_file)
+    if namespace:
+        options.namespace = namespace
+    if no_render:
+        options.render = False
+    try:
+        tree = load_tree(list(paths) or ["."], options)
+    except PathNotFound as error:
+        raise click.BadParameter(f"{error} does not exist", param_hint="PATHS") from error
+    _emit(render(build_view(tree.units(), reach), format_name), output)
+
+
+@cli.command()
 @click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Also list the rules in DIR (repeatable).")

@@ -1,0 +1,233 @@
+"""``kubelint graph``: the resource graph, or who may talk to whom, as text, DOT, Mermaid or JSON.
+
+The graph view shows workloads, Services, Ingresses and NetworkPolicies with the edges between them
+(``selects``, ``routes``, ``isolates``, ``allows-from``, ``allows-to``), labelled with ports. The reach view
+(``--reach``) shows, after every policy, which workload may open connections to which, on which ports;
+``outside`` stands for everything the tree does not show (other namespaces, addresses, the internet).
+Each deployable unit of the tree (a rendered Kustomize root) is its own graph.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubelint.graph import ROUTES, SELECTS
+from kubelint.loader import Tree
+from kubelint.model import ObjectRef, mapping, sequence
+from kubelint.netpol import ALLOWS_FROM, ALLOWS_TO, ISOLATES, OUTSIDE
+from kubelint.selectors import PodGroup
+
+FORMATS = ("text", "dot", "mermaid", "json")
+RELATIONS = (SELECTS, ROUTES, ISOLATES, ALLOWS_FROM, ALLOWS_TO)
+OUTSIDE_ID = "outside"
+
+
+@dataclass
+class Node:
+    id: str
+    kind: str
+    namespace: str | None
+    name: str
+    file: str = ""
+    line: int = 0
+    unit: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.id == OUTSIDE_ID:
+            return "outside the tree"
+        where = f" ({self.namespace})" if self.namespace else ""
+        return f"{self.kind} {self.name}{where}"
+
+
+@dataclass
+class Link:
+    source: str
+    target: str
+    relation: str
+    ports: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        ports = ", ".join(self.ports)
+        if self.relation == "reach":
+            return ports
+        return f"{self.relation} {ports}".strip()
+
+
+@dataclass
+class View:
+    nodes: dict[str, Node] = field(default_factory=dict)
+    links: list[Link] = field(default_factory=list)
+    reach: bool = False
+
+
+def _node_id(ref: ObjectRef, unit: str) -> str:
+    return f"{ref}@{unit}" if unit else str(ref)
+
+
+def _add_node(view: View, ref: ObjectRef, tree: Tree, unit: str) -> str:
+    node_id = _node_id(ref, unit)
+    if node_id not in view.nodes:
+        resource = tree.by_ref.get(ref)
+        line = resource.position(())[0] if resource is not None else 0
+        view.nodes[node_id] = Node(node_id, ref.kind, ref.namespace, ref.name,
+                                   resource.file if resource is not None else "", line, unit)
+    return node_id
+
+
+def _service_ports(tree: Tree, ref: ObjectRef) -> list[str]:
+    resource = tree.by_ref.get(ref)
+    if resource is None:
+        return []
+    out = []
+    for raw in sequence(resource.spec.get("ports")):
+        port = mapping(raw)
+        number, target = port.get("port"), port.get("targetPort", port.get("port"))
+        protocol = port.get("protocol") if isinstance(port.get("protocol"), str) else "TCP"
+        out.append(f"{protocol}/{number}" + (f"->{target}" if target != number else ""))
+    return out
+
+
+def build_view(trees: Iterable[Tree], reach: bool = False) -> View:
+    """The graph (or reach) view of the units of a tree."""
+    units = list(trees)
+    view = View(reach=reach)
+    for tree in units:
+        unit = tree.sources[0].via if len(units) > 1 and tree.sources else ""
+        network = tree.network  # adds the policy edges to the graph
+        if reach:
+            _reach(view, tree, unit)
+            continue
+        for group in network.workloads():
+            _add_node(view, group.owner, tree, unit)
+        for resource in tree.by_ref.values():
+            if (resource.ref.group == "" and resource.kind == "Service") or resource.kind in ("Ingress",
+                                                                                              "NetworkPolicy"):
+                _add_node(view, resource.ref, tree, unit)
+        for edge in tree.graph.edges():
+            if edge.relation not in RELATIONS or tree.graph.resource(edge.source) is None:
+                continue
+            if edge.relation == SELECTS:
+                ports = _service_ports(tree, edge.source)
+            elif edge.relation == ROUTES:
+                ports = [] if edge.data.get("port") is None else [str(edge.data["port"])]
+            elif edge.relation == ISOLATES:
+                ports = [str(kind).lower() for kind in edge.data.get("types", [])]
+            else:
+                ports = [str(port) for port in edge.data.get("ports", [])]
+            view.links.append(Link(_add_node(view, edge.source, tree, unit),
+                                   _add_node(view, edge.target, tree, unit), edge.relation, ports))
+    return view
+
+
+def _reach(view: View, tree: Tree, unit: str) -> None:
+    network = tree.network
+    groups = list(network.workloads())
+    outside_id = f"{OUTSIDE_ID}@{unit}" if unit else OUTSIDE_ID
+    peers: list[PodGroup | str] = [*groups, OUTSIDE]
+
+    def ident(peer: PodGroup | str) -> str:
+        if isinstance(peer, PodGroup):
+            return _add_node(view, peer.owner, tree, unit)
+        view.nodes.setdefault(outside_id, Node(outside_id, "", None, OUTSIDE, unit=unit))
+        return outside_id
+
+    for source in peers:
+        for destination in peers:
+            if source == OUTSIDE and destination == OUTSIDE:
+                continue  # pods of one workload talking to each other (a cluster mesh) are kept
+            allowed = network.reach(source, destination)
+            if allowed.every or allowed.entries:
+                target = destination if isinstance(destination, PodGroup) else None
+                view.links.append(Link(ident(source), ident(destination), "reach", allowed.describe(target)))
+
+
+# rendering -------------------------------------------------------------------------------------
+
+
+def render(view: View, format_name: str) -> str:
+    if format_name == "json":
+        return _json(view)
+    if format_name == "dot":
+        return _dot(view)
+    if format_name == "mermaid":
+        return _mermaid(view)
+    return _text(view)
+
+
+def _text(view: View) -> str:
+    if view.reach:
+        rows = [(view.nodes[link.source].label, view.nodes[link.target].label, link.label) for link in view.links]
+        header = ("from", "to", "ports")
+        widths = [max([len(header[i]), *(len(row[i]) for row in rows)]) for i in range(2)]
+        lines = [f"{header[0]:<{widths[0]}}  {header[1]:<{widths[1]}}  {header[2]}"]
+        lines += [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in rows]
+        return "\n".join(lines) + "\n"
+    lines = [f"{view.nodes[link.source].label} --{link.label}--> {view.nodes[link.target].label}"
+             for link in view.links]
+    linked = {link.source for link in view.links} | {link.target for link in view.links}
+    lines += [node.label for node_id, node in view.nodes.items() if node_id not in linked]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _json(view: View) -> str:
+    document: dict[str, Any] = {
+        "kind": "reach" if view.reach else "graph",
+        "nodes": [{"id": node.id, "kind": node.kind or None, "namespace": node.namespace, "name": node.name,
+                   "file": node.file or None, "line": node.line or None, **({"unit": node.unit} if node.unit else {})}
+                  for node in view.nodes.values()],
+        "edges": [{"source": link.source, "target": link.target, "relation": link.relation, "ports": link.ports}
+                  for link in view.links],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+_DOT_SHAPES = {"Service": "ellipse", "Ingress": "parallelogram", "NetworkPolicy": "hexagon", "": "doublecircle"}
+
+
+def _dot_quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _dot(view: View) -> str:
+    lines = ["digraph kubelint {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];',
+             '  edge [fontname="Helvetica", fontsize=9];']
+    for node in view.nodes.values():
+        shape = _DOT_SHAPES.get(node.kind, "box")
+        lines.append(f"  {_dot_quote(node.id)} [label={_dot_quote(node.label)}, shape={shape}];")
+    for link in view.links:
+        style = ", style=dashed" if link.relation in (ALLOWS_FROM, ALLOWS_TO, ISOLATES) else ""
+        lines.append(f"  {_dot_quote(link.source)} -> {_dot_quote(link.target)} "
+                     f"[label={_dot_quote(link.label)}{style}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_text(value: str) -> str:
+    """Text inside a quoted Mermaid label: quotes and markup characters as entities."""
+    out = value
+    for char, entity in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("|", "#124;")):
+        out = out.replace(char, entity)
+    return out.replace("\n", " ")
+
+
+_MERMAID_SHAPES = {"Service": ('(["', '"])'), "Ingress": ('[/"', '"/]'), "NetworkPolicy": ('{{"', '"}}'),
+                   "": ('(("', '"))')}
+
+
+def _mermaid(view: View) -> str:
+    ids = {node_id: f"n{index}" for index, node_id in enumerate(view.nodes)}
+    lines = ["flowchart LR"]
+    for node_id, node in view.nodes.items():
+        start, end = _MERMAID_SHAPES.get(node.kind, ('["', '"]'))
+        lines.append(f"  {ids[node_id]}{start}{_mermaid_text(node.label)}{end}")
+    for link in view.links:
+        arrow = "-.->" if link.relation in (ALLOWS_FROM, ALLOWS_TO, ISOLATES) else "-->"
+        label = _mermaid_text(link.label)
+        lines.append(f"  {ids[link.source]} {arrow}|\"{label}\"| {ids[link.target]}" if label
+                     else f"  {ids[link.source]} {arrow} {ids[link.target]}")
+    return "\n".join(lines) + "\n"
