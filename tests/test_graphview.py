@@ -1,0 +1,149 @@
+"""`kubelint graph`: the outputs are well-formed and show the tree's edges and reach."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kubelint.cli import cli
+
+TREE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: x, ports: [{name: http, containerPort: 8080}]}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: "db\\"1", namespace: shop}
+spec:
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: x, ports: [{containerPort: 5432}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: shop}
+spec:
+  defaultBackend: {service: {name: web, port: {number: 80}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-to-db, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: web}}}]
+    ports: [{port: 5432}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress, Egress]
+  ingress:
+  - ports: [{port: http}]
+  egress:
+  - to: [{podSelector: {matchLabels: {app: db}}}]
+"""
+
+
+@pytest.fixture
+def tree_file(tmp_path: Path) -> str:
+    path = tmp_path / "tree.yaml"
+    path.write_text(TREE)
+    return str(path)
+
+
+def graph(*args: str) -> str:
+    result = CliRunner().invoke(cli, ["graph", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_json_graph_has_the_edges_of_the_tree(tree_file: str) -> None:
+    document = json.loads(graph(tree_file, "--format", "json"))
+    ids = [node["id"] for node in document["nodes"]]
+    assert len(ids) == len(set(ids))
+    assert all(edge["source"] in ids and edge["target"] in ids for edge in document["edges"])
+    edges = {(edge["source"].split("/", 1)[1], edge["relation"], edge["target"].split("/", 1)[1], tuple(edge["ports"]))
+             for edge in document["edges"]}
+    assert edges == {
+        ("Service/web", "selects", "Deployment/web", ("TCP/80->http",)),
+        ("Ingress/web", "routes", "Service/web", ("80",)),
+        ("NetworkPolicy/deny-all", "isolates", "Deployment/web", ("egress", "ingress")),
+        ("NetworkPolicy/deny-all", "isolates", 'Deployment/db"1', ("egress", "ingress")),
+        ("NetworkPolicy/web-to-db", "isolates", 'Deployment/db"1', ("ingress",)),
+        ("NetworkPolicy/web-to-db", "allows-from", "Deployment/web", ("TCP/5432",)),
+        ("NetworkPolicy/web", "isolates", "Deployment/web", ("egress", "ingress")),
+        ("NetworkPolicy/web", "allows-to", 'Deployment/db"1', ("all",)),
+    }
+
+
+def test_reach_after_all_policies(tree_file: str) -> None:
+    document = json.loads(graph(tree_file, "--format", "json", "--reach"))
+    names = {node["id"]: node["name"] for node in document["nodes"]}
+    reach = {(names[edge["source"]], names[edge["target"]], tuple(edge["ports"])) for edge in document["edges"]}
+    # web may reach db on 5432 (web's egress allows all ports to db, db admits 5432 from web);
+    # anything may reach web on its named port http (8080); nothing else gets through the default deny.
+    # web's own egress only goes to db, so web pods cannot reach each other.
+    assert reach == {("web", 'db"1', ("TCP/5432",)), ("outside", "web", ("TCP/http (8080)",))}
+    text = graph(tree_file, "--reach")
+    assert text.splitlines()[0].split() == ["from", "to", "ports"]
+    assert len(text.splitlines()) == len(reach) + 1
+
+
+def test_dot_is_well_formed_and_escapes_quotes(tree_file: str) -> None:
+    for args in ((), ("--reach",)):
+        lines = graph(tree_file, "--format", "dot", *args).splitlines()
+        assert lines[0] == "digraph kubelint {" and lines[-1] == "}"
+        quoted = r'"(?:[^"\\]|\\.)*"'
+        node = re.compile(rf"^  {quoted} \[label={quoted}, shape=\w+\];$")
+        edge = re.compile(rf"^  {quoted} -> {quoted} \[label={quoted}(, style=dashed)?\];$")
+        body = lines[4:-1]
+        assert body and all(node.match(line) or edge.match(line) for line in body), body
+        assert any('db\\"1' in line for line in body)
+
+
+def test_mermaid_is_well_formed(tree_file: str) -> None:
+    for args in ((), ("--reach",)):
+        lines = graph(tree_file, "--format", "mermaid", *args).splitlines()
+        assert lines[0] == "flowchart LR"
+        node = re.compile(r'^  (n\d+)(\["|\(\["|\[/"|\{\{"|\(\(")[^"]*("\]|"\]\)|"/\]|"\}\}|"\)\))$')
+        edge = re.compile(r'^  (n\d+) (-->|-\.->)(\|"[^"|]*"\|)? (n\d+)$')
+        declared = {match.group(1) for line in lines[1:] if (match := node.match(line))}
+        edges = [match for line in lines[1:] if (match := edge.match(line))]
+        assert len(declared) + len(edges) == len(lines) - 1
+        assert edges and all(m.group(1) in declared and m.group(4) in declared for m in edges)
+        assert any("#quot;" in line for line in lines)
+
+
+def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["graph", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "does not exist" in result.output
