@@ -194,7 +194,8 @@ def _rule(raw: Any, path: Path, peer_key: str) -> PolicyRule:
 
 
 def _peer(raw: Any, path: Path) -> Peer:
-    has_pods, has_namespaces, block = "podSelector" in raw, "namespaceSelector" in raw, raw.get("ipBlock")
+    has_pods, has_namespaces = raw.get("podSelector") is not None, raw.get("namespaceSelector") is not None
+    block = raw.get("ipBlock")
     if block is not None:
         block = mapping(block)
         cidr = text(block.get("cidr"))
@@ -227,6 +228,13 @@ def listening_ports(group: PodGroup) -> tuple[ContainerPort, ...]:
             continue
         found.extend(container.ports)
     return tuple(found)
+
+
+def host_network(group: PodGroup) -> bool:
+    """Whether the pods use the node's network: NetworkPolicy does not reliably apply to them (the API
+    leaves it undefined, and most network plugins do not filter host-network pods)."""
+    template = group.resource.pod_template
+    return template is not None and template.spec.get("hostNetwork") is True
 
 
 # namespaces and peers -----------------------------------------------------------------------------

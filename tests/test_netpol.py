@@ -210,3 +210,12 @@ def test_malformed_policies_never_raise(tmp_path: Path, body: str) -> None:
     for reach in (False, True):
         for format_name in ("text", "dot", "mermaid", "json"):
             assert render(build_view(tree.units(), reach), format_name)
+
+
+def test_a_config_ignore_entry_on_the_namespace_suppresses_the_default_deny_findings(tmp_path: Path) -> None:
+    (tmp_path / "tree.yaml").write_text(PODS)
+    options = Options(enable=["missing-default-deny-ingress"], disable=["all"],
+                      ignore=[{"kind": "Namespace", "name": "shop"}])
+    report = lint_tree(load_tree([str(tmp_path / "tree.yaml")], options))
+    state = {f.location.ref.name: f.suppressed for f in report.findings if f.location.ref is not None}
+    assert state == {"shop": True, "front": False}

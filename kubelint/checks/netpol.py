@@ -19,6 +19,7 @@ from kubelint.netpol import (
     Peer,
     Policy,
     PolicyPort,
+    host_network,
     listening_ports,
     namespace_location,
 )
@@ -285,8 +286,8 @@ def service_unreachable(tree: Tree, params: Params) -> Iterator[Hit]:
         if resource.ref.group != "" or resource.kind != "Service" or resource.spec.get("type") == "ExternalName":
             continue
         groups = graph.selected.get(resource.ref, [])
-        if not groups or not all(network.isolated(group, INGRESS) for group in groups):
-            continue
+        if not groups or not all(network.isolated(group, INGRESS) and not host_network(group) for group in groups):
+            continue  # some pods are open (host-network pods are not filtered by most network plugins)
         for index, raw in enumerate(sequence(resource.spec.get("ports"))):
             port = mapping(raw)
             target = port.get("targetPort", port.get("port"))
