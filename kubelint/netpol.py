@@ -347,6 +347,10 @@ class Network:
         self.graph: ResourceGraph = tree.graph
         self.policies = [parse_policy(resource) for resource in tree.by_ref.values() if is_network_policy(resource)]
         self.namespaces = self._namespaces()
+        self.in_namespace: dict[str | None, list[Policy]] = {}
+        """The policies of each namespace."""
+        for policy in self.policies:
+            self.in_namespace.setdefault(policy.namespace, []).append(policy)
         self.selected: dict[ObjectRef, list[PodGroup]] = {}
         """For each policy: the pod groups its podSelector selects."""
         self._by_group: dict[int, list[Policy]] = {}

@@ -182,7 +182,7 @@ def test_the_message_counts_workloads_isolated_by_other_policies(tmp_path: Path)
     report = lint_tree(load_tree([str(tmp_path / "tree.yaml")], options))
     messages = {f.location.ref.name: f.message for f in report.findings if f.location.ref is not None}
     assert "1 of its 2 workloads is already isolated for ingress by other policies (by a policy that admits all " \
-           "ingress traffic); Pod api is not" in messages["shop"]
+           "ingress traffic, which restricts nothing); Pod api is not" in messages["shop"]
     assert "none of its 2 workloads is isolated for ingress" in messages["front"]
 
 

@@ -62,7 +62,7 @@ def _missing_default_deny(network: Network, direction: str) -> Iterator[Hit]:
     for namespace in namespaces:
         if namespace is None:
             continue
-        policies = [policy for policy in network.policies if policy.namespace == namespace]
+        policies = network.in_namespace.get(namespace, [])
         if any(policy.is_default_deny(direction) for policy in policies):
             continue
         groups = list(network.workloads(namespace))
@@ -79,7 +79,7 @@ def _missing_default_deny(network: Network, direction: str) -> Iterator[Hit]:
             state = f"{subject} already isolated for {word} by other policies"
             if open_all:
                 which = f"{len(open_all)} of them " if count > 1 else ""
-                state += f" ({which}by a policy that admits all {word} traffic)"
+                state += f" ({which}by a policy that admits all {word} traffic, which restricts nothing)"
             rest = [group for group in groups if group not in isolated]
             state += f"; {_names(rest)} {'is' if len(rest) == 1 else 'are'} not" if rest else \
                 "; pods added later are not"
