@@ -120,8 +120,9 @@ def orphan_networkpolicy_selector(tree: Tree, params: Params) -> Iterator[Hit]:
         selector = policy.selector
         if selector.problems or selector.selects_everything or network.selected[policy.ref]:
             continue
-        if not graph.pods.in_namespace(policy.namespace) or graph.unread_mention(selector) is not None:
-            continue  # the tree creates no pods there (deployed from elsewhere) or a template may
+        if (not graph.pods.in_namespace(policy.namespace) or graph.unread_mention(selector) is not None
+                or network.operator_pods(policy.namespace, selector) is not None):
+            continue  # no pods there in the tree (deployed from elsewhere), or a template or an operator may make them
         where = policy.resource.where(("spec", "podSelector"))
         base = f"podSelector {selector} matches no pods in namespace {policy.namespace}, so the policy applies to none"
         nearest = graph.pods.nearest(policy.namespace, selector)
@@ -171,8 +172,9 @@ def _orphan_peer(network: Network, policy: Policy, peer: Peer, key: str) -> Hit 
     if targets.groups or targets.outside:
         return None
     graph = network.graph
-    if peer.pods is not None and graph.unread_mention(peer.pods) is not None:
-        return None
+    if peer.pods is not None and (graph.unread_mention(peer.pods) is not None or any(
+            network.operator_pods(namespace, peer.pods) is not None for namespace in targets.namespaces)):
+        return None  # a template or an operator may create the pods
     where = policy.resource.where(peer.path)
     if peer.namespaces is not None and not targets.namespaces:
         return Hit(f"{key} peer: namespaceSelector {peer.namespaces} matches no namespace "
