@@ -86,7 +86,9 @@ def _missing_default_deny(network: Network, direction: str) -> Iterator[Hit]:
         where = namespace_location(network, namespace)
         if where is None:
             continue
-        yield Hit(f"namespace {namespace} has no default-deny {word} NetworkPolicy (podSelector {{}}, "
+        implied = "" if any(group.resource.namespace_given for group in groups) else \
+            " (the namespace of objects that name none)"
+        yield Hit(f"namespace {namespace}{implied} has no default-deny {word} NetworkPolicy (podSelector {{}}, "
                   f"policyTypes [{direction}], no {word} rules): {state}", where)
 
 
