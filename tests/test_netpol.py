@@ -219,3 +219,50 @@ def test_a_config_ignore_entry_on_the_namespace_suppresses_the_default_deny_find
     report = lint_tree(load_tree([str(tmp_path / "tree.yaml")], options))
     state = {f.location.ref.name: f.suppressed for f in report.findings if f.location.ref is not None}
     assert state == {"shop": True, "front": False}
+
+
+def _fuzz_values() -> Any:
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-2, 70000), st.text(max_size=6),
+                        st.sampled_from(["Ingress", "Egress", "TCP", "UDP", "http", "In", "NotIn", "Exists",
+                                         "10.0.0.0/8", "kubernetes.io/metadata.name", "shop", "web"]))
+    keys = st.sampled_from(["podSelector", "namespaceSelector", "ipBlock", "cidr", "except", "from", "to", "ports",
+                            "port", "endPort", "protocol", "matchLabels", "matchExpressions", "key", "operator",
+                            "values", "app", "ingress", "egress", "policyTypes"])
+    return st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                         st.dictionaries(keys, inner, max_size=4)), max_leaves=14)
+
+
+def test_any_policy_shape_lints_and_graphs_without_raising() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from kubelint.graphview import build_view, render
+    from kubelint.loader import build_tree
+    from kubelint.sources.read import Source
+    from kubelint.sources.yaml import parse
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.dictionaries(st.sampled_from(["podSelector", "ingress", "egress", "policyTypes"]), _fuzz_values(),
+                           max_size=4))
+    def run(spec: dict[str, Any]) -> None:
+        documents = [
+            {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+             "metadata": {"name": "p", "namespace": "shop"}, "spec": spec},
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "shop",
+                                                             "labels": {"app": "web"}},
+             "spec": {"containers": [{"name": "a", "image": "x", "ports": [{"name": "http", "containerPort": 80}]}]}},
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
+             "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": "http"}]}},
+        ]
+        text = "\n---\n".join(json.dumps(document) for document in documents)
+        parsed, problems = parse(text)
+        tree = build_tree([Source("fuzz.yaml", text, parsed, problems)], Options(enable=NETPOL_RULES,
+                                                                                 disable=["all"]))
+        for finding in lint_tree(tree).findings:
+            assert finding.line >= 1
+        for reach in (False, True):
+            assert render(build_view(tree.units(), reach), "mermaid").startswith("flowchart LR")
+
+    run()
