@@ -40,6 +40,8 @@ DIRECTIONS = (INGRESS, EGRESS)
 NAME_LABEL = "kubernetes.io/metadata.name"
 """The label the API server sets on every namespace: its name."""
 
+DNS_PORT = 53
+
 ISOLATES = "isolates"
 ALLOWS_FROM = "allows-from"
 ALLOWS_TO = "allows-to"
@@ -150,8 +152,13 @@ class Policy:
         return self.ingress if direction == INGRESS else self.egress
 
     def is_default_deny(self, direction: str) -> bool:
-        """Selects every pod of its namespace, isolates them for ``direction`` and admits nothing."""
-        return self.selector.selects_everything and direction in self.types and not self.rules(direction)
+        """Selects every pod of its namespace, isolates them for ``direction`` and admits nothing (for egress:
+        nothing but DNS, port 53, the usual companion of a default deny folded into one policy)."""
+        if not self.selector.selects_everything or direction not in self.types:
+            return False
+        rules = self.rules(direction)
+        return not rules or (direction == EGRESS and all(
+            rule.ports is not None and all(port.port == DNS_PORT for port in rule.ports) for rule in rules))
 
     def admits_all(self, direction: str) -> bool:
         """Has a rule for ``direction`` that admits every peer on every port."""
