@@ -159,6 +159,14 @@ def render(view: View, format_name: str) -> str:
     return _text(view)
 
 
+def _by_unit(view: View) -> list[tuple[str, list[Node]]]:
+    """Nodes grouped by unit, in order (one group with unit ``""`` for a tree of plain files)."""
+    groups: dict[str, list[Node]] = {}
+    for node in view.nodes.values():
+        groups.setdefault(node.unit, []).append(node)
+    return list(groups.items())
+
+
 def _text(view: View) -> str:
     if view.reach:
         rows = [(view.nodes[link.source].label, view.nodes[link.target].label, link.label) for link in view.links]
@@ -196,9 +204,16 @@ def _dot_quote(value: str) -> str:
 def _dot(view: View) -> str:
     lines = ["digraph kubelint {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];',
              '  edge [fontname="Helvetica", fontsize=9];']
-    for node in view.nodes.values():
-        shape = _DOT_SHAPES.get(node.kind, "box")
-        lines.append(f"  {_dot_quote(node.id)} [label={_dot_quote(node.label)}, shape={shape}];")
+    for index, (unit, nodes) in enumerate(_by_unit(view)):
+        indent = "    " if unit else "  "
+        if unit:
+            lines.append(f"  subgraph cluster_{index} {{")
+            lines.append(f"    label={_dot_quote(unit)};")
+        for node in nodes:
+            shape = _DOT_SHAPES.get(node.kind, "box")
+            lines.append(f"{indent}{_dot_quote(node.id)} [label={_dot_quote(node.label)}, shape={shape}];")
+        if unit:
+            lines.append("  }")
     for link in view.links:
         style = ", style=dashed" if link.relation in (ALLOWS_FROM, ALLOWS_TO, ISOLATES) else ""
         lines.append(f"  {_dot_quote(link.source)} -> {_dot_quote(link.target)} "
@@ -222,9 +237,15 @@ _MERMAID_SHAPES = {"Service": ('(["', '"])'), "Ingress": ('[/"', '"/]'), "Networ
 def _mermaid(view: View) -> str:
     ids = {node_id: f"n{index}" for index, node_id in enumerate(view.nodes)}
     lines = ["flowchart LR"]
-    for node_id, node in view.nodes.items():
-        start, end = _MERMAID_SHAPES.get(node.kind, ('["', '"]'))
-        lines.append(f"  {ids[node_id]}{start}{_mermaid_text(node.label)}{end}")
+    for index, (unit, nodes) in enumerate(_by_unit(view)):
+        indent = "    " if unit else "  "
+        if unit:
+            lines.append(f'  subgraph u{index}["{_mermaid_text(unit)}"]')
+        for node in nodes:
+            start, end = _MERMAID_SHAPES.get(node.kind, ('["', '"]'))
+            lines.append(f"{indent}{ids[node.id]}{start}{_mermaid_text(node.label)}{end}")
+        if unit:
+            lines.append("  end")
     for link in view.links:
         arrow = "-.->" if link.relation in (ALLOWS_FROM, ALLOWS_TO, ISOLATES) else "-->"
         label = _mermaid_text(link.label)

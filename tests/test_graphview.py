@@ -147,3 +147,20 @@ def test_mermaid_is_well_formed(tree_file: str) -> None:
 def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["graph", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_units_are_subgraphs() -> None:
+    from kubelint.graphview import Link, Node, View, render
+
+    view = View()
+    for unit in ("overlays/dev", "overlays/prod"):
+        node_id = f"shop/Deployment/web@{unit}"
+        view.nodes[node_id] = Node(node_id, "Deployment", "shop", "web", unit=unit)
+        view.nodes[f"svc@{unit}"] = Node(f"svc@{unit}", "Service", "shop", "web", unit=unit)
+        view.links.append(Link(f"svc@{unit}", node_id, "selects", ["TCP/80"]))
+    mermaid = render(view, "mermaid").splitlines()
+    assert mermaid.count("  end") == 2 and mermaid[1] == '  subgraph u0["overlays/dev"]'
+    assert mermaid[2].startswith("    n0[") and mermaid[-1] == '  n3 -->|"selects TCP/80"| n2'
+    dot = render(view, "dot")
+    assert dot.count("subgraph cluster_") == 2 and 'label="overlays/prod";' in dot
+    assert dot.count("{") == dot.count("}")
