@@ -183,7 +183,8 @@ def _orphan_peer(network: Network, policy: Policy, peer: Peer, key: str) -> Hit 
                    f"({_known_namespaces(network, peer)}), so the peer admits nothing", where)
     places = ", ".join(targets.namespaces)
     pods = peer.pods
-    assert pods is not None  # a peer without podSelector selects every pod of namespaces that have pods
+    if pods is None:
+        return None  # without podSelector the peer selects every pod of namespaces that have pods: never empty
     nearest = None
     for namespace in targets.namespaces:
         nearest = graph.pods.nearest(namespace, pods)
