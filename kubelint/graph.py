@@ -194,7 +194,9 @@ class ResourceGraph:
 
     def build(self) -> ResourceGraph:
         resources = list(self.tree.by_ref.values())
-        for resource in resources:
+        # every definition creates pods, even an object defined twice (duplicate-object reports that):
+        # which one wins depends on the order of applying, so no selector may count on either alone
+        for resource in self.tree.resources:
             self._node(resource.ref, resource)
             self._by_name[(resource.kind, resource.namespace, resource.name)].append(resource)
             self._kinds.add((resource.kind, resource.namespace))

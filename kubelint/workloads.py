@@ -75,57 +75,34 @@ CONTROLLER_LABELS: dict[str, dict[str, str | None]] = {
 """Labels the built-in controllers put on the pods of each built-in workload kind (apps, extensions
 and batch groups alike), beyond the template's own."""
 
-_PROMETHEUS_OPERATOR = "prometheus-operator"
+def _prometheus_operator_kind(kind: str, app_name: str, extra: Mapping[str, str | None] = {}) -> WorkloadKind:
+    """A kind whose StatefulSet prometheus-operator builds: pods get ``spec.podMetadata.labels`` plus these."""
+    return WorkloadKind(
+        "monitoring.coreos.com", kind, labels=("spec", "podMetadata", "labels"),
+        added={
+            "app.kubernetes.io/name": app_name,
+            "app.kubernetes.io/managed-by": "prometheus-operator",
+            "app.kubernetes.io/instance": "{name}",
+            app_name: "{name}",
+            **extra,
+            "app.kubernetes.io/version": ANY_VALUE,
+            **CONTROLLER_LABELS["StatefulSet"],
+        },
+        service_account=("spec", "serviceAccountName"),
+    )
+
 
 BUILTIN_WORKLOAD_KINDS: tuple[WorkloadKind, ...] = (
     # prometheus-operator: pkg/prometheus/server/statefulset.go (podSelectorLabels) and
     # pkg/prometheus/common.go (BuildPodMetadata: podMetadata.labels plus app.kubernetes.io/version).
-    WorkloadKind(
-        "monitoring.coreos.com", "Prometheus", labels=("spec", "podMetadata", "labels"),
-        added={
-            "app.kubernetes.io/name": "prometheus",
-            "app.kubernetes.io/managed-by": _PROMETHEUS_OPERATOR,
-            "app.kubernetes.io/instance": "{name}",
-            "prometheus": "{name}",
-            "operator.prometheus.io/name": "{name}",
-            "operator.prometheus.io/shard": ANY_VALUE,
-            "app.kubernetes.io/version": ANY_VALUE,
-            "controller-revision-hash": ANY_VALUE,
-            "statefulset.kubernetes.io/pod-name": ANY_VALUE,
-            "apps.kubernetes.io/pod-index": ANY_VALUE,
-        },
-        service_account=("spec", "serviceAccountName"),
-    ),
+    _prometheus_operator_kind("Prometheus", "prometheus", {
+        "operator.prometheus.io/name": "{name}",
+        "operator.prometheus.io/shard": ANY_VALUE,
+    }),
     # pkg/alertmanager/statefulset.go (podSelectorLabels, then podMetadata.labels underneath).
-    WorkloadKind(
-        "monitoring.coreos.com", "Alertmanager", labels=("spec", "podMetadata", "labels"),
-        added={
-            "app.kubernetes.io/name": "alertmanager",
-            "app.kubernetes.io/managed-by": _PROMETHEUS_OPERATOR,
-            "app.kubernetes.io/instance": "{name}",
-            "alertmanager": "{name}",
-            "app.kubernetes.io/version": ANY_VALUE,
-            "controller-revision-hash": ANY_VALUE,
-            "statefulset.kubernetes.io/pod-name": ANY_VALUE,
-            "apps.kubernetes.io/pod-index": ANY_VALUE,
-        },
-        service_account=("spec", "serviceAccountName"),
-    ),
+    _prometheus_operator_kind("Alertmanager", "alertmanager"),
     # pkg/thanos/statefulset.go: the same scheme with the thanos-ruler name label.
-    WorkloadKind(
-        "monitoring.coreos.com", "ThanosRuler", labels=("spec", "podMetadata", "labels"),
-        added={
-            "app.kubernetes.io/name": "thanos-ruler",
-            "app.kubernetes.io/managed-by": _PROMETHEUS_OPERATOR,
-            "app.kubernetes.io/instance": "{name}",
-            "thanos-ruler": "{name}",
-            "app.kubernetes.io/version": ANY_VALUE,
-            "controller-revision-hash": ANY_VALUE,
-            "statefulset.kubernetes.io/pod-name": ANY_VALUE,
-            "apps.kubernetes.io/pod-index": ANY_VALUE,
-        },
-        service_account=("spec", "serviceAccountName"),
-    ),
+    _prometheus_operator_kind("ThanosRuler", "thanos-ruler"),
     # Argo Rollouts: a Deployment-like pod template; the controller adds its own template hash.
     WorkloadKind(
         "argoproj.io", "Rollout", template=("spec", "template"),

@@ -323,3 +323,40 @@ def test_random_specs_never_raise(objects: list[tuple[tuple[str, str], object]])
         (Path(folder) / "tree.yaml").write_text("\n---\n".join(documents))
         report = lint_tree(load_tree([folder], Options(enable=["all"])))
     assert report.objects == len(objects)
+
+
+DUPLICATED_DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: guestbook}}
+  template:
+    metadata: {labels: {app: guestbook}}
+    spec:
+      containers: [{name: web, image: "nginx:1.27"}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: frontend}}
+  template:
+    metadata: {labels: {app: frontend}}
+    spec:
+      containers: [{name: web, image: "nginx:1.27"}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: frontend}
+spec:
+  selector: {app: frontend}
+  ports: [{port: 80}]
+"""
+
+
+def test_every_definition_of_a_duplicated_object_creates_pods(tmp_path: Path) -> None:
+    # Two folders of alternatives define Deployment web differently; the Service selects the second.
+    options = Options(enable=["orphan-service-selector", "duplicate-object"], disable=["all"])
+    report = lint_tree(_tree(tmp_path, DUPLICATED_DEPLOYMENT, options))
+    assert [(f.rule, f.line) for f in report.findings] == [("duplicate-object", 14)]
