@@ -42,6 +42,15 @@ class Tree:
             found.setdefault(resource.ref, resource)
         return found
 
+    @cached_property
+    def linted(self) -> list[Resource]:
+        """The resources whose own findings are reported: all of them, or with context only those of the
+        focus files. Checks that look at one object at a time iterate these; relationship checks still see
+        every resource through the graph."""
+        if self.focus is None:
+            return self.resources
+        return [resource for resource in self.resources if resource.file in self.focus]
+
     def units(self) -> list[Tree]:
         """The tree split into deployable units by ``Source.via`` (each rendered Kustomize root is one; plain
         files are one together): objects of different units never meet in a rule."""
@@ -53,7 +62,7 @@ class Tree:
             sources = [source for source in self.sources if source.via == via]
             files = {source.display for source in sources}
             units.append(Tree(sources, [resource for resource in self.resources if resource.via == via],
-                              self.options, [entry for entry in self.skipped if entry[0] in files]))
+                              self.options, [entry for entry in self.skipped if entry[0] in files], self.focus))
         return units
 
     @cached_property

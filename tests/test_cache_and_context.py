@@ -82,3 +82,16 @@ def test_context_files_are_seen_but_not_reported(tmp_path: Path) -> None:
     # Without context, the other file's problems are reported when it is linted itself.
     result = CliRunner().invoke(cli, ["lint", str(tmp_path), "--format", "json", "--no-cache"])
     assert {f["rule"] for f in json.loads(result.stdout)["findings"]} == {"yaml-duplicate-key", "duplicate-object"}
+
+
+def test_context_reports_exactly_the_focus_files_findings_of_a_full_run() -> None:
+    # Per-object checks run only on the focus files in context mode; the report must not change.
+    from kubelint.engine import lint_paths
+    from kubelint.options import Options
+
+    examples = str(Path(__file__).resolve().parent.parent / "examples")
+    full = lint_paths([examples], Options(cache=False))
+    for focus in sorted({finding.file for finding in full.findings}):
+        expected = [(f.rule, f.line, f.column, f.message) for f in full.findings if f.file == focus]
+        report = lint_paths([focus], Options(cache=False, context=[examples]))
+        assert [(f.rule, f.line, f.column, f.message) for f in report.findings] == expected, focus

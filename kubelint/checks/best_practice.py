@@ -36,7 +36,7 @@ def run_as_root(tree: Tree, params: Params) -> Iterator[Hit]:
     a container whose effective ``runAsUser`` is 0 runs as root whatever ``runAsNonRoot`` says (the
     kubelet then refuses to start it). Windows pods (``spec.os.name: windows``) are skipped.
     """
-    for resource in tree.resources:
+    for resource in tree.linted:
         if not selected(resource, params):
             continue
         template = pod_template(resource, tree.workloads)
@@ -75,7 +75,7 @@ def run_as_root(tree: Tree, params: Params) -> Iterator[Hit]:
 @check("default-namespace")
 def default_namespace(tree: Tree, params: Params) -> Iterator[Hit]:
     """Namespaced objects that end up in the ``default`` namespace (named there, or naming none)."""
-    for resource in tree.resources:
+    for resource in tree.linted:
         if resource.namespace != "default" or not selected(resource, params):
             continue
         if resource.namespace_given:

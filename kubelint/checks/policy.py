@@ -159,7 +159,7 @@ def _item_and_value(instance: Any, path: Path) -> tuple[str, str]:
 
 
 def _resources(tree: Tree, params: Params) -> Iterator[Resource]:
-    for resource in tree.resources:
+    for resource in tree.linted:
         if selected(resource, params):
             with processing(resource.file):
                 yield resource

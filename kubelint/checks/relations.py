@@ -260,7 +260,7 @@ def ingress_port_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
 @check("selector-template-mismatch")
 def selector_template_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
     """A workload whose selector does not match its own pod template's labels."""
-    for resource in tree.resources:
+    for resource in tree.linted:
         if (resource.ref.group, resource.kind) not in SELECTOR_KINDS:
             continue
         template = resource.pod_template
@@ -290,7 +290,7 @@ def selector_template_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
 def probe_port_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
     """A probe port that its container does not declare."""
     graph = _graph(tree)
-    for resource in tree.resources:
+    for resource in tree.linted:
         template = graph.template(resource)
         if template is None:
             continue

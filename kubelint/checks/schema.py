@@ -31,7 +31,7 @@ def schema_invalid(tree: Tree, params: Params) -> Iterator[Hit]:
     from kubelint.schema.store import store_for
 
     store = store_for(tree)
-    for resource in tree.resources:
+    for resource in tree.linted:
         with processing(resource.file):
             lookup = store.lookup(resource)
             if lookup.status == "not-served" and lookup.crd is not None:
@@ -104,7 +104,7 @@ def yaml_implicit_type(tree: Tree, params: Params) -> Iterator[Hit]:
     from kubelint.schema.store import store_for
 
     store = store_for(tree)
-    for resource in tree.resources:
+    for resource in tree.linted:
         with processing(resource.file):
             for problem in store.problems(resource):
                 source = _implicit(resource, problem)
@@ -127,7 +127,7 @@ def unknown_kind(tree: Tree, params: Params) -> Iterator[Hit]:
     from kubelint.schema.store import store_for
 
     store = store_for(tree)
-    for resource in tree.resources:
+    for resource in tree.linted:
         if store.lookup(resource).status == "unknown":
             yield Hit(f"no schema for {resource.api_version} {resource.kind}: no CustomResourceDefinition in the "
                       "tree defines it and no --schema-location folder has it, so it is not validated",
@@ -142,7 +142,7 @@ def deprecated_api(tree: Tree, params: Params) -> Iterator[Hit]:
 
     target = store_for(tree).version
     wanted = bool(params.get("removed", False))
-    for resource in tree.resources:
+    for resource in tree.linted:
         verdict = status(resource.api_version, resource.kind, target)
         if verdict is not None and verdict.removed == wanted:
             yield Hit(verdict.message, resource.where(("apiVersion",)))
