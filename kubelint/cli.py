@@ -20,6 +20,21 @@ def cli() -> None:
     """kubelint: lint Kubernetes manifests, including how objects relate, at the exact line."""
 
 
+def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
+    """Record stage times for this run and print them to stderr when the command ends."""
+    if not on:
+        return
+    from kubelint import timings
+
+    recorder = timings.start()
+
+    def show() -> None:
+        click.echo(recorder.summary(), err=True, nl=False)
+        timings.stop()
+
+    ctx.call_on_close(show)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text",
@@ -39,6 +54,8 @@ def cli() -> None:
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR is honoured too).")
 @click.option("-v", "--verbose", count=True, help="Also list skipped documents.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary.")
+@click.option("--timings", is_flag=True, expose_value=False, is_eager=True, callback=_timings,
+              help="Print the time spent per stage (catalog, load, graph, rules, report) to stderr.")
 def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace: str | None,
          exclude: tuple[str, ...], fail_on: str, rule_dirs: tuple[str, ...], enable: tuple[str, ...],
          disable: tuple[str, ...], max_file_size: int | None, no_color: bool, verbose: int,
@@ -62,13 +79,16 @@ def lint(paths: tuple[str, ...], format_name: str, output: str | None, namespace
     report = _run(list(paths) or ["."], options)
 
     from kubelint.report import ReportSettings, render
+    from kubelint.timings import stage
 
     color = (output is None and not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty())
     settings = ReportSettings(color=color, show_source=not quiet, verbose=verbose)
-    text = render(report, format_name, settings)
+    with stage("report"):
+        text = render(report, format_name, settings)
     if quiet and format_name == "text":
         text = "".join(line for line in text.splitlines(keepends=True)[:-1])
-    _emit(text, output)
+    with stage("report"):
+        _emit(text, output)
     sys.exit(EXIT_FINDINGS if report.fails(options.fail_on) else EXIT_CLEAN)
 
 

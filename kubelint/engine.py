@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from kubelint.findings import Finding, Severity
 from kubelint.loader import Tree, load_tree
 from kubelint.options import Options
 from kubelint.sources.read import Source
+from kubelint.timings import count, stage
+from kubelint.timings import current as current_timings
 
 
 class UnknownRule(Exception):
@@ -68,9 +71,13 @@ def run_rules(tree: Tree, rules: Iterable[Rule]) -> list[Finding]:
     """Run each rule's check and turn its hits into findings, sorted by place."""
     checks = registry()
     findings = []
+    timings = current_timings()
     for rule in rules:
+        started = time.perf_counter()
         for hit in checks[rule.check](tree, rule.params):
             findings.append(Finding(rule.id, rule.severity, hit.message, hit.location, hit.related))
+        if timings is not None:
+            timings.rules[rule.id] = time.perf_counter() - started
     findings.sort(key=Finding.sort_key)
     return findings
 
@@ -78,13 +85,19 @@ def run_rules(tree: Tree, rules: Iterable[Rule]) -> list[Finding]:
 def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None) -> Report:
     """Run the selected rules over an already loaded tree."""
     rules = select_rules(catalog if catalog is not None else load_catalog(tree.options.rule_dirs), tree.options)
-    findings = run_rules(tree, rules.values())
+    with stage("rules"):
+        findings = run_rules(tree, rules.values())
     return Report(findings, rules, {source.display: source for source in tree.sources}, len(tree.resources),
                   tree.skipped)
 
 
 def lint_paths(paths: list[str], options: Options) -> Report:
     """Load the manifests under ``paths`` and lint them."""
-    catalog = load_catalog(options.rule_dirs)
-    select_rules(catalog, options)  # fail on unknown rule ids before reading anything
-    return lint_tree(load_tree(paths, options), catalog)
+    with stage("catalog"):
+        catalog = load_catalog(options.rule_dirs)
+        select_rules(catalog, options)  # fail on unknown rule ids before reading anything
+    with stage("load"):
+        tree = load_tree(paths, options)
+    count("files", len(tree.sources))
+    count("objects", len(tree.resources))
+    return lint_tree(tree, catalog)
