@@ -136,6 +136,7 @@ class _DocumentBuilder:
         get_event = parser.get_event
         kinds = _EVENT_KINDS
         keys = _KEYS
+        plain = _PLAIN
         frame: _Frame | None = None
         while True:
             event = get_event()
@@ -199,7 +200,11 @@ class _DocumentBuilder:
                 if event.style or (ctag is not None and str(ctag) in (STR_TAG, "!")):
                     value = text
                 else:
-                    value = resolve_plain(text)
+                    value = plain.get(text, _MISSING)
+                    if value is _MISSING:
+                        value = resolve_plain(text)
+                        if len(plain) < _PLAIN_CACHE_SIZE:
+                            plain[text] = value
                     if (value is not None and not isinstance(value, str)) or (value is None and text):
                         implicit[path] = text
                 # an empty value has no text of its own: point at its key
@@ -310,6 +315,11 @@ _KEYS: dict[str, str] = {}
 """Plain key text -> the key it resolves to. Manifests use few distinct keys, so this saves resolving
 them again and makes every occurrence of a key share one string (less memory for big trees)."""
 _KEY_CACHE_SIZE = 50_000
+
+_PLAIN: dict[str, Any] = {}
+"""Plain scalar text -> its value, for the same reasons: labels, ports, protocols, pull policies and
+booleans repeat across a tree, and their occurrences then share one object."""
+_PLAIN_CACHE_SIZE = 200_000
 
 
 def _apply_merges(frame: _Frame) -> None:
