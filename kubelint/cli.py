@@ -117,12 +117,29 @@ def _emit(text: str, output: str | None) -> None:
         handle.write(text)
 
 
+def _exit_now(done: SystemExit) -> None:
+    """Exit without freeing the heap object by object (most of a second for a 100k-object tree; the
+    operating system takes the memory back at once). Output is flushed first; anything unusual exits
+    the normal way."""
+    code = done.code
+    if code is not None and not isinstance(code, int):
+        raise done
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        raise done from None
+    os._exit(code or 0)
+
+
 def main() -> None:
     """Console entry point: exit 3 with one line naming the file being processed on an internal error."""
     from kubelint.progress import InternalError
 
     try:
         cli.main(standalone_mode=True)
+    except SystemExit as done:
+        _exit_now(done)
     except InternalError as error:
         click.echo(f"kubelint: {error}", err=True)
         sys.exit(EXIT_INTERNAL)
