@@ -23,7 +23,7 @@ import random
 import shutil
 from dataclasses import asdict, dataclass, field
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bump when the output changes, so cached trees are regenerated."""
 
 APPS_PER_NAMESPACE = 12
@@ -208,9 +208,9 @@ def workload(app: App, rng: random.Random, mistake: str | None) -> str:
         requests:
           storage: {rng.choice((1, 5, 10, 50))}Gi
 """
-    if mistake == "privileged-container":
+    if mistake == "privileged-container":  # the API refuses privileged with allowPrivilegeEscalation false
         containers = containers.replace("allowPrivilegeEscalation: false\n",
-                                        "allowPrivilegeEscalation: false\n              privileged: true\n", 1)
+                                        "allowPrivilegeEscalation: true\n              privileged: true\n", 1)
     return f"""\
 apiVersion: apps/v1
 kind: {kind}
@@ -530,7 +530,8 @@ def _expect(app_file: str, text: str, kinds: list[str], mistake: str, app: App) 
     kind_of = {"yaml-duplicate-key": "Deployment", "orphan-service-selector": "Service",
                "service-target-port-mismatch": "Service", "ingress-unknown-service": "Ingress",
                "orphan-hpa-target": "HorizontalPodAutoscaler", "latest-image-tag": "Deployment",
-               "privileged-container": "Deployment", "schema-invalid": "Deployment"}[mistake]
+               "privileged-container": "Deployment", "privilege-escalation": "Deployment",
+               "schema-invalid": "Deployment"}[mistake]
     if mistake == "yaml-duplicate-key":
         before, _ = _lines_of(text, "\n  replicas:")  # the line before the first `replicas:` key
         line = before + 2  # the second `replicas:` key
@@ -572,6 +573,9 @@ def generate(root: str, objects: int, seed: int = 0) -> Tree:
             tree.apps += 1
             if mistake is not None:
                 tree.expected.append(_expect(os.path.join(root, relative), text, kinds, mistake, app))
+                if mistake == "privileged-container":  # the same container also allows privilege escalation
+                    tree.expected.append(_expect(os.path.join(root, relative), text, kinds, "privilege-escalation",
+                                                 app))
     first_namespace, _first_team, first_apps = namespaces[0]
     if first_apps:  # the same ConfigMap defined a second time, in another file
         copy = config_map(first_apps[0], random.Random(seed))
