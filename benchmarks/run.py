@@ -239,6 +239,28 @@ def catalog_rules() -> set[str]:
     return set(loaded.stdout.split())
 
 
+def import_costs(command: list[str]) -> dict[str, float]:
+    """Seconds spent importing each top-level package on the way of ``command`` (``python -X importtime``),
+    counted where an import crosses into that package, so kubelint's own imports include their dependencies."""
+    script = command[0]
+    argv = [sys.executable, "-X", "importtime", *command] if script == sys.executable else \
+        [sys.executable, "-X", "importtime", script, *command[1:]]
+    done = subprocess.run(argv, capture_output=True, text=True)
+    lines = [line for line in done.stderr.splitlines() if line.startswith("import time:") and "[us]" not in line]
+    totals: dict[str, float] = {}
+    stack: list[tuple[int, str]] = []
+    for line in reversed(lines):  # parents come after their children: read backwards for pre-order
+        _, cumulative, name = line.split("|")
+        level = (len(name) - len(name.lstrip()) - 1) // 2
+        root = name.strip().split(".")[0]
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        if not stack or stack[-1][1] != root:
+            totals[root] = totals.get(root, 0.0) + int(cumulative) / 1e6
+        stack.append((level, root))
+    return dict(sorted(totals.items(), key=lambda item: -item[1]))
+
+
 def case_checkov(checkov: str, path: Path, runs: int) -> tuple[float, float]:
     flag = "-f" if path.is_file() else "-d"
     command = [checkov, flag, str(path), "--framework", "kubernetes", "--quiet", "--compact", "--skip-download"]
@@ -335,6 +357,9 @@ def main() -> int:
         one = ONE_FILE if ONE_FILE.exists() else sorted(EXAMPLES.rglob("*.yaml"))[0]
         if wanted("one-file"):
             result, _ = case_lint("one-file", f"one file ({one.name})", one, runs, scratch)
+            costs = import_costs(lint_command(one, os.path.join(scratch, "imports.json")))
+            result.notes.append("imports (one run, -X importtime): " + ", ".join(
+                f"{name} {seconds:.3f} s" for name, seconds in list(costs.items())[:8] if seconds >= 0.002))
             results.append(result)
         if not wanted("kube-prometheus"):
             pass
