@@ -119,11 +119,13 @@ def _emit(text: str, output: str | None) -> None:
 
 def _exit_now(done: SystemExit) -> None:
     """Exit without freeing the heap object by object (most of a second for a 100k-object tree; the
-    operating system takes the memory back at once). Output is flushed first; anything unusual exits
-    the normal way."""
+    operating system takes the memory back at once). Output is flushed first; anything unusual, and
+    runs under a profiler or coverage, exit the normal way."""
     code = done.code
     if code is not None and not isinstance(code, int):
         raise done
+    if sys.getprofile() is not None or sys.gettrace() is not None or "coverage" in sys.modules:
+        raise done  # a profiler or coverage writes its data at exit
     try:
         sys.stdout.flush()
         sys.stderr.flush()

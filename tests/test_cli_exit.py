@@ -33,3 +33,16 @@ def test_usage_errors_and_version_exit_as_before(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     version = _run("--version")
     assert version.returncode == 0 and version.stdout.startswith("kubelint ")
+
+
+def test_profilers_and_atexit_get_a_normal_exit(tmp_path: Path) -> None:
+    hook = "import atexit; atexit.register(lambda: print('atexit ran'));"
+    fast = subprocess.run([sys.executable, "-c", hook + ENTRY, "--version"], capture_output=True, text=True)
+    assert fast.returncode == 0 and "atexit ran" not in fast.stdout  # the fast exit skips teardown
+    profiled = subprocess.run([sys.executable, "-c", "import sys; sys.setprofile(lambda *a: None);" + hook + ENTRY,
+                               "--version"], capture_output=True, text=True)
+    assert profiled.returncode == 0 and "atexit ran" in profiled.stdout
+    out = tmp_path / "profile.out"
+    run = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "kubelint", "--version"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and out.stat().st_size > 0
