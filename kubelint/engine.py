@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from kubelint.findings import Finding, Severity
 from kubelint.loader import Tree, load_tree
 from kubelint.options import Options
 from kubelint.sources.read import Source
+from kubelint.timings import count, stage
+from kubelint.timings import current as current_timings
 
 if TYPE_CHECKING:
     from kubelint.baseline import Entry
@@ -76,10 +79,14 @@ def run_rules(tree: Tree, rules: Iterable[Rule]) -> list[Finding]:
     """Run each rule's check and turn its hits into findings, sorted by place."""
     checks = registry()
     findings = []
+    timings = current_timings()
     for rule in rules:
+        started = time.perf_counter()
         for hit in checks[rule.check](tree, rule.params):
             severity = Severity(max(Severity.INFO, rule.severity - 1)) if hit.weaker else rule.severity
             findings.append(Finding(rule.id, severity, hit.message, hit.location, hit.related))
+        if timings is not None:
+            timings.rules[rule.id] = time.perf_counter() - started
     findings.sort(key=Finding.sort_key)
     return findings
 
@@ -106,8 +113,9 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None) -> Report:
     """Run the selected rules over an already loaded tree."""
     rules = select_rules(catalog if catalog is not None else load_catalog(tree.options.rule_dirs), tree.options)
     units = tree.units()
-    findings = run_rules(tree, rules.values()) if len(units) == 1 else merge_units(
-        [run_rules(unit, rules.values()) for unit in units])
+    with stage("rules"):
+        findings = run_rules(tree, rules.values()) if len(units) == 1 else merge_units(
+            [run_rules(unit, rules.values()) for unit in units])
     from kubelint.suppress import suppress
 
     findings = suppress(findings, tree)
@@ -137,10 +145,15 @@ def apply_baseline(report: Report, entries: list[Entry], source_root: str = ".")
 
 def lint_paths(paths: list[str], options: Options) -> Report:
     """Load the manifests under ``paths`` and lint them."""
-    catalog = load_catalog(options.rule_dirs)
-    select_rules(catalog, options)  # fail on unknown rule ids before reading anything
+    with stage("catalog"):
+        catalog = load_catalog(options.rule_dirs)
+        select_rules(catalog, options)  # fail on unknown rule ids before reading anything
     if options.baseline is not None:
         from kubelint.baseline import load
 
         load(options.baseline)  # and on an unusable baseline
-    return lint_tree(load_tree(paths, options), catalog)
+    with stage("load"):
+        tree = load_tree(paths, options)
+    count("files", len(tree.sources))
+    count("objects", len(tree.resources))
+    return lint_tree(tree, catalog)

@@ -1,0 +1,53 @@
+"""The synthetic tree generator: deterministic, counted right, with its mistakes where it says."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+from generate import generate
+
+from kubelint.loader import load_tree
+from kubelint.options import Options
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*.yaml"))}
+
+
+def test_same_seed_same_tree_other_seed_other_tree(tmp_path: Path) -> None:
+    first = generate(str(tmp_path / "a"), 300, seed=1)
+    second = generate(str(tmp_path / "b"), 300, seed=1)
+    generate(str(tmp_path / "c"), 300, seed=2)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert _files(tmp_path / "a") != _files(tmp_path / "c")
+    assert first.objects == second.objects >= 300
+
+
+def test_counts_match_what_kubelint_reads(tmp_path: Path) -> None:
+    tree = generate(str(tmp_path), 500)
+    loaded = load_tree([str(tmp_path)], Options())
+    assert len(loaded.sources) == tree.files
+    assert len(loaded.resources) == tree.objects
+    kinds = {resource.kind for resource in loaded.resources}
+    assert {"Deployment", "StatefulSet", "Service", "Ingress", "NetworkPolicy", "HorizontalPodAutoscaler",
+            "PodDisruptionBudget", "ConfigMap", "ServiceAccount", "Namespace"} <= kinds
+
+
+def test_expected_mistakes_point_at_the_right_lines(tmp_path: Path) -> None:
+    tree = generate(str(tmp_path), 500)
+    rules = [expected.rule for expected in tree.expected]
+    assert len(rules) == len(set(rules)) >= 9
+    for expected in tree.expected:
+        lines = Path(expected.file).read_text().splitlines()
+        region = lines[expected.first_line - 1: expected.last_line]
+        if expected.rule == "yaml-duplicate-key":
+            assert region[0].strip().startswith("replicas:") and lines[expected.first_line - 2].strip() \
+                .startswith("replicas:")
+        elif expected.rule == "duplicate-object":
+            assert region[0].strip().startswith("name: ") and region[0].strip().endswith("-config")
+        elif expected.rule != "yaml-syntax":
+            assert region[0] == "apiVersion: " + region[0].split(": ", 1)[1]  # an object starts the range
+            assert any(line.startswith("kind: ") for line in region[:2])

@@ -1,0 +1,65 @@
+"""Stage timings: exclusive nested stages, and ``kubelint lint --timings`` on stderr only."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kubelint import timings
+from kubelint.cli import cli
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_nested_stage_pauses_the_enclosing_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(timings.time, "perf_counter", clock)
+    recorder = timings.start()
+    try:
+        with timings.stage("rules"):
+            clock.now += 1.0
+            with timings.stage("graph"):
+                clock.now += 5.0
+            clock.now += 2.0
+        with timings.stage("rules"):
+            clock.now += 0.5
+    finally:
+        timings.stop()
+    assert recorder.stages == {"rules": 3.5, "graph": 5.0}
+    assert recorder.total() == 8.5
+
+
+def test_stages_cost_nothing_when_off() -> None:
+    assert timings.current() is None
+    with timings.stage("load"):
+        pass
+    timings.count("files", 3)
+    assert timings.current() is None
+
+
+def test_cli_prints_stage_times_to_stderr() -> None:
+    runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames else CliRunner()
+    plain = runner.invoke(cli, ["lint", str(EXAMPLES), "--format", "json"])
+    timed = runner.invoke(cli, ["lint", str(EXAMPLES), "--format", "json", "--timings"])
+    assert timed.exit_code == plain.exit_code == 1
+    assert timed.stdout == plain.stdout  # the report is unchanged
+    line = timed.stderr.splitlines()[0]
+    found = dict(re.findall(r"(\w+) (\d+\.\d{3})", line))
+    assert {"catalog", "load", "rules", "report", "other", "total"} <= found.keys()
+    stages = sum(float(found[name]) for name in ("catalog", "load", "rules", "report", "other"))
+    assert abs(float(found["total"]) - stages) <= 0.003  # rounded to ms
+    assert "objects 7" in line
+    assert "slowest rules" in timed.stderr
+    assert "timings" not in plain.stderr
+    assert timings.current() is None
