@@ -299,6 +299,10 @@ def service_unreachable(tree: Tree, params: Params) -> Iterator[Hit]:
             if isinstance(target, bool) or not isinstance(target, (int, str)):
                 continue
             protocol = text(port.get("protocol")) or "TCP"
+            if isinstance(target, str) and all(
+                group.containers is not None and _resolve(group, target, protocol) is None for group in groups
+            ):
+                continue  # the name resolves on no pod: service-target-port-mismatch reports that
             verdicts = [_admits(network, group, target, protocol) for group in groups]
             if any(verdict is not False for verdict in verdicts):
                 continue
