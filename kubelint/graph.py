@@ -106,6 +106,7 @@ class ResourceGraph:
 
         self.tree = tree
         self.graph = nx.MultiDiGraph()
+        self._edges = 0
         self.pods = PodIndex()
         self.table = tree.workloads
         self.selected: dict[ObjectRef, list[PodGroup]] = {}
@@ -190,7 +191,9 @@ class ResourceGraph:
         """Add a typed edge (a missing target becomes a node without resource); for the analyses
         that add their own relations, such as NetworkPolicy's."""
         self._node(target)
-        self.graph.add_edge(source, target, relation=relation, path=path, **data)
+        # an explicit key: networkx would otherwise probe 0, 1, 2, ... for a free one on every parallel edge
+        self._edges += 1
+        self.graph.add_edge(source, target, key=self._edges, relation=relation, path=path, **data)
 
     def build(self) -> ResourceGraph:
         resources = list(self.tree.by_ref.values())

@@ -398,9 +398,9 @@ class Network:
             if requirement.key == NAME_LABEL and requirement.operator is Operator.IN:
                 names = requirement.values if names is None else names & requirement.values
         matched = []
-        for info in self.namespaces.values():
-            if names is not None and info.name not in names:
-                continue
+        candidates = self.namespaces.values() if names is None else (
+            self.namespaces[name] for name in sorted(names) if name in self.namespaces)
+        for info in candidates:
             if info.resource is not None:
                 ok = selector.matches(info.labels)
             else:  # only the name label is known: other requirements may hold
