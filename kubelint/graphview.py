@@ -98,7 +98,8 @@ def build_view(trees: Iterable[Tree], reach: bool = False) -> View:
     view = View(reach=reach)
     for tree in units:
         unit = tree.sources[0].via if len(units) > 1 and tree.sources else ""
-        network = tree.network  # adds the policy edges to the graph
+        network = tree.network
+        network.add_edges()
         if reach:
             _reach(view, tree, unit)
             continue

@@ -369,7 +369,7 @@ class Network:
                 self._by_group.setdefault(id(group), []).append(policy)
         self._peer_cache: dict[tuple[ObjectRef, Path], Targets] = {}
         self._custom = self._custom_resources()
-        self._add_edges()
+        self._edges_added = False
 
     # namespaces ---------------------------------------------------------------------------------
 
@@ -519,6 +519,15 @@ class Network:
         return egress
 
     # graph edges --------------------------------------------------------------------------------
+
+    def add_edges(self) -> None:
+        """Add the policy edges (isolates, allows-from, allows-to) to the resource graph, once.
+
+        Only views of the graph need them (``kubelint graph``); the rules ask the analysis directly, so a
+        lint run does not pay for an edge per policy, peer and pod group."""
+        if not self._edges_added:
+            self._edges_added = True
+            self._add_edges()
 
     def _add_edges(self) -> None:
         for policy in self.policies:

@@ -157,6 +157,8 @@ def test_policy_edges_are_in_the_graph(tmp_path: Path) -> None:
             "  - from: [{podSelector: {matchLabels: {app: web}}}]\n")
     tree = tree_of(tmp_path, PODS + policy("shop", spec))
     assert tree.network.policies
+    assert not any(edge.source.kind == "NetworkPolicy" for edge in tree.graph.edges())  # only views add them
+    tree.network.add_edges()
     relations = {(edge.relation, edge.target.name) for edge in tree.graph.edges()
                  if edge.source.kind == "NetworkPolicy"}
     assert relations == {("isolates", "api"), ("allows-from", "web")}
