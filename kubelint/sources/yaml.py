@@ -362,7 +362,9 @@ class _ScalarEvent(events.ScalarEvent):
         self.comment = comment
 
 
-class _MappingStartEvent(events.MappingStartEvent):
+class _FlatCollectionStart(events.CollectionStartEvent):
+    """The one ``__init__`` of both collection-start events."""
+
     __slots__ = ()
 
     def __init__(self, anchor: Any, tag: Any, implicit: Any, start_mark: Any = None, end_mark: Any = None,
@@ -377,22 +379,9 @@ class _MappingStartEvent(events.MappingStartEvent):
         self.nr_items = nr_items
 
 
-class _SequenceStartEvent(events.SequenceStartEvent):
-    __slots__ = ()
+class _FlatCollectionEnd(events.CollectionEndEvent):
+    """The one ``__init__`` of both collection-end events."""
 
-    def __init__(self, anchor: Any, tag: Any, implicit: Any, start_mark: Any = None, end_mark: Any = None,
-                 flow_style: Any = None, comment: Any = None, nr_items: Any = None) -> None:
-        self.anchor = anchor
-        self.ctag = tag
-        self.implicit = implicit
-        self.start_mark = start_mark
-        self.end_mark = end_mark
-        self.flow_style = flow_style
-        self.comment = comment
-        self.nr_items = nr_items
-
-
-class _MappingEndEvent(events.MappingEndEvent):
     __slots__ = ()
 
     def __init__(self, start_mark: Any = None, end_mark: Any = None, comment: Any = None) -> None:
@@ -401,13 +390,20 @@ class _MappingEndEvent(events.MappingEndEvent):
         self.comment = comment
 
 
-class _SequenceEndEvent(events.SequenceEndEvent):
+class _MappingStartEvent(_FlatCollectionStart, events.MappingStartEvent):
     __slots__ = ()
 
-    def __init__(self, start_mark: Any = None, end_mark: Any = None, comment: Any = None) -> None:
-        self.start_mark = start_mark
-        self.end_mark = end_mark
-        self.comment = comment
+
+class _SequenceStartEvent(_FlatCollectionStart, events.SequenceStartEvent):
+    __slots__ = ()
+
+
+class _MappingEndEvent(_FlatCollectionEnd, events.MappingEndEvent):
+    __slots__ = ()
+
+
+class _SequenceEndEvent(_FlatCollectionEnd, events.SequenceEndEvent):
+    __slots__ = ()
 
 
 _FLAT_EVENTS: dict[str, type] = {
