@@ -187,3 +187,13 @@ def test_internal_error_exits_3_naming_the_file(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         f"kubelint: internal error while processing {path}: RuntimeError: boom"
     ]
+
+
+def test_long_source_lines_are_shown_as_a_window_around_the_column(tmp_path: Path) -> None:
+    line = '{"a":' * 3000 + "1" + "}" * 3000
+    path = write(tmp_path, "deep.json", line + "\n")
+    _, out, _ = run("lint", path, "--fail-on", "never")
+    headline, excerpt, caret = out.splitlines()[:3]
+    assert headline.startswith(f"{path}:1:2506: error [yaml-syntax] nesting deeper than 500 levels")
+    assert len(excerpt) < 200 and excerpt.startswith("  ...") and excerpt.endswith("...")
+    assert excerpt[caret.index("^"):].startswith(line[2505:2505 + 20])

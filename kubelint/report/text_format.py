@@ -9,6 +9,9 @@ from kubelint.report.escape import escape_control
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+EXCERPT_WIDTH = 160
+"""Source lines longer than this are shown as a window around the finding's column."""
+EXCERPT_CONTEXT = 60
 
 
 def render(report: Report, settings: ReportSettings) -> str:
@@ -48,8 +51,13 @@ def _source_excerpt(report: Report, finding: Finding, color: bool) -> list[str]:
     raw = source.line_text(finding.line)
     if not raw.strip():
         return []
-    shown = escape_control(raw.expandtabs(1))
-    prefix = escape_control(raw[: finding.column - 1].expandtabs(1))
+    before, after = raw[: finding.column - 1], raw[finding.column - 1:]
+    if len(before) > EXCERPT_CONTEXT:  # a minified or generated line: show a window around the column
+        before = "..." + before[-EXCERPT_CONTEXT:]
+    if len(after) > EXCERPT_WIDTH - EXCERPT_CONTEXT:
+        after = after[: EXCERPT_WIDTH - EXCERPT_CONTEXT] + "..."
+    shown = escape_control((before + after).expandtabs(1))
+    prefix = escape_control(before.expandtabs(1))
     caret = " " * len(prefix) + "^"
     if color:
         return [f"  {_DIM}{shown}{_RESET}", f"  {_COLORS[finding.severity]}{caret}{_RESET}"]
