@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -79,6 +80,12 @@ def load_source(
     if data is None:
         assert problem is not None
         return Source(candidate.display, problems=[problem])
+    if b"{{" in data and is_chart_template(candidate.path):
+        # a Helm chart's template means nothing until rendered, even where its actions sit in quotes
+        text, _ = decode(data)
+        action = _TEMPLATE_ACTION.search(text or "")
+        if text is not None and action is not None:
+            return Source(candidate.display, text, [], [_template_problem(text, action.start())])
     key = cache.key(data) if cache is not None else ""
     cached = cache.get(key) if cache is not None else None
     if cached is not None:
@@ -102,14 +109,37 @@ def parse_text(text: str) -> tuple[list[Document], list[Problem]]:
     if any(problem.code == "yaml-syntax" for problem in problems):
         action = _TEMPLATE_ACTION.search(text)
         if action is not None:  # a Helm/Go template: one finding, not a cascade of syntax errors
-            line = text.count("\n", 0, action.start()) + 1
-            column = action.start() - (text.rfind("\n", 0, action.start()) + 1) + 1
-            template = Problem(
-                "unrenderable-template",
-                "template syntax ({{ ... }}) that is not YAML until rendered; lint the rendered output "
-                "(helm template ... | kubelint lint -)",
-                line,
-                column,
-            )
-            return [], [template]
+            return [], [_template_problem(text, action.start())]
     return documents, problems
+
+
+def _template_problem(text: str, offset: int) -> Problem:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Problem(
+        "unrenderable-template",
+        "template syntax ({{ ... }}) that is not YAML until rendered; lint the rendered output "
+        "(helm template ... | kubelint lint -)",
+        line,
+        column,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _chart_folder(folder: str) -> bool:
+    return os.path.basename(folder) == "templates" and os.path.isfile(
+        os.path.join(os.path.dirname(folder), "Chart.yaml"))
+
+
+def is_chart_template(path: str) -> bool:
+    """Whether a file lies in the ``templates/`` folder (or below) of a Helm chart (a ``Chart.yaml`` beside it)."""
+    if path == STDIN:
+        return False
+    folder = os.path.dirname(os.path.abspath(path))
+    while True:
+        if _chart_folder(folder):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
