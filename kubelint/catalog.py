@@ -12,6 +12,7 @@ from typing import Any
 from kubelint.findings import Severity
 from kubelint.sources.discover import Candidate
 from kubelint.sources.read import load_source
+from kubelint.sources.yaml import nearest_position
 
 
 class CatalogError(Exception):
@@ -89,7 +90,7 @@ def load_rule(path: str, validate: bool = True) -> Rule:
         if errors:
             error = errors[0]
             path_in_rule = tuple(error.absolute_path)
-            line, column = _nearest(document.positions, path_in_rule)
+            line, column = nearest_position(document.positions, path_in_rule)
             where = ".".join(str(part) for part in path_in_rule) or "the rule"
             raise CatalogError(f"{path}:{line}:{column}: {where}: {error.message}")
         from kubelint.checks import params_problem
@@ -97,7 +98,7 @@ def load_rule(path: str, validate: bool = True) -> Rule:
         params_error = params_problem(data["check"], data.get("params") or {})
         if params_error is not None:
             path_in_rule = ("params", *params_error[0])
-            line, column = _nearest(document.positions, path_in_rule)
+            line, column = nearest_position(document.positions, path_in_rule)
             where = ".".join(str(part) for part in path_in_rule)
             raise CatalogError(f"{path}:{line}:{column}: {where}: {params_error[1]}")
     try:
@@ -115,10 +116,3 @@ def load_rule(path: str, validate: bool = True) -> Rule:
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise CatalogError(f"{path}:1:1: invalid rule: {error}") from error
-
-
-def _nearest(positions: Mapping[tuple[Any, ...], tuple[int, int]], path: tuple[Any, ...]) -> tuple[int, int]:
-    for end in range(len(path), -1, -1):
-        if path[:end] in positions:
-            return positions[path[:end]]
-    return (1, 1)

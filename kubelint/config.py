@@ -17,6 +17,7 @@ from typing import Any
 
 from kubelint.findings import Path, Severity
 from kubelint.options import Options
+from kubelint.sources.yaml import nearest_position
 from kubelint.workloads import parse_workload, workload_entry
 
 CONFIG_NAMES = (".kubelint.yaml", ".kubelint.yml")
@@ -40,11 +41,8 @@ class Config:
 
     def where(self, path: Path) -> str:
         """``file:line:column`` of the node at ``path`` (or its nearest existing parent)."""
-        for end in range(len(path), -1, -1):
-            found = self.positions.get(path[:end])
-            if found is not None:
-                return f"{self.file}:{found[0]}:{found[1]}"
-        return f"{self.file}:1:1"
+        line, column = nearest_position(self.positions, path)
+        return f"{self.file}:{line}:{column}"
 
     def error(self, path: Path, message: str) -> ConfigError:
         key = _dotted(path) or "the configuration"

@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from kubelint.findings import Location, Path
-from kubelint.sources.yaml import Position
+from kubelint.sources.yaml import Position, nearest_position
 
 CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset({
     ("", "Namespace"), ("", "Node"), ("", "PersistentVolume"), ("", "ComponentStatus"),
@@ -236,12 +236,7 @@ class Resource:
 
     def position(self, path: Path = ()) -> Position:
         """The 1-based (line, column) of the node at ``path``, or of its nearest existing parent."""
-        full = (*self.base, *path)
-        for end in range(len(full), -1, -1):
-            found = self.positions.get(full[:end])
-            if found is not None:
-                return found
-        return (1, 1)
+        return nearest_position(self.positions, (*self.base, *path))
 
     def where(self, path: Path = (), message: str = "") -> Location:
         """The location of the node at ``path`` (a whole-object finding uses ``()``: the first line)."""

@@ -16,7 +16,7 @@ from kubelint.model import (
     text,
 )
 from kubelint.sources.read import Source
-from kubelint.sources.yaml import Document, Problem
+from kubelint.sources.yaml import Document, Problem, nearest_position
 
 NOT_CLUSTER_OBJECTS: frozenset[tuple[str, str]] = frozenset({
     ("kustomize.config.k8s.io", "Kustomization"),
@@ -102,7 +102,8 @@ def _collect(
             skipped.append((source.display, line, "not a Kubernetes object (no metadata)"))
             return
         path, message = problem
-        source.problems.append(Problem("invalid-manifest", message, *_nearest(document, (*base, *path))))
+        at = nearest_position(document.positions, (*base, *path))
+        source.problems.append(Problem("invalid-manifest", message, *at))
         return
     assert isinstance(api_version, str) and isinstance(kind, str)
     group, _ = split_api_version(api_version)
@@ -143,14 +144,6 @@ def _identity_problem(data: dict[str, Any], api_version: Any, kind: Any) -> tupl
     if namespace is not None and not isinstance(namespace, str):
         return ("metadata", "namespace"), "metadata.namespace must be a string" + _got(namespace)
     return None
-
-
-def _nearest(document: Document, path: Path) -> tuple[int, int]:
-    for end in range(len(path), -1, -1):
-        found = document.positions.get(path[:end])
-        if found is not None:
-            return found
-    return (1, 1)
 
 
 def _got(value: Any) -> str:

@@ -8,7 +8,7 @@ both depth and alias expansion are capped the way Kubernetes' own YAML reader ca
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +23,15 @@ MAX_DEPTH = 500
 """Nesting deeper than this is refused (Kubernetes objects nest a few dozen levels at most)."""
 
 Position = tuple[int, int]
+
+
+def nearest_position(positions: Mapping[Path, Position], path: Path) -> Position:
+    """The position of the node at ``path``, or of its nearest parent in the table (``(1, 1)`` if none)."""
+    for end in range(len(path), -1, -1):
+        found = positions.get(path[:end])
+        if found is not None:
+            return found
+    return (1, 1)
 
 
 @dataclass
