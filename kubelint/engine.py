@@ -109,8 +109,8 @@ def merge_units(found: list[list[Finding]]) -> list[Finding]:
     return sorted(merged.values(), key=Finding.sort_key)
 
 
-def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None) -> Report:
-    """Run the selected rules over an already loaded tree."""
+def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: list[Entry] | None = None) -> Report:
+    """Run the selected rules over an already loaded tree (``baseline``: the entries, when already loaded)."""
     rules = select_rules(catalog if catalog is not None else load_catalog(tree.options.rule_dirs), tree.options)
     units = tree.units()
     with stage("rules"):
@@ -124,13 +124,15 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None) -> Report:
     if focus is not None:  # context files inform the rules but are not reported on
         findings = [finding for finding in findings if finding.file in focus]
         sources = [source for source in sources if source.display in focus]
-        resources = [resource for resource in resources if resource.file in focus]
+        resources = tree.linted
         skipped = [entry for entry in skipped if entry[0] in focus]
     report = Report(findings, rules, {source.display: source for source in sources}, len(resources), skipped)
-    if tree.options.baseline is not None:
+    if baseline is None and tree.options.baseline is not None:
         from kubelint.baseline import load
 
-        apply_baseline(report, load(tree.options.baseline), tree.options.source_root)
+        baseline = load(tree.options.baseline)
+    if baseline is not None:
+        apply_baseline(report, baseline, tree.options.source_root)
     return report
 
 
@@ -148,12 +150,13 @@ def lint_paths(paths: list[str], options: Options) -> Report:
     with stage("catalog"):
         catalog = load_catalog(options.rule_dirs)
         select_rules(catalog, options)  # fail on unknown rule ids before reading anything
+    baseline = None
     if options.baseline is not None:
         from kubelint.baseline import load
 
-        load(options.baseline)  # and on an unusable baseline
+        baseline = load(options.baseline)  # and on an unusable baseline
     with stage("load"):
         tree = load_tree(paths, options)
     count("files", len(tree.sources))
     count("objects", len(tree.resources))
-    return lint_tree(tree, catalog)
+    return lint_tree(tree, catalog, baseline)
