@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from kubelint.analysis.graph import build_graph
 from kubelint.engine import lint_tree
-from kubelint.graph import build_graph
 from kubelint.loader import load_tree
 from kubelint.options import Options
 
@@ -50,7 +50,7 @@ def measure(tree_path: Path, factor: int) -> str:
     try:
         replicate(tree_path, factor, folder)
         tree = load_tree([str(folder)], Options())
-        graph_time = best_of(7, lambda: build_graph(tree))
+        graph_time = best_of(7, lambda: build_graph.build(tree))
         graph = build_graph(tree)
         lint_time = best_of(3, lambda: lint_tree(load_tree([str(folder)], Options())))
         objects = len(tree.resources)

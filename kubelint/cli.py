@@ -250,7 +250,7 @@ def _run(paths: list[str], options: Any) -> Any:
         raise click.UsageError(str(error)) from error
     except UnknownRule as error:
         from kubelint.catalog import load_catalog
-        from kubelint.explain import nearest_rule
+        from kubelint.views.explain import nearest_rule
 
         hint = nearest_rule(str(error), load_catalog(options.rule_dirs))
         suggestion = f" (did you mean {hint!r}?)" if hint else ""
@@ -274,9 +274,9 @@ def _run(paths: list[str], options: Any) -> Any:
 def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | None, namespace: str | None,
           no_render: bool, config_file: str | None) -> None:
     """Export the resource graph of PATHS: workloads, Services, Ingresses, NetworkPolicies and their edges."""
-    from kubelint.graphview import build_view, render
     from kubelint.loader import load_tree
     from kubelint.sources.discover import PathNotFound
+    from kubelint.views.graph import build_view, render
 
     options = _configured(config_file)
     if namespace:
@@ -320,7 +320,7 @@ def rules(format_name: str, rule_dirs: tuple[str, ...]) -> None:
               help="Also look in the rules in DIR (repeatable).")
 def explain(rule_id: str, rule_dirs: tuple[str, ...]) -> None:
     """Explain a rule: what it finds, why it matters, examples and the fix."""
-    from kubelint.explain import explain_text, nearest_rule
+    from kubelint.views.explain import explain_text, nearest_rule
 
     catalog = _catalog(rule_dirs)
     rule = catalog.get(rule_id)

@@ -16,9 +16,9 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from kubelint.findings import Path, Severity
+from kubelint.model.workloads import parse_workload, workload_entry
 from kubelint.options import Options
 from kubelint.sources.yaml import nearest_position
-from kubelint.workloads import parse_workload, workload_entry
 
 CONFIG_NAMES = (".kubelint.yaml", ".kubelint.yml")
 
@@ -132,7 +132,7 @@ def check_rule_ids(config: Config, known: Iterable[str]) -> None:
         candidates += [(("ignore", index, "rules", n), rule) for n, rule in enumerate(entry.get("rules", []))]
     for path, rule in candidates:
         if rule not in ids:
-            from kubelint.explain import nearest_rule
+            from kubelint.views.explain import nearest_rule
 
             hint = nearest_rule(rule, ids)
             raise config.error(path, f"unknown rule id {rule!r}" + (f" (did you mean {hint!r}?)" if hint else ""))

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from kubelint.catalog import Rule, load_catalog
 from kubelint.checks import registry
 from kubelint.findings import Finding, Severity
-from kubelint.loader import Tree, load_tree
+from kubelint.loader import load_tree
+from kubelint.model.tree import Tree
 from kubelint.options import Options
 from kubelint.sources.read import Source
 from kubelint.timings import count, stage

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kubelint.model import ObjectRef
+    from kubelint.model.resource import ObjectRef
 
 
 class Severity(enum.IntEnum):

@@ -6,88 +6,16 @@ import gc
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING
 
-from kubelint.model import ObjectRef, Resource
-from kubelint.objects import crd_scopes, resources_of
+from kubelint.model.objects import crd_scopes, resources_of
+from kubelint.model.resource import Resource
+from kubelint.model.tree import Tree
 from kubelint.options import Options
 from kubelint.progress import processing
 from kubelint.sources.cache import ParseCache
 from kubelint.sources.discover import Candidate, discover
 from kubelint.sources.helm import is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, load_source
-from kubelint.timings import stage
-from kubelint.workloads import WorkloadKind, workload_table
-
-if TYPE_CHECKING:
-    from kubelint.graph import ResourceGraph
-    from kubelint.netpol import Network
-
-
-@dataclass
-class Tree:
-    """Everything read from the paths: sources (with their problems) and the resources in them."""
-
-    sources: list[Source]
-    resources: list[Resource]
-    options: Options
-    skipped: list[tuple[str, int, str]] = field(default_factory=list)
-    focus: frozenset[str] | None = None
-    """With context paths: the files whose findings are reported (all others are context only)."""
-
-    @cached_property
-    def by_ref(self) -> dict[ObjectRef, Resource]:
-        """The first definition of each object (duplicates are a finding of their own)."""
-        found: dict[ObjectRef, Resource] = {}
-        for resource in self.resources:
-            found.setdefault(resource.ref, resource)
-        return found
-
-    @cached_property
-    def linted(self) -> list[Resource]:
-        """The resources whose own findings are reported: all of them, or with context only those of the
-        focus files. Checks that look at one object at a time iterate these; relationship checks still see
-        every resource through the graph."""
-        if self.focus is None:
-            return self.resources
-        return [resource for resource in self.resources if resource.file in self.focus]
-
-    def units(self) -> list[Tree]:
-        """The tree split into deployable units by ``Source.via`` (each rendered Kustomize root is one; plain
-        files are one together): objects of different units never meet in a rule."""
-        vias = {source.via for source in self.sources}
-        if len(vias) <= 1:
-            return [self]
-        units = []
-        for via in sorted(vias):
-            sources = [source for source in self.sources if source.via == via]
-            files = {source.display for source in sources}
-            units.append(Tree(sources, [resource for resource in self.resources if resource.via == via],
-                              self.options, [entry for entry in self.skipped if entry[0] in files], self.focus))
-        return units
-
-    @cached_property
-    def workloads(self) -> dict[tuple[str, str], WorkloadKind]:
-        """Pod-creating custom kinds, ``(group, kind) -> entry``: the built-in table plus the configured ones."""
-        return workload_table(self.options.workloads)
-
-    @cached_property
-    def graph(self) -> ResourceGraph:
-        """The resource graph (pods by label, typed edges), built on first use."""
-        from kubelint.graph import build_graph
-
-        with stage("graph"):
-            return build_graph(self)
-
-    @cached_property
-    def network(self) -> Network:
-        """The NetworkPolicy analysis (isolation, peers, reach), built on first use; adds its edges to the graph."""
-        from kubelint.netpol import build_network
-
-        with stage("graph"):
-            return build_network(self)
 
 
 def candidates(

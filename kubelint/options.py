@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubelint.findings import Severity
+from kubelint.model.workloads import WorkloadKind
 from kubelint.sources.read import DEFAULT_MAX_FILE_SIZE
-from kubelint.workloads import WorkloadKind
 
 
 @dataclass

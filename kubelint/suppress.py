@@ -19,14 +19,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from kubelint.model import mapping, string_map
+from kubelint.model.resource import mapping, string_map
+from kubelint.model.workloads import WorkloadKind
 from kubelint.sources.discover import is_excluded
-from kubelint.workloads import WorkloadKind
 
 if TYPE_CHECKING:
     from kubelint.findings import Finding
-    from kubelint.loader import Tree
-    from kubelint.model import ObjectRef, Resource
+    from kubelint.model.resource import ObjectRef, Resource
+    from kubelint.model.tree import Tree
 
 ANNOTATION = "kubelint.io/ignore"
 _COMMENT = re.compile(r"(?:^|\s)#\s*kubelint:\s*ignore\s*=\s*([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)")

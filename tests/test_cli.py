@@ -174,7 +174,7 @@ def test_output_file(tmp_path: Path) -> None:
 def test_internal_error_exits_3_naming_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, "pod.yaml", DUPLICATE_ENV)
     script = (
-        "import sys, kubelint.objects as o\n"
+        "import sys, kubelint.model.objects as o\n"
         "def boom(*a, **k): raise RuntimeError('boom')\n"
         "o.resources_of = boom\n"
         "import kubelint.loader as l; l.resources_of = boom\n"

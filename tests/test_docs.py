@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from kubelint.catalog import load_catalog
 from kubelint.cli import cli
-from kubelint.explain import examples, generated_pages, nearest_rule
+from kubelint.views.explain import examples, generated_pages, nearest_rule
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "rules"
@@ -23,7 +23,7 @@ def test_rule_pages_are_current() -> None:
     extra = sorted(set(on_disk) - set(pages))
     assert not stale and not extra, (
         f"docs/rules is stale (changed: {stale}, not a rule: {extra}); "
-        "run `python -m kubelint.explain docs/rules`")
+        "run `python -m kubelint.views.explain docs/rules`")
 
 
 def test_published_config_schema_is_the_shipped_one() -> None:

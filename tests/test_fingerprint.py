@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from kubelint.findings import Finding, Location, Severity
 from kubelint.fingerprint import fingerprint, normalize_message, occurrences, relative_path
-from kubelint.model import ObjectRef
+from kubelint.model.resource import ObjectRef
 
 REF = ObjectRef("apps", "Deployment", "shop", "web")
 FINDING = Finding("some-rule", Severity.ERROR, "port 8080 is not declared (see ./a.yaml:12)",

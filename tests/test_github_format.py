@@ -43,7 +43,7 @@ def test_escaping_follows_the_toolkit() -> None:
 def test_suppressed_findings_are_notices_and_objects_are_named() -> None:
     from dataclasses import replace
 
-    from kubelint.model import ObjectRef
+    from kubelint.model.resource import ObjectRef
 
     finding = Finding("r", Severity.ERROR, "bad", Location("a.yaml", 1, 1, ObjectRef("", "Service", "ns", "web")))
     assert annotation(finding) == "::error file=a.yaml,line=1,col=1,title=r::bad (ns/Service/web)"

@@ -11,13 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kubelint.analysis.graph import GOVERNED_BY, PROTECTS, ROUTES, SCALES, SELECTS, USES, build_graph
 from kubelint.engine import lint_tree
 from kubelint.findings import Severity
-from kubelint.graph import GOVERNED_BY, PROTECTS, ROUTES, SCALES, SELECTS, USES
-from kubelint.loader import Tree, load_tree
-from kubelint.model import ObjectRef
+from kubelint.loader import load_tree
+from kubelint.model.resource import ObjectRef
+from kubelint.model.tree import Tree
+from kubelint.model.workloads import parse_workload
 from kubelint.options import Options
-from kubelint.workloads import parse_workload
 
 TREE = """
 apiVersion: apps/v1
@@ -86,7 +87,7 @@ def _tree(tmp_path: Path, text: str, options: Options | None = None) -> Tree:
 
 
 def test_typed_edges(tmp_path: Path) -> None:
-    graph = _tree(tmp_path, TREE).graph
+    graph = build_graph(_tree(tmp_path, TREE))
     web = ObjectRef("apps", "Deployment", "shop", "web")
     service = ObjectRef("", "Service", "shop", "web")
     edges = {(e.source, e.target, e.relation) for e in graph.edges()}
@@ -102,7 +103,7 @@ def test_typed_edges(tmp_path: Path) -> None:
 
 
 def test_dangling_references_are_nodes_without_a_resource(tmp_path: Path) -> None:
-    graph = _tree(tmp_path, TREE).graph
+    graph = build_graph(_tree(tmp_path, TREE))
     gone = ObjectRef("", "Service", "shop", "gone")
     assert gone in graph.graph
     assert graph.resource(gone) is None
@@ -114,7 +115,7 @@ def test_dangling_references_are_nodes_without_a_resource(tmp_path: Path) -> Non
 
 def test_graph_is_built_once(tmp_path: Path) -> None:
     tree = _tree(tmp_path, TREE)
-    assert tree.graph is tree.graph
+    assert build_graph(tree) is build_graph(tree)
 
 
 CUSTOM = """
@@ -150,7 +151,8 @@ def test_config_workloads_extend_the_table(tmp_path: Path) -> None:
     options = Options(enable=["orphan-service-selector"], disable=["all"], workloads=[entry])
     tree = _tree(tmp_path, CUSTOM + OTHER_POD, options)
     assert [f.rule for f in lint_tree(tree).findings] == []
-    assert [g.owner.name for g in tree.graph.selected[ObjectRef("", "Service", "default", "orders")]] == ["orders"]
+    selected = build_graph(tree).selected[ObjectRef("", "Service", "default", "orders")]
+    assert [g.owner.name for g in selected] == ["orders"]
 
 
 def test_unknown_custom_pods_leave_the_selector_orphaned(tmp_path: Path) -> None:

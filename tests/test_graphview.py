@@ -150,7 +150,7 @@ def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_units_are_subgraphs() -> None:
-    from kubelint.graphview import Link, Node, View, render
+    from kubelint.views.graph import Link, Node, View, render
 
     view = View()
     for unit in ("overlays/dev", "overlays/prod"):

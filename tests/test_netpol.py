@@ -1,4 +1,4 @@
-"""NetworkPolicy semantics (kubelint/netpol.py), the namespace findings' location, and bad input."""
+"""NetworkPolicy semantics (kubelint/analysis/netpol.py), the namespace findings' location, and bad input."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from kubelint.analysis.graph import build_graph
+from kubelint.analysis.netpol import EGRESS, INGRESS, OUTSIDE, Network, build_network, effective_types
 from kubelint.cli import cli
 from kubelint.engine import lint_tree
-from kubelint.loader import Tree, load_tree
-from kubelint.netpol import EGRESS, INGRESS, OUTSIDE, Network, effective_types
+from kubelint.loader import load_tree
+from kubelint.model.selectors import PodGroup
+from kubelint.model.tree import Tree
 from kubelint.options import Options
-from kubelint.selectors import PodGroup
 
 NETPOL_RULES = ["missing-default-deny-ingress", "missing-default-deny-egress", "non-isolated-pod",
                 "orphan-networkpolicy-selector", "orphan-networkpolicy-peer", "networkpolicy-port-mismatch",
@@ -82,10 +84,10 @@ def policy(namespace: str, spec: str) -> str:
 
 
 def test_unselected_pods_are_open_and_a_default_deny_closes_them(tmp_path: Path) -> None:
-    network = tree_of(tmp_path, PODS).network
+    network = build_network(tree_of(tmp_path, PODS))
     web, client = group(network, "web"), group(network, "client")
     assert network.reach(client, web).every
-    network = tree_of(tmp_path, PODS + policy("shop", "  podSelector: {}\n")).network
+    network = build_network(tree_of(tmp_path, PODS + policy("shop", "  podSelector: {}\n")))
     web, client = group(network, "web"), group(network, "client")
     assert network.isolated(web, INGRESS) and not network.isolated(web, EGRESS)
     reached = network.reach(client, web)
@@ -94,9 +96,9 @@ def test_unselected_pods_are_open_and_a_default_deny_closes_them(tmp_path: Path)
 
 
 def test_ingress_empty_list_admits_nothing_and_empty_rule_admits_everything(tmp_path: Path) -> None:
-    network = tree_of(tmp_path, PODS + policy("shop", "  podSelector: {}\n  ingress: []\n")).network
+    network = build_network(tree_of(tmp_path, PODS + policy("shop", "  podSelector: {}\n  ingress: []\n")))
     assert not network.reach(OUTSIDE, group(network, "api")).every
-    network = tree_of(tmp_path, PODS + policy("shop", "  podSelector: {}\n  ingress: [{}]\n")).network
+    network = build_network(tree_of(tmp_path, PODS + policy("shop", "  podSelector: {}\n  ingress: [{}]\n")))
     assert network.reach(OUTSIDE, group(network, "api")).every
 
 
@@ -110,17 +112,17 @@ def test_namespace_and_pod_selector_in_one_element_is_and_in_two_is_or(tmp_path:
     both = ("  podSelector: {matchLabels: {app: api}}\n  ingress:\n  - from:\n"
             "    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: front}}\n"
             "      podSelector: {matchLabels: {app: client}}\n")
-    network = tree_of(tmp_path, PODS + policy("shop", both)).network
+    network = build_network(tree_of(tmp_path, PODS + policy("shop", both)))
     assert _sources(network, "api") == {("front", "client")}
     either = both.replace("      podSelector: {matchLabels: {app: client}}",
                           "    - podSelector: {matchLabels: {app: web}}")
-    network = tree_of(tmp_path, PODS + policy("shop", either)).network
+    network = build_network(tree_of(tmp_path, PODS + policy("shop", either)))
     # every pod of front, or pods labelled app=web of the policy's own namespace (shop)
     assert _sources(network, "api") == {("front", "client"), ("front", "web"), ("shop", "web")}
 
 
 def test_namespace_selector_matches_labels_and_the_name_label(tmp_path: Path) -> None:
-    network = tree_of(tmp_path, PODS + policy("shop", "  podSelector: {}")).network
+    network = build_network(tree_of(tmp_path, PODS + policy("shop", "  podSelector: {}")))
     assert network.namespace_candidates(_selector({"team": "shop"})) == (["shop"], False)
     assert network.namespace_candidates(_selector({"kubernetes.io/metadata.name": "front"})) == (["front"], False)
     assert network.namespace_candidates(_selector({"kubernetes.io/metadata.name": "kube-system"})) == ([], True)
@@ -130,7 +132,7 @@ def test_namespace_selector_matches_labels_and_the_name_label(tmp_path: Path) ->
 
 
 def _selector(labels: dict[str, str]) -> Any:
-    from kubelint.selectors import Selector
+    from kubelint.model.selectors import Selector
 
     return Selector.from_label_selector({"matchLabels": labels})
 
@@ -138,7 +140,7 @@ def _selector(labels: dict[str, str]) -> Any:
 def test_named_ports_resolve_per_destination_pod_and_end_port_ranges_meet(tmp_path: Path) -> None:
     spec = ("  podSelector: {}\n  policyTypes: [Ingress, Egress]\n  ingress:\n  - ports: [{port: http}]\n"
             "  egress:\n  - ports: [{port: 8000, endPort: 8100}]\n")
-    network = tree_of(tmp_path, PODS + policy("shop", spec)).network
+    network = build_network(tree_of(tmp_path, PODS + policy("shop", spec)))
     web, api = group(network, "web"), group(network, "api")
     assert network.reach(api, web).describe(web) == ["TCP/http (8080)"]
     assert not network.reach(web, api).entries  # http is 3000 on api: outside 8000-8100
@@ -147,7 +149,7 @@ def test_named_ports_resolve_per_destination_pod_and_end_port_ranges_meet(tmp_pa
 
 def test_ip_blocks_are_outside_the_tree(tmp_path: Path) -> None:
     spec = "  podSelector: {}\n  ingress:\n  - from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]\n"
-    network = tree_of(tmp_path, PODS + policy("shop", spec)).network
+    network = build_network(tree_of(tmp_path, PODS + policy("shop", spec)))
     assert network.reach(OUTSIDE, group(network, "api")).every
     assert not network.reach(group(network, "client"), group(network, "api")).entries
 
@@ -156,10 +158,10 @@ def test_policy_edges_are_in_the_graph(tmp_path: Path) -> None:
     spec = ("  podSelector: {matchLabels: {app: api}}\n  ingress:\n"
             "  - from: [{podSelector: {matchLabels: {app: web}}}]\n")
     tree = tree_of(tmp_path, PODS + policy("shop", spec))
-    assert tree.network.policies
-    assert not any(edge.source.kind == "NetworkPolicy" for edge in tree.graph.edges())  # only views add them
-    tree.network.add_edges()
-    relations = {(edge.relation, edge.target.name) for edge in tree.graph.edges()
+    assert build_network(tree).policies
+    assert not any(edge.source.kind == "NetworkPolicy" for edge in build_graph(tree).edges())  # only views add them
+    build_network(tree).add_edges()
+    relations = {(edge.relation, edge.target.name) for edge in build_graph(tree).edges()
                  if edge.source.kind == "NetworkPolicy"}
     assert relations == {("isolates", "api"), ("allows-from", "web")}
 
@@ -206,7 +208,7 @@ def test_malformed_policies_never_raise(tmp_path: Path, body: str) -> None:
     (tmp_path / "tree.yaml").write_text(text)
     options = Options(enable=NETPOL_RULES, disable=["all"])
     lint_tree(load_tree([str(tmp_path / "tree.yaml")], options))
-    from kubelint.graphview import build_view, render
+    from kubelint.views.graph import build_view, render
 
     tree = load_tree([str(tmp_path / "tree.yaml")], options)
     for reach in (False, True):
@@ -240,10 +242,10 @@ def test_any_policy_shape_lints_and_graphs_without_raising() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from kubelint.graphview import build_view, render
     from kubelint.loader import build_tree
     from kubelint.sources.read import Source
     from kubelint.sources.yaml import parse
+    from kubelint.views.graph import build_view, render
 
     @settings(max_examples=150, deadline=None)
     @given(st.dictionaries(st.sampled_from(["podSelector", "ingress", "egress", "policyTypes"]), _fuzz_values(),

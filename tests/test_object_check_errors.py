@@ -10,7 +10,7 @@ import pytest
 from kubelint import checks
 from kubelint.checks import Hit, Params, object_check
 from kubelint.loader import load_tree
-from kubelint.model import Resource
+from kubelint.model.resource import Resource
 from kubelint.options import Options
 from kubelint.progress import InternalError
 

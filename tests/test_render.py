@@ -14,8 +14,9 @@ from conftest import PACKAGED_KUBECTL
 from kubelint.cli import cli
 from kubelint.engine import lint_tree, merge_units
 from kubelint.findings import Finding, Location, Severity
-from kubelint.loader import Tree, load_tree
-from kubelint.model import Resource
+from kubelint.loader import load_tree
+from kubelint.model.resource import Resource
+from kubelint.model.tree import Tree
 from kubelint.options import Options
 from rule_selection import best_practice_rules, without_best_practice
 

@@ -265,7 +265,7 @@ _VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
 @settings(max_examples=60, deadline=None)
 @given(spec=_VALUES, schema=_VALUES, labels=_VALUES)
 def test_any_value_and_any_crd_schema_never_raise(spec: object, schema: object, labels: object) -> None:
-    from kubelint.model import ObjectRef, Resource
+    from kubelint.model.resource import ObjectRef, Resource
     from kubelint.schema.store import SchemaStore
 
     def resource(api_version: str, kind: str, raw: dict[str, object]) -> Resource:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kubelint.model import ObjectRef, Resource
-from kubelint.selectors import PodGroup, PodIndex, Scope, Selector
+from kubelint.model.resource import ObjectRef, Resource
+from kubelint.model.selectors import PodGroup, PodIndex, Scope, Selector
 
 KEYS = ["app", "tier", "track", "example.com/role"]
 VALUES = ["web", "api", "1", ""]

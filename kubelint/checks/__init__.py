@@ -17,8 +17,8 @@ from kubelint.findings import Location
 from kubelint.progress import InternalError
 
 if TYPE_CHECKING:
-    from kubelint.loader import Tree
-    from kubelint.model import Resource
+    from kubelint.model.resource import Resource
+    from kubelint.model.tree import Tree
 
 Params = Mapping[str, Any]
 

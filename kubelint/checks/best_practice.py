@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from kubelint.checks import Hit, Params, check
 from kubelint.checks.policy import pod_template, selected
 from kubelint.findings import Path
-from kubelint.model import mapping, text
+from kubelint.model.resource import mapping, text
 from kubelint.progress import processing
 
 if TYPE_CHECKING:
-    from kubelint.loader import Tree
+    from kubelint.model.tree import Tree
 
 
 def _effective(pod: Any, container: Any, key: str, kind: type, pod_path: Path, container_path: Path

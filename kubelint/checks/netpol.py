@@ -1,17 +1,13 @@
 """NetworkPolicy checks: default deny per namespace, isolation, orphan selectors and peers, ports, reachability.
 
-They read :class:`~kubelint.netpol.Network` (``tree.network``), built once per run on first use.
+They read :class:`~kubelint.analysis.netpol.Network` (the ``network`` analysis), built once per run on first use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from kubelint.checks import Hit, Params, check
-from kubelint.findings import Location
-from kubelint.loader import Tree
-from kubelint.model import Resource, mapping, sequence, text
-from kubelint.netpol import (
+from kubelint.analysis.netpol import (
     DIRECTIONS,
     EGRESS,
     INGRESS,
@@ -19,11 +15,16 @@ from kubelint.netpol import (
     Peer,
     Policy,
     PolicyPort,
+    build_network,
     host_network,
     listening_ports,
     namespace_location,
 )
-from kubelint.selectors import PodGroup
+from kubelint.checks import Hit, Params, check
+from kubelint.findings import Location
+from kubelint.model.resource import Resource, mapping, sequence, text
+from kubelint.model.selectors import PodGroup
+from kubelint.model.tree import Tree
 
 
 def _describe(group: PodGroup) -> str:
@@ -47,13 +48,13 @@ def _pods_of(groups: Iterable[PodGroup], what: str = "pods") -> tuple[Location, 
 @check("missing-default-deny-ingress")
 def missing_default_deny_ingress(tree: Tree, params: Params) -> Iterator[Hit]:
     """A namespace with workloads and no default-deny Ingress policy."""
-    yield from _missing_default_deny(tree.network, INGRESS)
+    yield from _missing_default_deny(build_network(tree), INGRESS)
 
 
 @check("missing-default-deny-egress")
 def missing_default_deny_egress(tree: Tree, params: Params) -> Iterator[Hit]:
     """A namespace with workloads and no default-deny Egress policy."""
-    yield from _missing_default_deny(tree.network, EGRESS)
+    yield from _missing_default_deny(build_network(tree), EGRESS)
 
 
 def _missing_default_deny(network: Network, direction: str) -> Iterator[Hit]:
@@ -98,7 +99,7 @@ def _missing_default_deny(network: Network, direction: str) -> Iterator[Hit]:
 @check("non-isolated-pod")
 def non_isolated_pod(tree: Tree, params: Params) -> Iterator[Hit]:
     """A workload whose pods no NetworkPolicy selects, per direction."""
-    network = tree.network
+    network = build_network(tree)
     wanted = [direction for direction in DIRECTIONS if direction in params.get("directions", DIRECTIONS)]
     for group in network.workloads():
         open_directions = [direction for direction in wanted if not network.isolated(group, direction)]
@@ -116,7 +117,7 @@ def non_isolated_pod(tree: Tree, params: Params) -> Iterator[Hit]:
 @check("orphan-networkpolicy-selector")
 def orphan_networkpolicy_selector(tree: Tree, params: Params) -> Iterator[Hit]:
     """A non-empty podSelector that matches no pods of the policy's namespace."""
-    network = tree.network
+    network = build_network(tree)
     graph = network.graph
     for policy in network.policies:
         selector = policy.selector
@@ -157,7 +158,7 @@ def _labels(group: PodGroup) -> tuple[Location, ...]:
 @check("orphan-networkpolicy-peer")
 def orphan_networkpolicy_peer(tree: Tree, params: Params) -> Iterator[Hit]:
     """A from/to peer that selects no pods, where the tree can tell."""
-    network = tree.network
+    network = build_network(tree)
     for policy in network.policies:
         for direction, key in ((INGRESS, "from"), (EGRESS, "to")):
             for rule in policy.rules(direction):
@@ -209,7 +210,7 @@ def _orphan_peer(network: Network, policy: Policy, peer: Peer, key: str) -> Hit 
 
 def _known_namespaces(network: Network, peer: Peer) -> str:
     assert peer.namespaces is not None
-    from kubelint.netpol import NAME_LABEL
+    from kubelint.analysis.netpol import NAME_LABEL
 
     pinned = [name for r in peer.namespaces.requirements if r.key == NAME_LABEL for name in sorted(r.values)]
     described = []
@@ -227,7 +228,7 @@ def _known_namespaces(network: Network, peer: Peer) -> str:
 @check("networkpolicy-port-mismatch")
 def networkpolicy_port_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
     """A policy port that no destination pod exposes."""
-    network = tree.network
+    network = build_network(tree)
     for policy in network.policies:
         for direction in DIRECTIONS:
             if direction not in policy.types:
@@ -285,7 +286,7 @@ def _port_hit(resource: Resource, port: PolicyPort, groups: list[PodGroup], what
 @check("service-unreachable")
 def service_unreachable(tree: Tree, params: Params) -> Iterator[Hit]:
     """A Service port whose pods are all isolated for ingress and admit nothing on its target port."""
-    network = tree.network
+    network = build_network(tree)
     graph = network.graph
     for resource in tree.by_ref.values():
         if resource.ref.group != "" or resource.kind != "Service" or resource.spec.get("type") == "ExternalName":

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from kubelint.checks import Hit, Params, check, validates
 from kubelint.findings import Path, dotted
-from kubelint.model import PodTemplate
+from kubelint.model.resource import PodTemplate
+from kubelint.model.workloads import WorkloadKind, template_of
 from kubelint.progress import processing
-from kubelint.workloads import WorkloadKind, template_of
 
 if TYPE_CHECKING:
-    from kubelint.loader import Tree
-    from kubelint.model import Resource
+    from kubelint.model.resource import Resource
+    from kubelint.model.tree import Tree
 
 _COMMON = {"kind", "name", "namespace", "error", "path", "item", "value"}
 PLACEHOLDERS = {

@@ -1,18 +1,18 @@
 """Relationship checks: selectors that select nothing, ports that do not line up, dangling references.
 
-They read the resource graph (``tree.graph``), which is built once per run on first use.
+They read the resource graph (the ``graph`` analysis), which is built once per run on first use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from kubelint.analysis.graph import GOVERNED_BY, ROUTES, SCALES, USES, ResourceGraph, build_graph
 from kubelint.checks import Hit, Params, check
 from kubelint.findings import Location, Path
-from kubelint.graph import GOVERNED_BY, ROUTES, SCALES, USES, ResourceGraph
-from kubelint.loader import Tree
-from kubelint.model import Container, ContainerPort, ObjectRef, Resource, mapping, sequence, text
-from kubelint.selectors import PodGroup, Requirement, Selector
+from kubelint.model.resource import Container, ContainerPort, ObjectRef, Resource, mapping, sequence, text
+from kubelint.model.selectors import PodGroup, Requirement, Selector
+from kubelint.model.tree import Tree
 
 SELECTOR_KINDS = {
     ("", "ReplicationController"), ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"),
@@ -25,7 +25,7 @@ PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 
 
 def _graph(tree: Tree) -> ResourceGraph:
-    return tree.graph
+    return build_graph(tree)
 
 
 def _services(graph: ResourceGraph) -> Iterator[Resource]:

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 from kubelint.checks import Hit, Params, check
 from kubelint.findings import dotted
-from kubelint.loader import Tree
-from kubelint.model import Resource, split_api_version
+from kubelint.model.resource import Resource, split_api_version
+from kubelint.model.tree import Tree
 from kubelint.progress import processing
 
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from kubelint.checks import Hit, Params, check
 from kubelint.findings import Location
-from kubelint.loader import Tree
-from kubelint.model import ObjectRef, Resource
+from kubelint.model.resource import ObjectRef, Resource
+from kubelint.model.tree import Tree
 
 
 @check("source-problem")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubelint.findings import Path
-from kubelint.model import Resource, mapping, sequence, text
+from kubelint.model.resource import Resource, mapping, sequence, text
 
 OBJECT_META_REF = "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 

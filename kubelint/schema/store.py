@@ -12,13 +12,13 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kubelint.model import Resource, mapping, sequence, split_api_version, text
+from kubelint.model.resource import Resource, mapping, sequence, split_api_version, text
 from kubelint.schema import builtin
 from kubelint.schema.crd import OBJECT_META_REF, CrdVersion, crd_versions, to_json_schema
 from kubelint.schema.errors import Problem, problems
 
 if TYPE_CHECKING:
-    from kubelint.loader import Tree
+    from kubelint.model.tree import Tree
     from kubelint.sources.read import Source
 
 OBJECT_META = {"$ref": OBJECT_META_REF}

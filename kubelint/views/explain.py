@@ -3,7 +3,7 @@
 Examples come from the rule's fixtures (``fixtures/<id>/example.yaml`` first, else every file there): the
 shortest YAML document with a line marked ``# expect: <id>`` is the failing example, the shortest object
 of the same kind without one the passing example.
-Regenerate the pages with ``python -m kubelint.explain docs/rules``.
+Regenerate the pages with ``python -m kubelint.views.explain docs/rules``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def nearest_rule(wanted: str, known: Iterable[str]) -> str | None:
 
 def fixtures_dir() -> Path | None:
     """The fixtures folder: ``kubelint/fixtures`` when packaged, ``fixtures/`` beside the package in a checkout."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the kubelint package
     for candidate in (here / "fixtures", here.parent / "fixtures"):
         if candidate.is_dir():
             return candidate
@@ -132,7 +132,7 @@ def rule_markdown(rule: Rule) -> str:
     out = [
         f"# {rule.id}",
         "",
-        "<!-- Generated from rules/ and fixtures/ by `python -m kubelint.explain docs/rules`; do not edit. -->",
+        "<!-- Generated from rules/ and fixtures/ by `python -m kubelint.views.explain docs/rules`; do not edit. -->",
         "",
         f"{rule.summary}.",
         "",
@@ -169,7 +169,7 @@ def index_markdown(catalog: Mapping[str, Rule]) -> str:
     out = [
         "# Rules",
         "",
-        "<!-- Generated from rules/ by `python -m kubelint.explain docs/rules`; do not edit. -->",
+        "<!-- Generated from rules/ by `python -m kubelint.views.explain docs/rules`; do not edit. -->",
         "",
         "| rule | severity | enabled | summary |",
         "|---|---|---|---|",
@@ -192,7 +192,7 @@ def main(argv: list[str]) -> int:
     from kubelint.catalog import load_catalog
 
     if len(argv) != 1:
-        print("usage: python -m kubelint.explain DOCS_RULES_DIR", file=sys.stderr)
+        print("usage: python -m kubelint.views.explain DOCS_RULES_DIR", file=sys.stderr)
         return 2
     folder = argv[0]
     os.makedirs(folder, exist_ok=True)

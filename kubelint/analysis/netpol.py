@@ -17,7 +17,7 @@
 
 What the tree cannot decide stays open: pods created by operators have unknown containers (so unknown port
 numbers), a namespace the tree does not define may carry any label, a namespace in which the tree creates no
-pods may hold any pods. :class:`Network` is built once per tree (``Tree.network``) and also adds the policy
+pods may hold any pods. :class:`Network` is built once per tree (the ``network`` analysis) and also adds the policy
 edges to the resource graph (``isolates``, ``allows-from``, ``allows-to``).
 """
 
@@ -27,13 +27,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kubelint.analysis import analysis_of
+from kubelint.analysis.graph import ResourceGraph, build_graph
 from kubelint.findings import Location, Path
-from kubelint.model import ContainerPort, ObjectRef, Resource, mapping, sequence, text
-from kubelint.selectors import Operator, PodGroup, Selector
+from kubelint.model.resource import ContainerPort, ObjectRef, Resource, mapping, sequence, text
+from kubelint.model.selectors import Operator, PodGroup, Selector
 
 if TYPE_CHECKING:
-    from kubelint.graph import ResourceGraph
-    from kubelint.loader import Tree
+    from kubelint.model.tree import Tree
 
 INGRESS, EGRESS = "Ingress", "Egress"
 DIRECTIONS = (INGRESS, EGRESS)
@@ -351,7 +352,7 @@ class Network:
 
     def __init__(self, tree: Tree) -> None:
         self.tree = tree
-        self.graph: ResourceGraph = tree.graph
+        self.graph: ResourceGraph = build_graph(tree)
         self.policies = [parse_policy(resource) for resource in tree.by_ref.values() if is_network_policy(resource)]
         self.namespaces = self._namespaces()
         self.in_namespace: dict[str | None, list[Policy]] = {}
@@ -552,8 +553,9 @@ class Network:
                 yield group
 
 
+@analysis_of("network")
 def build_network(tree: Tree) -> Network:
-    """The NetworkPolicy analysis of a tree (``Tree.network`` calls this once and keeps it)."""
+    """The NetworkPolicy analysis of a tree, built once per tree on first use."""
     return Network(tree)
 
 

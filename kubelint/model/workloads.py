@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubelint.findings import Path
-from kubelint.model import PodTemplate, Resource, mapping, string_map
+from kubelint.model.resource import PodTemplate, Resource, mapping, string_map
 
 ANY_VALUE = None
 """An added label whose value is only known at run time (a hash, an ordinal, a shard number)."""

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubelint.graph import ROUTES, SELECTS
-from kubelint.loader import Tree
-from kubelint.model import ObjectRef, mapping, sequence
-from kubelint.netpol import ALLOWS_FROM, ALLOWS_TO, ISOLATES, OUTSIDE
-from kubelint.selectors import PodGroup
+from kubelint.analysis.graph import ROUTES, SELECTS, build_graph
+from kubelint.analysis.netpol import ALLOWS_FROM, ALLOWS_TO, ISOLATES, OUTSIDE, build_network
+from kubelint.model.resource import ObjectRef, mapping, sequence
+from kubelint.model.selectors import PodGroup
+from kubelint.model.tree import Tree
 
 FORMATS = ("text", "dot", "mermaid", "json")
 RELATIONS = (SELECTS, ROUTES, ISOLATES, ALLOWS_FROM, ALLOWS_TO)
@@ -98,7 +98,7 @@ def build_view(trees: Iterable[Tree], reach: bool = False) -> View:
     view = View(reach=reach)
     for tree in units:
         unit = tree.sources[0].via if len(units) > 1 and tree.sources else ""
-        network = tree.network
+        network = build_network(tree)
         network.add_edges()
         if reach:
             _reach(view, tree, unit)
@@ -109,8 +109,9 @@ def build_view(trees: Iterable[Tree], reach: bool = False) -> View:
             if (resource.ref.group == "" and resource.kind == "Service") or resource.kind in ("Ingress",
                                                                                               "NetworkPolicy"):
                 _add_node(view, resource.ref, tree, unit)
-        for edge in tree.graph.edges():
-            if edge.relation not in RELATIONS or tree.graph.resource(edge.source) is None:
+        graph = build_graph(tree)
+        for edge in graph.edges():
+            if edge.relation not in RELATIONS or graph.resource(edge.source) is None:
                 continue
             if edge.relation == SELECTS:
                 ports = _service_ports(tree, edge.source)
@@ -126,7 +127,7 @@ def build_view(trees: Iterable[Tree], reach: bool = False) -> View:
 
 
 def _reach(view: View, tree: Tree, unit: str) -> None:
-    network = tree.network
+    network = build_network(tree)
     groups = list(network.workloads())
     outside_id = f"{OUTSIDE_ID}@{unit}" if unit else OUTSIDE_ID
     peers: list[PodGroup | str] = [*groups, OUTSIDE]

@@ -4,7 +4,7 @@ Nodes are :class:`~kubelint.model.ObjectRef`s; a node whose object is not in the
 reference) has ``resource=None``. Edges carry a ``relation`` and the ``path`` inside the source
 object where the reference is written:
 
-- Service ``selects`` workload (``group``: the selected :class:`~kubelint.selectors.PodGroup`)
+- Service ``selects`` workload (``group``: the selected :class:`~kubelint.model.selectors.PodGroup`)
 - Ingress ``routes`` Service (``port``, ``port_path``: the backend port as written)
 - HorizontalPodAutoscaler ``scales`` workload
 - PodDisruptionBudget ``protects`` workload
@@ -12,7 +12,7 @@ object where the reference is written:
 - workload ``uses`` ServiceAccount / ConfigMap / Secret / PersistentVolumeClaim (``optional``, ``via``)
 
 NetworkPolicy edges are left to their own module; :attr:`ResourceGraph.pods` (a
-:class:`~kubelint.selectors.PodIndex`) is the shared lookup of pods by namespace and label.
+:class:`~kubelint.model.selectors.PodIndex`) is the shared lookup of pods by namespace and label.
 
 Building is linear in the number of objects: pod groups are indexed by label once, and each
 selector inspects only the candidates of its most selective requirement.
@@ -25,8 +25,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kubelint.analysis import analysis_of
 from kubelint.findings import Path
-from kubelint.model import (
+from kubelint.model.resource import (
     POD_TEMPLATE_PATHS,
     ObjectRef,
     PodTemplate,
@@ -37,11 +38,11 @@ from kubelint.model import (
     string_map,
     text,
 )
-from kubelint.selectors import Operator, PodGroup, PodIndex, Selector
-from kubelint.workloads import CONTROLLER_LABELS, WorkloadKind, template_of
+from kubelint.model.selectors import Operator, PodGroup, PodIndex, Selector
+from kubelint.model.workloads import CONTROLLER_LABELS, WorkloadKind, template_of
 
 if TYPE_CHECKING:
-    from kubelint.loader import Tree
+    from kubelint.model.tree import Tree
 
 SELECTS = "selects"
 ROUTES = "routes"
@@ -278,8 +279,9 @@ def _mentions(source_text: str, key: str, value: str) -> bool:
     return re.search(pattern, source_text, re.MULTILINE) is not None
 
 
+@analysis_of("graph")
 def build_graph(tree: Tree) -> ResourceGraph:
-    """Build the graph of a tree (``Tree.graph`` calls this once and keeps the result)."""
+    """The resource graph of a tree, built once per tree on first use."""
     return ResourceGraph(tree).build()
 
 

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kubelint.findings import Path
-from kubelint.model import mapping, sequence, string_map, text
+from kubelint.model.resource import mapping, sequence, string_map, text
 
 if TYPE_CHECKING:
-    from kubelint.model import Container, ObjectRef, Resource
+    from kubelint.model.resource import Container, ObjectRef, Resource
 
 
 class Operator(str, enum.Enum):

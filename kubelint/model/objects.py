@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kubelint.findings import Path
-from kubelint.model import (
+from kubelint.model.resource import (
     BUILTIN_KINDS,
     CLUSTER_SCOPED,
     ObjectRef,

@@ -1,0 +1,1 @@
+"""Documents -> resources: identities, pod templates, selectors, workload kinds and the tree of units."""

@@ -1,0 +1,66 @@
+"""The loaded tree: sources, the resources in them, the run's options, and the deployable units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from kubelint.model.resource import ObjectRef, Resource
+from kubelint.model.workloads import WorkloadKind, workload_table
+from kubelint.options import Options
+from kubelint.sources.read import Source
+
+
+@dataclass
+class Tree:
+    """Everything read from the paths: sources (with their problems) and the resources in them.
+
+    A Tree is data. Facts derived from it (the resource graph, NetworkPolicy reach, ...) are analyses
+    (:mod:`kubelint.analysis`), computed on first use and kept in ``analyses``, one set per unit.
+    """
+
+    sources: list[Source]
+    resources: list[Resource]
+    options: Options
+    skipped: list[tuple[str, int, str]] = field(default_factory=list)
+    focus: frozenset[str] | None = None
+    """With context paths: the files whose findings are reported (all others are context only)."""
+    analyses: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Results of the analyses run on this tree, by analysis name (see :func:`kubelint.analysis.analysis`)."""
+
+    @cached_property
+    def by_ref(self) -> dict[ObjectRef, Resource]:
+        """The first definition of each object (duplicates are a finding of their own)."""
+        found: dict[ObjectRef, Resource] = {}
+        for resource in self.resources:
+            found.setdefault(resource.ref, resource)
+        return found
+
+    @cached_property
+    def linted(self) -> list[Resource]:
+        """The resources whose own findings are reported: all of them, or with context only those of the
+        focus files. Checks that look at one object at a time iterate these; relationship checks still see
+        every resource through the graph."""
+        if self.focus is None:
+            return self.resources
+        return [resource for resource in self.resources if resource.file in self.focus]
+
+    def units(self) -> list[Tree]:
+        """The tree split into deployable units by ``Source.via`` (each rendered Kustomize root is one; plain
+        files are one together): objects of different units never meet in a rule."""
+        vias = {source.via for source in self.sources}
+        if len(vias) <= 1:
+            return [self]
+        units = []
+        for via in sorted(vias):
+            sources = [source for source in self.sources if source.via == via]
+            files = {source.display for source in sources}
+            units.append(Tree(sources, [resource for resource in self.resources if resource.via == via],
+                              self.options, [entry for entry in self.skipped if entry[0] in files], self.focus))
+        return units
+
+    @cached_property
+    def workloads(self) -> dict[tuple[str, str], WorkloadKind]:
+        """Pod-creating custom kinds, ``(group, kind) -> entry``: the built-in table plus the configured ones."""
+        return workload_table(self.options.workloads)
