@@ -29,7 +29,7 @@ from run import KUBE_PROMETHEUS, ONE_FILE, Sample, lint_command, run_once  # noq
 
 def timed(executable: str, path: str, report: str, cache_dir: str | None) -> Sample:
     """One run of ``executable`` on ``path`` (with ``cache_dir``: the parse cache in that folder)."""
-    command = [executable, *lint_command(path, report, cache=cache_dir is not None)[1:]]
+    command = lint_command(path, report, cache=cache_dir is not None, executable=executable)
     env = {"KUBELINT_CACHE_DIR": cache_dir} if cache_dir is not None else None
     sample = run_once(command, env=env)
     if sample.status != 0:

@@ -195,9 +195,10 @@ def kubelint_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "kubelint"]
 
 
-def lint_command(path: Path | str, report: str, cache: bool = False) -> list[str]:
+def lint_command(path: Path | str, report: str, cache: bool = False, executable: str | None = None) -> list[str]:
     # --no-cache: every run parses every file, so the figures are those of a first (cold) run
-    return [*kubelint_command(), "lint", str(path), "--format", "json", "--output", report, "--timings",
+    command = [executable] if executable else kubelint_command()
+    return [*command, "lint", str(path), "--format", "json", "--output", report, "--timings",
             "--fail-on", "never", *([] if cache else ["--no-cache"])]
 
 
