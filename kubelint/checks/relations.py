@@ -314,18 +314,23 @@ def probe_port_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
 
 
 def _probe_port(resource: Resource, container: Container, port: object, path: Path, probe: str) -> Iterator[Hit]:
+    """A named probe port must resolve on its container (the kubelet looks the name up among the container's
+    ports, whatever their protocol) to a TCP port: every probe handler speaks TCP. A numeric port is not
+    checked: a container often serves health or metrics on a port it does not declare."""
+    if not isinstance(port, str) or path[-2] == "grpc":
+        return  # grpc takes only numbers: schema-invalid reports a name there
     where = resource.where(path)
-    if isinstance(port, str):
-        if not any(item.name == port for item in container.ports):
-            names = ", ".join(sorted(item.name for item in container.ports if item.name)) or "none"
-            quoted = f"; a quoted number is a port name: write {port} unquoted" if port.isdigit() else ""
-            yield Hit(f"{probe} port {port!r} is not a port name of container {container.name} "
-                      f"(its port names: {names}){quoted}", where)
-    elif (isinstance(port, int) and not isinstance(port, bool) and container.ports
-          and not any(item.number == port for item in container.ports)):
-        numbers = ", ".join(str(item.number) for item in container.ports if item.number is not None)
-        yield Hit(f"{probe} port {port} is not declared by container {container.name} (it declares "
-                  f"{numbers or 'no port number'})", where, weaker=True)
+    declared = [item for item in container.ports if item.name == port]
+    if not declared:
+        names = ", ".join(sorted(item.name for item in container.ports if item.name)) or "none"
+        quoted = f"; a quoted number is a port name: write {port} unquoted" if port.isdigit() else ""
+        yield Hit(f"{probe} port {port!r} is not a port name of container {container.name} "
+                  f"(its port names: {names}){quoted}", where)
+    elif all(item.protocol != "TCP" for item in declared):
+        number = declared[0].number
+        yield Hit(f"{probe} {path[-2]} port {port!r} is declared {declared[0].protocol} "
+                  f"({number}/{declared[0].protocol}), but the probe connects over TCP", where,
+                  (resource.where(declared[0].path, f"port {port} of container {container.name}"),))
 
 
 # statefulset-missing-service -------------------------------------------------------------------
