@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from kubelint.sources.scalars import resolve_plain
-from kubelint.sources.yaml import parse
+from kubelint.sources.yaml import nearest_position, parse
 
 
 def at(text: str, line: int, column: int) -> str:
@@ -176,6 +176,12 @@ def _same_as_full(text: str) -> int:
         assert dict(document.positions) == dict(expected.positions)
         assert dict(document.implicit) == dict(expected.implicit)
         assert document.root_position == expected.positions[()]
+        table = document.table
+        if table is not None:  # a lookup by walking the value finds what the built table holds
+            for path in list(expected.positions)[:200]:
+                for probe in (path, (*path, "missing"), (*path, 10**6), (*path, -1)):
+                    assert table.nearest(probe) == nearest_position(expected.positions, probe), probe
+            table._lookups = 0
     return sum(1 for document in documents if document.table is not None)
 
 
@@ -207,8 +213,9 @@ def test_compact_tables_are_built_only_when_read_and_survive_pickling() -> None:
     table = document.table
     assert table is not None and table._tables is None
     assert document.root_position == (1, 1) and table._tables is None
+    assert nearest_position(document.positions, ("a", "b", 2, "x")) == (2, 15) and table._tables is None
     restored = pickle.loads(pickle.dumps(document))
-    assert restored == document
+    assert restored == document  # (comparing builds the tables)
     assert document.positions[("a", "b", 1)] == (2, 10) and document.implicit[("a", "b", 1)] == "yes"
     assert table._tables is not None
     assert pickle.loads(pickle.dumps(document)).table._tables is None  # the built tables are not stored

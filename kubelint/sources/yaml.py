@@ -34,11 +34,9 @@ Position = tuple[int, int]
 
 def nearest_position(positions: Mapping[Path, Position], path: Path) -> Position:
     """The position of the node at ``path``, or of its nearest parent in the table (``(1, 1)`` if none)."""
-    for end in range(len(path), -1, -1):
-        found = positions.get(path[:end])
-        if found is not None:
-            return found
-    return (1, 1)
+    if isinstance(positions, _Positions):  # a compact table answers without building the path table
+        return positions._table.nearest(path)
+    return _nearest_in(positions, path)
 
 
 @dataclass
@@ -64,7 +62,7 @@ class NodeTable:
     node instead of a path tuple, a position tuple and a dict entry), plus the source text of the
     implicitly typed scalars by node number. The tables keyed by path are built on first use."""
 
-    __slots__ = ("_tables", "data", "implicit", "marks")
+    __slots__ = ("_lookups", "_tables", "data", "implicit", "marks")
 
     def __init__(self, data: Any, marks: array[int], implicit: dict[int, str]) -> None:
         self.data = data
@@ -73,6 +71,19 @@ class NodeTable:
         self.implicit = implicit
         """Node number -> source text of an unquoted scalar that YAML 1.1 read as a bool, number or null."""
         self._tables: tuple[dict[Path, Position], dict[Path, str]] | None = None
+        self._lookups = 0
+
+    def nearest(self, path: Path) -> Position:
+        """The position of the node at ``path``, or of its nearest existing parent.
+
+        The first few lookups of a document walk its value to the node's number (counting the nodes
+        before it) and keep nothing; a document asked more often gets its path table built and kept.
+        """
+        if self._tables is None:
+            self._lookups += 1
+            if self._lookups <= _WALKS_BEFORE_TABLE:
+                return _unpack(self.marks[_node_number(self.data, path)])
+        return _nearest_in(self.tables()[0], path)
 
     def tables(self) -> tuple[dict[Path, Position], dict[Path, str]]:
         """Positions and implicit scalars keyed by path (built on the first call, then kept)."""
@@ -86,6 +97,60 @@ class NodeTable:
     def __setstate__(self, state: tuple[Any, array[int], dict[int, str]]) -> None:
         self.data, self.marks, self.implicit = state
         self._tables = None
+        self._lookups = 0
+
+
+_WALKS_BEFORE_TABLE = 16
+"""Lookups of one document answered by walking its value before its path table is built and kept."""
+
+
+def _node_number(data: Any, path: Path) -> int:
+    """The number (document order) of the node at ``path``, or of its deepest existing parent."""
+    node, number = data, 0
+    for part in path:
+        if isinstance(node, dict):
+            if part not in node:
+                break
+            number += 1
+            for key, value in node.items():
+                if key == part:
+                    break
+                number += _size(value)
+            node = node[part]
+        elif isinstance(node, list):
+            if not isinstance(part, int) or not 0 <= part < len(node):
+                break
+            number += 1
+            for index in range(part):
+                number += _size(node[index])
+            node = node[part]
+        else:
+            break
+    return number
+
+
+def _size(value: Any) -> int:
+    """How many nodes a value holds, itself included."""
+    if not isinstance(value, (dict, list)):
+        return 1
+    total = 0
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        total += 1
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return total
+
+
+def _nearest_in(positions: Mapping[Path, Position], path: Path) -> Position:
+    for end in range(len(path), -1, -1):
+        found = positions.get(path[:end])
+        if found is not None:
+            return found
+    return (1, 1)
 
 
 def _walk_tables(data: Any, marks: array[int], implicit_nodes: dict[int, str]) -> tuple[
