@@ -45,6 +45,10 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Write the report to FILE instead of stdout.")
 @click.option("--namespace", "-n", default=None, help="Namespace for objects that name none [default: default].")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
+@click.option("--profile", default=None, metavar="NAME",
+              help="Rule profile: baseline (the default), restricted (security hardening as warnings) or strict "
+                   "(all hardening advice as warnings); `kubelint rules` shows each rule's profiles.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None,
               help="Exit 1 when a finding is at or above this severity; 'never' only reports [default: warning].")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
@@ -110,11 +114,10 @@ def lint(paths: tuple[str, ...], **flags: Any) -> None:
 
     color = output is None and not flags["no_color"] and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     settings = ReportSettings(color=color, show_source=not quiet, verbose=verbose,
-                              show_suppressed=include_suppressed, source_root=source_root)
+                              show_suppressed=include_suppressed, source_root=source_root,
+                              statistics=flags["statistics"], show_summary=not quiet)
     with stage("report"):
         text = render(report, format_name, settings)
-        if quiet and format_name == "text":
-            text = "".join(line for line in text.splitlines(keepends=True)[:-1])
         _emit(text, output)
         for extra_format, path in extra_reports:
             try:
@@ -141,6 +144,8 @@ def _options(flags: dict[str, Any]) -> Any:
 
         options.enable = merge_lists(options.enable, enable, disable)
         options.disable = merge_lists(options.disable, disable, enable)
+    if flags["profile"]:
+        options.profile = flags["profile"]
     options.verbose = flags["verbose"]
     options.cache = not flags["no_cache"]
     options.context = [*options.context, *flags["context"]]
@@ -236,7 +241,7 @@ def _run(paths: list[str], options: Any) -> Any:
     """Lint, turning the errors a user can cause into usage errors (exit 2)."""
     from kubelint.baseline import BaselineError
     from kubelint.catalog import CatalogError
-    from kubelint.engine import UnknownRule, lint_paths
+    from kubelint.engine import UnknownProfile, UnknownRule, lint_paths
     from kubelint.schema.builtin import SchemaError
     from kubelint.sources.discover import PathNotFound
 
@@ -248,6 +253,8 @@ def _run(paths: list[str], options: Any) -> Any:
         raise click.UsageError(str(error)) from error
     except SchemaError as error:
         raise click.UsageError(str(error)) from error
+    except UnknownProfile as error:
+        raise click.BadParameter(str(error), param_hint="--profile / profile") from error
     except UnknownRule as error:
         from kubelint.catalog import load_catalog
         from kubelint.views.explain import nearest_rule
@@ -302,15 +309,16 @@ def rules(format_name: str, rule_dirs: tuple[str, ...]) -> None:
     ordered = sorted(catalog.values(), key=lambda rule: rule.id)
     if format_name == "json":
         listing = [{"id": rule.id, "severity": str(rule.severity), "enabled": rule.enabled,
-                    "tags": list(rule.tags), "check": rule.check, "summary": rule.summary} for rule in ordered]
+                    "tags": list(rule.tags), "profiles": list(rule.profiles), "check": rule.check,
+                    "summary": rule.summary} for rule in ordered]
         _emit(json.dumps(listing, indent=2) + "\n", None)
         return
     width = max(len(rule.id) for rule in ordered)
-    lines = [f"{'rule':<{width}}  severity  enabled  {'tags':<22}  summary"]
+    lines = [f"{'rule':<{width}}  severity  enabled  {'profiles':<18}  {'tags':<22}  summary"]
     for rule in ordered:
         tags = ",".join(rule.tags)
         lines.append(f"{rule.id:<{width}}  {rule.severity!s:<8}  {'yes' if rule.enabled else 'no':<7}  "
-                     f"{tags:<22}  {rule.summary}")
+                     f"{','.join(rule.profiles) or '-':<18}  {tags:<22}  {rule.summary}")
     _emit("\n".join(lines) + "\n", None)
 
 

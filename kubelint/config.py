@@ -154,6 +154,8 @@ def to_options(config: Config | None) -> Options:
     options.context = [_relative_to(config, path) for path in data.get("context", [])]
     if "namespace" in data:
         options.namespace = data["namespace"]
+    if "profile" in data:
+        options.profile = data["profile"]
     if "kubernetes-version" in data:
         options.kubernetes_version = data["kubernetes-version"].removeprefix("v")
     if "fail-on" in data:
@@ -196,6 +198,7 @@ def effective(options: Options) -> dict[str, Any]:
         "rule-dirs": list(options.rule_dirs),
         "exclude": list(options.exclude),
         "namespace": options.namespace,
+        "profile": options.profile,
         "kubernetes-version": options.kubernetes_version,
         "fail-on": "never" if options.fail_on is None else str(options.fail_on),
         "max-file-size": int(max_mib) if max_mib == int(max_mib) else max_mib,

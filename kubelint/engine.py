@@ -26,6 +26,14 @@ class UnknownRule(Exception):
     """A rule id named in the options does not exist (a usage error)."""
 
 
+class UnknownProfile(Exception):
+    """The profile named in the options is not the default and no rule joins it (a usage error)."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown profile {name!r} (known: {', '.join(known)})")
+        self.name, self.known = name, known
+
+
 @dataclass
 class Report:
     """The outcome of a run: findings (sorted), the rules that ran, and what was read."""
@@ -55,17 +63,29 @@ class Report:
 
 
 def select_rules(catalog: Mapping[str, Rule], options: Options) -> dict[str, Rule]:
-    """The rules to run: enabled by default or by ``options.enable``, minus ``options.disable``."""
+    """The rules to run: enabled by default, by the profile or by ``options.enable``, minus ``options.disable``.
+
+    A rule that lists the run's profile is enabled and reported at least as a warning; an explicit
+    ``options.severity`` for the rule wins over the profile, ``options.disable`` over both.
+    """
+    from kubelint.catalog import DEFAULT_PROFILE, profiles
+
     for rule_id in [*options.enable, *options.disable, *options.severity]:
         if rule_id not in catalog and rule_id != "all":
             raise UnknownRule(rule_id)
+    known = profiles(catalog)
+    if options.profile not in known:
+        raise UnknownProfile(options.profile, known)
     selected = {}
     for rule_id, rule in catalog.items():
-        wanted = rule.enabled or rule_id in options.enable or "all" in options.enable
+        promoted = options.profile != DEFAULT_PROFILE and options.profile in rule.profiles
+        wanted = rule.enabled or promoted or rule_id in options.enable or "all" in options.enable
         if rule_id in options.disable or ("all" in options.disable and rule_id not in options.enable):
             wanted = False
         if wanted:
             severity = options.severity.get(rule_id)
+            if severity is None and promoted and rule.severity < Severity.WARNING:
+                severity = Severity.WARNING
             selected[rule_id] = rule if severity is None else _with_severity(rule, severity)
     return selected
 

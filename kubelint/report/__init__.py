@@ -23,6 +23,10 @@ class ReportSettings:
     show_suppressed: bool = False
     source_root: str = "."
     """Machine formats (SARIF, GitHub, JUnit) give file paths relative to this folder."""
+    statistics: bool = False
+    """Text: the number of findings per rule instead of the findings (``--statistics``)."""
+    show_summary: bool = True
+    """Text: end with the top rules and the summary line (``-q`` turns it off)."""
 
 
 def render(report: Report, format_name: str, settings: ReportSettings | None = None) -> str:

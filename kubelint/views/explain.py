@@ -100,14 +100,32 @@ def _shortest(documents: list[str]) -> str | None:
     return min(documents, key=lambda doc: (doc.count("\n"), doc)) if documents else None
 
 
+TIERS = {
+    "error": "it will be refused by the API server or admission, or it will not work",
+    "warning": "a likely defect or a real risk",
+    "info": "hardening advice",
+}
+"""What each severity means (every rule's tier is chosen on this basis)."""
+
+
+def tier(rule: Rule) -> str:
+    """``info (hardening advice); a warning under the restricted, strict profiles``."""
+    text = f"{rule.severity} ({TIERS[str(rule.severity)]})"
+    if rule.profiles:
+        promoted = "enabled and at least a warning" if not rule.enabled else "at least a warning"
+        plural = "s" if len(rule.profiles) > 1 else ""
+        text += f"; {promoted} under the {', '.join(rule.profiles)} profile{plural}"
+    return text
+
+
 def explain_text(rule: Rule) -> str:
     """What ``kubelint explain RULE`` prints."""
     found = examples(rule.id)
     out = [
         f"{rule.id}: {rule.summary}",
         "",
-        f"Severity: {rule.severity}    Enabled by default: {'yes' if rule.enabled else 'no'}    "
-        f"Tags: {', '.join(rule.tags) or '-'}",
+        f"Severity: {tier(rule)}",
+        f"Enabled by default: {'yes' if rule.enabled else 'no'}    Tags: {', '.join(rule.tags) or '-'}",
         "",
         "Why it matters",
         "",
@@ -136,9 +154,12 @@ def rule_markdown(rule: Rule) -> str:
         "",
         f"{rule.summary}.",
         "",
-        "| severity | enabled by default | tags | check |",
-        "|---|---|---|---|",
-        f"| {rule.severity} | {'yes' if rule.enabled else 'no'} | {', '.join(rule.tags) or '-'} | `{rule.check}` |",
+        "| severity | profiles | enabled by default | tags | check |",
+        "|---|---|---|---|---|",
+        f"| {rule.severity} | {', '.join(rule.profiles) or '-'} | {'yes' if rule.enabled else 'no'} "
+        f"| {', '.join(rule.tags) or '-'} | `{rule.check}` |",
+        "",
+        f"Severity: {tier(rule)}.",
         "",
         "## What it does and why it matters",
         "",
@@ -171,12 +192,17 @@ def index_markdown(catalog: Mapping[str, Rule]) -> str:
         "",
         "<!-- Generated from rules/ by `python -m kubelint.views.explain docs/rules`; do not edit. -->",
         "",
-        "| rule | severity | enabled | summary |",
-        "|---|---|---|---|",
+        "Severity means impact: error = " + TIERS["error"] + "; warning = " + TIERS["warning"] + "; info = "
+        + TIERS["info"] + ". A profile (`--profile restricted|strict`) enables the rules that list it and "
+        "reports them at least as warnings.",
+        "",
+        "| rule | severity | profiles | enabled | summary |",
+        "|---|---|---|---|---|",
     ]
     for rule in sorted(catalog.values(), key=lambda rule: rule.id):
         summary = rule.summary.replace("|", "\\|")
-        out.append(f"| [{rule.id}]({rule.id}.md) | {rule.severity} | {'yes' if rule.enabled else 'no'} | {summary} |")
+        out.append(f"| [{rule.id}]({rule.id}.md) | {rule.severity} | {', '.join(rule.profiles) or '-'} "
+                   f"| {'yes' if rule.enabled else 'no'} | {summary} |")
     return "\n".join(out) + "\n"
 
 
