@@ -205,8 +205,9 @@ def _target_port(service: Resource, groups: list[PodGroup], target: int | str, p
     if any(p.number == target and p.protocol == protocol for g in declaring for p in _group_ports(g)):
         return
     numbers = sorted({f"{p.number}/{p.protocol}" for g in declaring for p in _group_ports(g) if p.number})
-    shown = f"targetPort {target}" if not defaulted else f"port {target} (the target when targetPort is absent or 0)"
-    yield Hit(f"{shown} ({protocol}) is not declared by the selected containers, which declare "
+    shown = f"targetPort {target} ({protocol})" if not defaulted else \
+        f"port {target} ({protocol}, the target port when targetPort is absent or 0)"
+    yield Hit(f"{shown} is not declared by the selected containers, which declare "
               f"{', '.join(numbers) or 'no port number'}", where, _related(declaring), weaker=True)
 
 
