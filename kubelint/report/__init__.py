@@ -6,6 +6,7 @@ import importlib
 from dataclasses import dataclass
 
 from kubelint.engine import Report
+from kubelint.findings import Severity
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 
@@ -19,10 +20,14 @@ class ReportSettings:
 
     color: bool = False
     show_source: bool = True
+    show_summary: bool = True
+    """The text report's summary line (``-q`` leaves it out; ``-v``'s lines stay)."""
     verbose: int = 0
     show_suppressed: bool = False
     source_root: str = "."
     """Machine formats (SARIF, GitHub, JUnit) give file paths relative to this folder."""
+    fail_on: Severity | None = Severity.WARNING
+    """The run's fail threshold: JUnit makes only findings at or above it ``<failure>``s."""
 
 
 def render(report: Report, format_name: str, settings: ReportSettings | None = None) -> str:

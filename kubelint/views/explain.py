@@ -100,7 +100,7 @@ def _shortest(documents: list[str]) -> str | None:
     return min(documents, key=lambda doc: (doc.count("\n"), doc)) if documents else None
 
 
-def explain_text(rule: Rule) -> str:
+def explain_text(rule: Rule, catalog: Mapping[str, Rule] | None = None) -> str:
     """What ``kubelint explain RULE`` prints."""
     found = examples(rule.id)
     out = [
