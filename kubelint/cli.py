@@ -135,6 +135,8 @@ def lint(paths: tuple[str, ...], **flags: Any) -> None:
             except OSError as error:
                 raise click.BadParameter(f"cannot write {path}: {error.strerror or error}",
                                          param_hint="--report") from error
+    if "github" in (format_name, *extra_reports) and os.environ.get("GITHUB_STEP_SUMMARY"):
+        _write_step_summary(report, settings, os.environ)
     _tell_baseline(report, verbose)
     sys.exit(EXIT_FINDINGS if report.fails(options.fail_on) else EXIT_CLEAN)
 
@@ -220,6 +222,18 @@ def _configured(config_file: str | None, extra_rule_dirs: tuple[str, ...] = ()) 
     except ConfigError as error:
         raise click.UsageError(f"invalid configuration: {error}") from error
     return options
+
+
+def _write_step_summary(report: Any, settings: Any, environ: Mapping[str, str]) -> None:
+    """Append the Markdown summary to ``$GITHUB_STEP_SUMMARY`` (a GitHub Actions job summary)."""
+    from kubelint.report.github_format import markdown_summary
+
+    path = environ["GITHUB_STEP_SUMMARY"]
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(markdown_summary(report, settings, environ))
+    except OSError as error:
+        click.echo(f"kubelint: cannot write the step summary {path}: {error.strerror or error}", err=True)
 
 
 def _parse_report(value: str) -> tuple[str, str]:

@@ -38,7 +38,8 @@ def _headline(finding: Finding, color: bool) -> str:
     if finding.location.via:
         message += f" (via {escape_control(finding.location.via)})"
     if finding.suppressed:
-        message += f" (suppressed{': ' + finding.suppression if finding.suppression else ''})"
+        message += f" (suppressed{': ' + finding.suppression if finding.suppression else ''}"
+        message += f" -- {escape_control(finding.justification)})" if finding.justification else ")"
     if color:
         severity = f"{_COLORS[finding.severity]}{severity}{_RESET}"
         rule = f"{_BOLD}{rule}{_RESET}"
