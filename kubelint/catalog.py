@@ -61,7 +61,7 @@ def rule_schema() -> dict[str, Any]:
     return schema
 
 
-def _is_builtin_dir(folder: str) -> bool:
+def is_builtin_dir(folder: str) -> bool:
     try:
         return os.path.samefile(folder, builtin_rules_dir())
     except OSError:
@@ -83,7 +83,7 @@ def load_catalog(user_dirs: Iterable[str] = (), validate_builtin: bool = False) 
     user_rules: dict[str, Rule] = {}
     folders = {os.path.realpath(folder): folder for folder in reversed(list(user_dirs))}  # one per folder
     for folder in reversed(list(folders.values())):
-        if _is_builtin_dir(folder):
+        if is_builtin_dir(folder):
             continue  # the built-in catalogue named as a user folder (kubelint test rules/): already loaded
         for rule in _load_folder(folder, True, user=True):
             problem = _clash(rule, builtin, user_rules)

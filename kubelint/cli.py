@@ -395,6 +395,28 @@ def explain(rule_id: str, rule_dirs: tuple[str, ...], config_file: str | None) -
     _emit(explain_text(rule, catalog), None)
 
 
+@cli.command("test")
+@click.argument("rules_dir", metavar="RULES_DIR", type=click.Path(exists=True, file_okay=False))
+@click.option("--fixtures", "fixtures_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              metavar="DIR", help="The fixture folders [default: RULES_DIR/fixtures, else fixtures/ beside it].")
+def test_rules(rules_dir: str, fixtures_dir: str | None) -> None:
+    """Test the rules in RULES_DIR against their fixtures: every line marked '# expect: RULE' must carry a
+    finding of RULE, and no other line may (exit 1 when one does not)."""
+    from pathlib import Path
+
+    from kubelint.catalog import CatalogError
+    from kubelint.views.ruletest import FixtureError, describe, run_rule_tests
+
+    try:
+        outcomes = run_rule_tests(rules_dir, Path(fixtures_dir) if fixtures_dir else None)
+    except (CatalogError, FixtureError) as error:
+        raise click.UsageError(str(error)) from error
+    if not outcomes:
+        raise click.UsageError(f"{rules_dir} holds no rule files")
+    _emit(describe(outcomes), None)
+    sys.exit(EXIT_CLEAN if all(outcome.passed for outcome in outcomes) else EXIT_FINDINGS)
+
+
 def _catalog(rule_dirs: tuple[str, ...], config_file: str | None = None) -> tuple[Any, Any]:
     """The catalogue with the configuration's rule-dirs and ``rule_dirs``, and the configured options."""
     from kubelint.catalog import CatalogError, load_catalog

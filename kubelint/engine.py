@@ -117,14 +117,16 @@ def merge_units(found: list[list[Finding]]) -> list[Finding]:
 
 def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: list[Entry] | None = None) -> Report:
     """Run the selected rules over an already loaded tree (``baseline``: the entries, when already loaded)."""
-    rules = select_rules(catalog if catalog is not None else load_catalog(tree.options.rule_dirs), tree.options)
+    if catalog is None:
+        catalog = load_catalog(tree.options.rule_dirs)
+    rules = select_rules(catalog, tree.options)
     units = tree.units()
     with stage("rules"):
         findings = run_rules(tree, rules.values()) if len(units) == 1 else merge_units(
             [run_rules(unit, rules.values()) for unit in units])
     from kubelint.suppress import suppress
 
-    findings = suppress(findings, tree)
+    findings = suppress(findings, tree, rules, catalog)
     sources, resources, skipped = tree.sources, tree.resources, tree.skipped
     focus = tree.focus
     if focus is not None:  # context files inform the rules but are not reported on

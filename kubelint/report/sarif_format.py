@@ -144,7 +144,8 @@ def _result(finding: Finding, key: str, number: int, rule_index: int, report: Re
     if finding.suppressed:
         reason = finding.suppression or ""
         kind = "external" if reason.lower().startswith(EXTERNAL_SUPPRESSIONS) else "inSource"
-        result.suppressions = [om.Suppression(kind=kind, state="accepted", justification=reason or None)]
+        justification = finding.justification or reason or None
+        result.suppressions = [om.Suppression(kind=kind, state="accepted", justification=justification)]
     return result
 
 
