@@ -20,13 +20,13 @@ from kubelint.model.resource import (
     service_target,
     text,
 )
-from kubelint.model.selectors import PodGroup, Requirement, Selector
+from kubelint.model.selectors import EQUALITY_SELECTOR_KINDS, PodGroup, Requirement, Selector
 from kubelint.model.tree import Tree
 
 SELECTOR_KINDS = {
     ("", "ReplicationController"), ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"),
     ("apps", "DaemonSet"), ("extensions", "Deployment"), ("extensions", "ReplicaSet"),
-    ("extensions", "DaemonSet"),
+    ("extensions", "DaemonSet"), ("apps.openshift.io", "DeploymentConfig"),
 }
 """Workloads whose selector must match their own template (the API server refuses them otherwise)."""
 
@@ -207,8 +207,9 @@ def _target_port(service: Resource, groups: list[PodGroup], target: int | str, p
     if any(p.number == target and p.protocol == protocol for g in declaring for p in _group_ports(g)):
         return
     numbers = sorted({f"{p.number}/{p.protocol}" for g in declaring for p in _group_ports(g) if p.number})
-    shown = f"targetPort {target}" if not defaulted else f"port {target} (the target when targetPort is absent or 0)"
-    yield Hit(f"{shown} ({protocol}) is not declared by the selected containers, which declare "
+    shown = f"targetPort {target} ({protocol})" if not defaulted else \
+        f"port {target} ({protocol}, the target port when targetPort is absent or 0)"
+    yield Hit(f"{shown} is not declared by the selected containers, which declare "
               f"{', '.join(numbers) or 'no port number'}", where, _related(declaring), weaker=True)
 
 
@@ -283,7 +284,7 @@ def selector_template_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
         if selector.problems or selector.defaulted:
             continue
         where = resource.where(("spec", "selector"))
-        if resource.kind != "ReplicationController" and isinstance(raw, dict) and not selector.requirements:
+        if resource.kind not in EQUALITY_SELECTOR_KINDS and isinstance(raw, dict) and not selector.requirements:
             yield Hit(f"an empty selector is refused for a {resource.kind}: it would select every pod of the "
                       "namespace; select the template's labels", where)
             continue
