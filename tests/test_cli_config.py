@@ -177,7 +177,7 @@ def test_config_ignore_entries(repo: Path) -> None:
     result = run("lint", "k8s", "--format", "json", "--show-suppressed")
     document = json.loads(result.output)
     suppressed = {f["rule"]: f.get("suppressed") for f in document["findings"]}
-    assert suppressed == {"latest-image-tag": None, "privileged-container": "ignore entry 1 of .kubelint.yaml"}
+    assert suppressed == {"latest-image-tag": None, "privileged-container": "config ignore entry 1 of .kubelint.yaml"}
 
 
 USER_RULE = """\
