@@ -15,6 +15,7 @@ from typing import Any
 
 from kubelint.findings import Finding, dotted
 from kubelint.fingerprint import VERSION, fingerprint, relative_path
+from kubelint.report.escape import json_text
 
 FORMAT = 1
 
@@ -63,7 +64,7 @@ def dump(findings: Iterable[Finding], source_root: str = ".") -> str:
             for e in entries
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document) + "\n"
 
 
 def write(path: str, findings: Iterable[Finding], source_root: str = ".") -> int:
