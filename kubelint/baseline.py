@@ -88,6 +88,8 @@ def load(path: str) -> list[Entry]:
                             "(create it with --write-baseline)") from error
     except (ValueError, UnicodeDecodeError) as error:
         raise BaselineError(f"{path}: not a kubelint baseline (invalid JSON: {error})") from error
+    except RecursionError as error:  # json's decoder recurses once per nesting level
+        raise BaselineError(f"{path}: not a kubelint baseline (JSON nested too deeply)") from error
     return parse(document, path)
 
 

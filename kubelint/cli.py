@@ -146,6 +146,7 @@ def _options(flags: dict[str, Any]) -> Any:
         options.enable = merge_lists(options.enable, enable, disable)
         options.disable = merge_lists(options.disable, disable, enable)
     options.verbose = flags["verbose"]
+    options.freeze_heap = True  # one lint per process: see loader.without_cycle_collection
     options.cache = not flags["no_cache"]
     if flags["cache_dir"]:
         options.cache_dir = flags["cache_dir"]

@@ -118,3 +118,56 @@ def test_the_internal_error_line_cannot_start_a_workflow_command(
     assert done.value.code == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "while processing" in err and "\\n::warning" in err and "\\n::error" in err
+
+
+def test_a_deeply_nested_baseline_is_a_usage_error() -> None:
+    """json's decoder recursed past Python's limit (exit 3)."""
+    code, output = _lint(str(HOSTILE / "kind-not-a-string.yaml"), "--baseline", str(HOSTILE / "json-nested-5000.json"))
+    assert code == 2 and "not a kubelint baseline (JSON nested too deeply)" in output
+
+
+def test_a_deeply_nested_schema_file_is_not_a_crash() -> None:
+    folder = HOSTILE / "deep-schema-location"
+    code, output = _lint(str(folder / "widget.yaml"), "--schema-location", str(folder), "--format", "json")
+    assert code in (0, 1) and json.loads(output)["summary"]["objects"] == 1
+
+
+@pytest.mark.parametrize(("folder", "line", "message"), [
+    ("rule-ref-missing", 8, "params.schema.$ref: $ref '#/$defs/nothing' points to nothing in this schema"),
+    ("rule-ref-cycle", 8, "params.schema.$defs.a.$ref: $ref cycle"),
+    ("rule-schema-240-deep", 8, "the schema nests deeper than 64 levels"),
+])
+def test_a_broken_user_schema_is_a_usage_error_when_rules_load(folder: str, line: int, message: str) -> None:
+    """A missing $ref crashed on the first object (PointerToNowhere), a cycle or a deep schema recursed."""
+    code, output = _lint(str(HOSTILE / "kind-not-a-string.yaml"), "--rules", str(HOSTILE / folder))
+    assert code == 2, output
+    assert f"rule.yaml:{line}:" in output and message in output
+
+
+def test_a_recursive_schema_over_a_deep_object_is_reported_not_a_crash() -> None:
+    code, output = _lint(str(HOSTILE / "nesting-495.yaml"), "--rules", str(HOSTILE / "rule-recursive-schema"),
+                         "--format", "json")
+    assert code == 1, output  # (the ConfigMap's data is not strings: schema-invalid)
+    found = [f for f in json.loads(output)["findings"] if f["rule"] == "my-rule-recursive-schema"]
+    assert [(f["severity"], f["line"]) for f in found] == [("info", 1)]
+    assert "nested too deeply for this rule's schema to check it" in found[0]["message"]
+
+
+def test_library_calls_do_not_keep_their_trees() -> None:
+    """``gc.freeze()`` after every load kept each tree (and its analyses' cycles) for good: ~10 MiB per call."""
+    import gc
+    import weakref
+
+    from kubelint.engine import lint_tree
+    from kubelint.loader import load_tree
+    from kubelint.options import Options
+
+    examples = Path(__file__).parent.parent / "examples"
+    kept = []
+    for _ in range(2):
+        tree = load_tree([str(examples)], Options(cache=False))
+        assert lint_tree(tree).objects > 0
+        kept.append(weakref.ref(tree))
+        del tree
+    gc.collect()
+    assert [ref() for ref in kept] == [None, None]
