@@ -66,12 +66,20 @@ def _non_utf8_tree(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("format_name", ["text", "json", "sarif", "github", "junit"])
-def test_non_utf8_file_names_in_every_format(tmp_path: Path, format_name: str) -> None:
+def test_non_utf8_file_names_in_every_format(tmp_path: Path, format_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file name that is not UTF-8 crashed SARIF and JSON output and ``--output`` (UnicodeEncodeError)."""
-    folder = _non_utf8_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    folder = _non_utf8_tree(tmp_path).relative_to(tmp_path)
     report = tmp_path / "report"
-    code, output = _lint(str(folder), "--format", format_name, "--output", str(report))
+    summary = tmp_path / "summary.md"
+    github = {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_SERVER_URL": "https://github.com",
+              "GITHUB_REPOSITORY": "o/r", "GITHUB_SHA": "abc"}
+    result = CliRunner().invoke(cli, ["lint", "--no-cache", str(folder), "--format", format_name, "--output",
+                                      str(report)], env=github)
+    code, output = result.exit_code, result.output
     assert code == 1, output
+    if format_name == "github":
+        assert "bad%FF" in summary.read_text(encoding="utf-8")
     written = report.read_bytes().decode("utf-8")  # valid UTF-8
     if format_name in ("json", "sarif"):
         document = json.loads(written)
