@@ -329,7 +329,7 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
           no_render: bool, config_file: str | None) -> None:
     """Export the resource graph of PATHS: workloads, Services, Ingresses, NetworkPolicies and their edges."""
     from kubelint.loader import load_tree
-    from kubelint.sources.discover import PathNotFound
+    from kubelint.sources.discover import NothingToLint, PathNotFound
     from kubelint.views.graph import build_view, render
 
     options = _configured(config_file)
@@ -341,6 +341,8 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
         tree = load_tree(list(paths) or ["."], options)
     except PathNotFound as error:
         raise click.BadParameter(f"{_shown(str(error))} does not exist", param_hint="PATHS") from error
+    except NothingToLint as error:
+        raise click.UsageError(_shown(str(error))) from error
     _emit(render(build_view(tree.units(), reach), format_name), output, machine=format_name != "text")
 
 
