@@ -392,11 +392,11 @@ def rules(format_name: str, rule_dirs: tuple[str, ...], config_file: str | None)
     import json
 
     catalog, options = _catalog(rule_dirs, config_file)
-    from kubelint.engine import UnknownRule, select_rules
+    from kubelint.engine import UnknownProfile, UnknownRule, select_rules
 
     try:
         running = select_rules(catalog, options)
-    except UnknownRule as error:
+    except (UnknownRule, UnknownProfile) as error:
         raise click.UsageError(str(error)) from error
     ordered = sorted(catalog.values(), key=lambda rule: rule.id)
     severity = {rule.id: running[rule.id].severity if rule.id in running else rule.severity for rule in ordered}
