@@ -69,6 +69,8 @@ class Finding:
     related: tuple[Location, ...] = ()
     suppressed: bool = False
     suppression: str = ""
+    held: str = ""
+    """Non-empty: the rule's check held the finding back for this reason (shown with ``-v`` only)."""
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
