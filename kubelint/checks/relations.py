@@ -51,7 +51,8 @@ def _describe(group: PodGroup) -> str:
 # orphan-service-selector / orphan-pdb-selector -------------------------------------------------
 
 
-@check("orphan-service-selector")
+@check("orphan-service-selector", params={"require_pods": {
+    "type": "boolean", "description": "Say nothing when the tree creates no pods in the namespace (default true)."}})
 def orphan_service_selector(tree: Tree, params: Params) -> Iterator[Hit]:
     """A Service whose selector matches no pod template of its namespace."""
     graph = _graph(tree)
@@ -66,7 +67,8 @@ def orphan_service_selector(tree: Tree, params: Params) -> Iterator[Hit]:
                          require_pods=params.get("require_pods", True))
 
 
-@check("orphan-pdb-selector")
+@check("orphan-pdb-selector", params={"require_pods": {
+    "type": "boolean", "description": "Say nothing when the tree creates no pods in the namespace (default true)."}})
 def orphan_pdb_selector(tree: Tree, params: Params) -> Iterator[Hit]:
     """A PodDisruptionBudget that selects no pods."""
     graph = _graph(tree)
@@ -171,7 +173,9 @@ def _related(groups: Iterable[PodGroup]) -> tuple[Location, ...]:
 # ingress-unknown-service / ingress-port-mismatch -----------------------------------------------
 
 
-@check("ingress-unknown-service")
+@check("ingress-unknown-service", params={"require_services": {
+    "type": "boolean",
+    "description": "Say nothing when the tree defines no Service in the Ingress's namespace (default true)."}})
 def ingress_unknown_service(tree: Tree, params: Params) -> Iterator[Hit]:
     """An Ingress backend that names no Service of the Ingress's namespace."""
     graph = _graph(tree)
@@ -318,7 +322,8 @@ def statefulset_missing_service(tree: Tree, params: Params) -> Iterator[Hit]:
 # orphan-hpa-target -----------------------------------------------------------------------------
 
 
-@check("orphan-hpa-target")
+@check("orphan-hpa-target", params={"require_pods": {
+    "type": "boolean", "description": "Say nothing when the tree creates no pods in the namespace (default true)."}})
 def orphan_hpa_target(tree: Tree, params: Params) -> Iterator[Hit]:
     """A HorizontalPodAutoscaler whose scaleTargetRef names no object of its namespace."""
     graph = _graph(tree)
