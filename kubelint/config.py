@@ -168,6 +168,8 @@ def to_options(config: Config | None) -> Options:
         except ValueError as error:
             raise config.error(("workloads", index), str(error)) from error
     options.ignore = [dict(entry) for entry in data.get("ignore", [])]
+    if "new-since" in data:
+        options.new_since = data["new-since"]
     return options
 
 
@@ -202,6 +204,7 @@ def effective(options: Options) -> dict[str, Any]:
         "context": list(options.context),
         "workloads": workloads,
         "ignore": list(options.ignore),
+        "new-since": options.new_since,
     }
 
 

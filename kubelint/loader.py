@@ -6,6 +6,7 @@ import gc
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from kubelint.model.objects import crd_scopes, resources_of
 from kubelint.model.resource import Resource
@@ -16,6 +17,10 @@ from kubelint.sources.cache import ParseCache
 from kubelint.sources.discover import Candidate, discover
 from kubelint.sources.helm import is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, load_source
+
+if TYPE_CHECKING:
+    from kubelint.sources.git import Snapshot
+    from kubelint.sources.snapshot import Loaded
 
 
 def candidates(
@@ -95,3 +100,21 @@ def without_cycle_collection() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+def load_snapshot_tree(snapshot: Snapshot, paths: Iterable[str], options: Options) -> tuple[Tree, Loaded]:
+    """The tree under ``paths`` (and the context paths of ``options``) in a git tree state, named as in a
+    checkout (see :mod:`kubelint.sources.snapshot`), with what was loaded (units' inputs, repository paths)."""
+    from kubelint.sources.snapshot import load
+
+    with without_cycle_collection():
+        loaded = load(snapshot, paths, options)
+        return build_tree(loaded.sources, options, loaded.focus), loaded
+
+
+def load_tree_at(revision: str, paths: Iterable[str], options: Options) -> Tree:
+    """The tree under ``paths`` as it was at a git ``revision`` of the repository holding the current folder
+    (read from git's objects; :class:`kubelint.sources.git.GitError` names the fix when it cannot be)."""
+    from kubelint.sources.git import repository
+
+    return load_snapshot_tree(repository(".").tree(revision), paths, options)[0]

@@ -50,6 +50,8 @@ class Options:
     """Extra folders of JSON schemas (kubeconform layout) for custom resources."""
     strict: bool = True
     """Unknown fields are schema errors (``--no-strict`` allows them)."""
+    new_since: str | None = None
+    """A git revision: report and fail only on findings the tree at that revision lacks (``--new-since``)."""
 
     def context_paths(self) -> list[str]:
         """The context to load: as configured, else the current folder for a hook run, else none."""
