@@ -227,9 +227,9 @@ def _same_node(findings: list[Finding], unmatched: list[Entry]) -> tuple[list[Fi
     new, old = [], []
     for finding in findings:
         ref = finding.ref
-        key = (finding.rule, str(ref), dotted(finding.location.path)) if ref is not None else None
-        if key is not None and not finding.suppressed and left.get(key, 0) > 0:
-            left[key] -= 1
+        node = (finding.rule, str(ref), dotted(finding.location.path))
+        if ref is not None and not finding.suppressed and left.get(node, 0) > 0:
+            left[node] -= 1
             old.append(finding)
         else:
             new.append(finding)
