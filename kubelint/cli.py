@@ -69,6 +69,9 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Load PATH too, so relationship rules see the whole tree, but report only on PATHS "
                    "(repeatable).")
 @click.option("--no-cache", is_flag=True, help="Parse every file again instead of reusing cached parses.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Keep the parse cache in DIR (private to you) [default: $KUBELINT_CACHE_DIR, else the user's "
+                   "cache folder].")
 @click.option("--hook", is_flag=True,
               help="Pre-commit mode: lint what the index would commit and fail only on findings HEAD does not have "
                    "(git tells what is staged; PATHS are ignored).")
@@ -150,6 +153,8 @@ def _options(flags: dict[str, Any]) -> Any:
         options.disable = merge_lists(options.disable, disable, enable)
     options.verbose = flags["verbose"]
     options.cache = not flags["no_cache"]
+    if flags["cache_dir"]:
+        options.cache_dir = flags["cache_dir"]
     options.context = [*options.context, *flags["context"]]
     options.hook = flags["hook"]
     if flags["new_since"]:
@@ -318,6 +323,31 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
     except PathNotFound as error:
         raise click.BadParameter(f"{error} does not exist", param_hint="PATHS") from error
     _emit(render(build_view(tree.units(), reach), format_name), output)
+
+
+@cli.group()
+def cache() -> None:
+    """Manage kubelint's cache folder (parsed files; private to you, bounded in size and age)."""
+
+
+@cache.command()
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="The cache folder [default: $KUBELINT_CACHE_DIR, else the user's cache folder].")
+def clean(cache_dir: str | None) -> None:
+    """Remove every entry of the cache folder."""
+    from pathlib import Path
+
+    from kubelint.cachedir import UnsafeFolder, default_cache_dir
+    from kubelint.cachedir import clean as clean_folder
+    from kubelint.report.escape import escape_control
+
+    folder = Path(cache_dir) if cache_dir else default_cache_dir()
+    try:
+        removed = clean_folder(folder)
+    except (UnsafeFolder, OSError) as error:
+        raise click.UsageError(escape_control(str(error))) from error
+    click.echo(f"kubelint: removed {removed.entries} cache entr{'y' if removed.entries == 1 else 'ies'} "
+               f"({removed.bytes / 1048576:.1f} MiB) from {escape_control(str(folder))}", err=True)
 
 
 @cli.command()

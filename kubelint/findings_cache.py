@@ -24,6 +24,7 @@ from kubelint.options import Options
 
 FORMAT = 1
 """Bump when the entry's shape changes."""
+KIND = "findings"
 
 
 @dataclass
@@ -209,35 +210,34 @@ def _int(value: Any) -> int:
 
 
 class FindingsCache:
-    """Entries by name in the ``findings`` part of kubelint's cache folder."""
+    """Entries by name in the ``findings`` part of kubelint's private, signed cache folder
+    (:class:`kubelint.cachedir.CacheFolder`); each is signed together with its name, the digest of its inputs.
+    Raises :class:`kubelint.cachedir.UnsafeFolder` when the folder is not private."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        from kubelint.sources.cache import default_cache_dir
+        from kubelint.cachedir import CacheFolder, default_cache_dir, signing_key
 
-        self.folder = (folder or default_cache_dir()) / "findings"
+        self._store = CacheFolder(folder or default_cache_dir(), KIND, signing_key())
 
     def get(self, name: str) -> StateFindings | None:
-        path = self.folder / name[:2] / name[2:]
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
-            return None
-        return decode(data)
+        """The findings stored under ``name``, or None (absent, forged, damaged, not this version's shape)."""
+        payload = self._store.get(name, name.encode())
+        return None if payload is None else decode(payload)
 
     def put(self, name: str, state: StateFindings) -> None:
-        import tempfile
+        """Store findings; failures (read-only or full disk) are ignored: the cache is an optimisation."""
+        self._store.put(name, name.encode(), encode(state))
+        self._store.close()
 
-        folder = self.folder / name[:2]
-        try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(encode(state))
-                os.replace(temporary, folder / name[2:])
-            except BaseException:
-                os.unlink(temporary)
-                raise
-        except OSError:
-            pass
+
+def open_findings_cache(options: Options) -> FindingsCache | None:
+    """The findings cache of a run, or None (``--no-cache``, or a folder that is not safe: the parse cache says
+    why on stderr)."""
+    if not options.cache:
+        return None
+    from kubelint.cachedir import UnsafeFolder
+
+    try:
+        return FindingsCache(Path(options.cache_dir) if options.cache_dir else None)
+    except (UnsafeFolder, OSError):
+        return None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kubelint.model.objects import crd_scopes, resources_of
@@ -13,7 +15,7 @@ from kubelint.model.resource import Resource
 from kubelint.model.tree import Tree
 from kubelint.options import Options
 from kubelint.progress import processing
-from kubelint.sources.cache import ParseCache
+from kubelint.sources.cache import ParseCache, open_cache
 from kubelint.sources.discover import Candidate, discover
 from kubelint.sources.helm import is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, load_source
@@ -42,7 +44,7 @@ def candidates(
 
 def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] | None = None) -> list[Source]:
     """Read and parse files (reusing cached parses of unchanged ones), split helm streams, render roots."""
-    cache = ParseCache() if options.cache else None
+    cache = parse_cache(options)
     sources = []
     for candidate in files:
         with processing(candidate.display):
@@ -52,6 +54,8 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
                 sources.extend(split_helm_stream(source))
         else:
             sources.append(source)
+    if cache is not None:
+        cache.close()
     if roots:
         from kubelint.sources.render import render_kustomizations
 
@@ -59,6 +63,18 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
         sources.extend(render_kustomizations(unique, options.render_timeout, options.max_file_size,
                                              exclude=options.exclude))
     return sources
+
+
+def parse_cache(options: Options) -> ParseCache | None:
+    """The parse cache of a run, or None (``--no-cache``, or a cache folder that is not safe: said on stderr)."""
+    if not options.cache:
+        return None
+    cache, refusal = open_cache(Path(options.cache_dir) if options.cache_dir else None)
+    if cache is None:
+        from kubelint.report.escape import escape_control
+
+        sys.stderr.write(f"kubelint: not using the parse cache: {escape_control(refusal)}\n")
+    return cache
 
 
 def build_tree(sources: list[Source], options: Options, focus: frozenset[str] | None = None) -> Tree:

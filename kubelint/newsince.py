@@ -21,7 +21,7 @@ from dataclasses import replace
 from kubelint.baseline import Entry
 from kubelint.engine import Report, apply_baseline, lint_tree
 from kubelint.findings import Finding
-from kubelint.findings_cache import FindingsCache, StateFindings, state_key
+from kubelint.findings_cache import StateFindings, open_findings_cache, state_key
 from kubelint.model.tree import Tree
 from kubelint.options import Options
 from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES
@@ -66,13 +66,9 @@ def _renames(changes: Iterable[Change]) -> dict[str, str]:
     return {change.old_path: change.path for change in changes if change.status == "R" and change.old_path}
 
 
-def _cache(options: Options) -> FindingsCache | None:
-    return FindingsCache() if options.cache else None
-
-
 def _state(snapshot: Snapshot, paths: list[str], options: Options) -> StateFindings:
     """Every finding of a tree state (from the cache when it was linted before with the same settings)."""
-    cache = _cache(options)
+    cache = open_findings_cache(options)
     key = state_key(snapshot.key(), paths, options)
     found = cache.get(key) if cache is not None else None
     if found is not None:
@@ -99,7 +95,7 @@ def _staged_state(earlier: Snapshot, staged: Snapshot, changes: list[Change], ba
     again where the change can have an effect (a :class:`Report`, with the staged sources for excerpts)."""
     from kubelint.loader import load_snapshot_tree
 
-    cache = _cache(options)
+    cache = open_findings_cache(options)
     key = state_key(staged.key(), paths, options)
     found = cache.get(key) if cache is not None else None
     if found is not None:

@@ -34,6 +34,8 @@ class Options:
     """Paths in SARIF, GitHub annotations and baselines are relative to this folder."""
     cache: bool = True
     """Reuse parsed documents of unchanged files (``--no-cache`` turns it off)."""
+    cache_dir: str | None = None
+    """The cache folder (``--cache-dir``); None: ``$KUBELINT_CACHE_DIR``, else the user's cache folder."""
     context: list[str] = field(default_factory=list)
     """Paths loaded as context: every rule sees them, but only findings in the linted paths are reported."""
     hook: bool = False

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from kubelint.options import Options
 from kubelint.progress import processing
-from kubelint.sources.cache import ParseCache
 from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, STDIN, Candidate, is_excluded
 from kubelint.sources.git import GitError, Snapshot
 from kubelint.sources.helm import is_helm_stream, split_helm_stream
@@ -182,7 +181,9 @@ def load(snapshot: Snapshot, paths: Iterable[str], options: Options) -> Loaded:
 
 
 def _read(snapshot: Snapshot, files: list[Candidate], options: Options) -> list[Source]:
-    cache = ParseCache() if options.cache else None
+    from kubelint.loader import parse_cache
+
+    cache = parse_cache(options)
     targets = {c.path: snapshot.resolve(c.path) if snapshot.entries[c.path].is_symlink else c.path for c in files}
     readable = {target for target in targets.values() if target is not None and target in snapshot.entries}
     sizes = snapshot.sizes(readable)
@@ -201,6 +202,8 @@ def _read(snapshot: Snapshot, files: list[Candidate], options: Options) -> list[
                 sources.extend(split_helm_stream(source))
             else:
                 sources.append(source)
+    if cache is not None:
+        cache.close()
     return sources
 
 
