@@ -1,7 +1,8 @@
-"""The real pre-commit hooks, run with `pre-commit try-repo` in temporary git repositories.
+"""The real pre-commit hooks, run with `pre-commit run` in temporary git repositories.
 
 The hook repository is this checkout as it is now (uncommitted changes included), committed once into a
-temporary repository, so that pre-commit installs the hook's environment once for all these tests.
+temporary repository that each test repository's .pre-commit-config.yaml names at that revision, so that
+pre-commit installs the hook's environment once for all these tests.
 """
 
 from __future__ import annotations
@@ -75,20 +76,24 @@ def hooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str,
     yield repo, revision, base / "pre-commit-home"
 
 
-def hook(repo: Path, hooks: tuple[Path, str, Path], hook_id: str = "kubelint") -> subprocess.CompletedProcess[str]:
-    hook_repo, revision, home = hooks
+def hook(repo: Path, hooks: tuple[Path, str, Path], hook_id: str = "kubelint",
+         verbose: bool = False) -> subprocess.CompletedProcess[str]:
+    """``pre-commit run HOOK`` on what is staged (the repository's config names the hook repository at one
+    revision, so pre-commit installs the hook's environment once for all tests)."""
     pre_commit = shutil.which("pre-commit", path=os.path.dirname(sys.executable)) or "pre-commit"
-    return subprocess.run([pre_commit, "try-repo", str(hook_repo), hook_id, "--ref", revision], cwd=repo,
+    return subprocess.run([pre_commit, "run", hook_id, *(["--verbose"] if verbose else [])], cwd=repo,
                           capture_output=True, text=True, check=False,
-                          env={**os.environ, "PRE_COMMIT_HOME": str(home)})
+                          env={**os.environ, "PRE_COMMIT_HOME": str(hooks[2])})
 
 
-def new_repo(path: Path, files: dict[str, str]) -> Path:
+def new_repo(path: Path, files: dict[str, str], hooks: tuple[Path, str, Path]) -> Path:
     path.mkdir(parents=True)
     git(path, "init", "-q")
     git(path, "config", "user.email", "dev@example.com")
     git(path, "config", "user.name", "dev")
-    stage(path, files)
+    config = (f"repos:\n  - repo: {hooks[0].as_uri()}\n    rev: {hooks[1]}\n"
+              "    hooks:\n      - id: kubelint\n      - id: kubelint-always\n")
+    stage(path, {**files, ".pre-commit-config.yaml": config})
     git(path, "commit", "-qm", "init")
     return path
 
@@ -109,7 +114,7 @@ def app() -> dict[str, str]:
 
 @pytest.mark.slow
 def test_hook_lints_staged_files_against_the_whole_tree(tmp_path: Path, hooks: tuple[Path, str, Path]) -> None:
-    repo = new_repo(tmp_path / "repo", app())
+    repo = new_repo(tmp_path / "repo", app(), hooks)
 
     # Only the Service is staged; its Deployment lives in an unchanged file: no false orphan.
     stage(repo, {"k8s/service.yaml": SERVICE.format(app="web", port=8080)})
@@ -129,7 +134,7 @@ def test_hook_lints_staged_files_against_the_whole_tree(tmp_path: Path, hooks: t
 @pytest.mark.slow
 def test_a_port_renamed_in_a_staged_deployment_fails_at_the_unchanged_service(
         tmp_path: Path, hooks: tuple[Path, str, Path]) -> None:
-    repo = new_repo(tmp_path / "repo", app())
+    repo = new_repo(tmp_path / "repo", app(), hooks)
     stage(repo, {"k8s/deployment.yaml": DEPLOYMENT.format(name="web", port="web-http")})
     result = hook(repo, hooks)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -139,7 +144,7 @@ def test_a_port_renamed_in_a_staged_deployment_fails_at_the_unchanged_service(
 
 @pytest.mark.slow
 def test_git_rm_of_a_deployment_is_seen_by_the_always_hook(tmp_path: Path, hooks: tuple[Path, str, Path]) -> None:
-    repo = new_repo(tmp_path / "repo", app())
+    repo = new_repo(tmp_path / "repo", app(), hooks)
     git(repo, "rm", "-q", "k8s/deployment.yaml")
     skipped = hook(repo, hooks)  # pre-commit passes no deleted file: the YAML hook does not run
     assert skipped.returncode == 0 and "Skipped" in skipped.stdout, skipped.stdout
@@ -156,7 +161,7 @@ def test_a_staged_overlay_patch_fails_at_the_base_and_is_never_linted_as_an_obje
         "base/service.yaml": SERVICE.format(app="web", port=80),
         "base/kustomization.yaml": "resources:\n- deployment.yaml\n- service.yaml\n",
         "overlays/prod/kustomization.yaml": "resources:\n- ../../base\nnamespace: prod\n",
-    })
+    }, hooks)
     stage(repo, {
         "overlays/prod/patch.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
                                     "  template:\n    spec:\n      hostPID: true\n",
@@ -177,19 +182,19 @@ def test_a_staged_overlay_patch_fails_at_the_base_and_is_never_linted_as_an_obje
 def test_old_findings_and_renames_pass(tmp_path: Path, hooks: tuple[Path, str, Path]) -> None:
     files = {f"k8s/map-{n:03}.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m{n}\n  name: m{n}\n"
              for n in range(100)}
-    repo = new_repo(tmp_path / "repo", {**app(), **files})
+    repo = new_repo(tmp_path / "repo", {**app(), **files}, hooks)
     git(repo, "mv", "k8s/map-000.yaml", "k8s/renamed.yaml")
     git(repo, "mv", "k8s/deployment.yaml", "k8s/web.yaml")
     stage(repo, {"k8s/other.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n"})
-    result = hook(repo, hooks, "kubelint-always")
+    result = hook(repo, hooks, "kubelint-always", verbose=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "0 errors, 0 warnings, 0 info" in result.stdout
+    assert "0 errors, 0 warnings, 0 info" in result.stdout and "findings already there at HEAD" in result.stdout
 
 
 @pytest.mark.slow
 def test_file_names_are_never_options(tmp_path: Path, hooks: tuple[Path, str, Path]) -> None:
     repo = new_repo(tmp_path / "repo", {**app(), "victim.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                                                                "  name: victim\n"})
+                                                                "  name: victim\n"}, hooks)
     stage(repo, {"--exclude=*.yaml": "a: 1\n", "--output=victim.yaml": "a: 1\n", "-q.json": "{}\n",
                  "k8s/deployment.yaml": DEPLOYMENT.format(name="web", port="web-http")})
     result = hook(repo, hooks)
