@@ -41,14 +41,22 @@ def lint_new_since(paths: list[str], options: Options, revision: str) -> Report:
     report = lint_paths(paths, options)
     base = _state(earlier, paths, options)
     renames = _renames(repo.diff(earlier))
-    return _keep_new(report, base.findings, renames, Layout(earlier), options, revision)
+    return _keep_new(report, [(base.findings, renames)], Layout(earlier), options, revision)
 
 
 def lint_staged(options: Options, revision: str = "HEAD") -> Report:
-    """The pre-commit gate: lint what the index would commit and keep the findings ``revision`` (HEAD) lacks."""
+    """The pre-commit gate: lint what the index would commit and keep the findings ``revision`` (HEAD) lacks.
+
+    Run by pre-commit for a range (``pre-commit run --from-ref A --to-ref B``, a pre-push hook), it compares the
+    trees of those two revisions instead."""
     repo = repository(".")
-    staged = repo.index()
-    earlier = repo.tree(revision) if revision != "HEAD" or repo.has_commits() else repo.empty(revision)
+    from_ref, to_ref = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    if from_ref and to_ref and options.new_since is None and from_ref.strip("0"):
+        staged, revision = repo.tree(to_ref), from_ref
+        earlier = repo.tree(from_ref)
+    else:
+        staged = repo.index()
+        earlier = repo.tree(revision) if revision != "HEAD" or repo.has_commits() else repo.empty(revision)
     paths = options.context_paths() or ["."]
     lint_options = replace(options, context=[], hook=False)
     with stage("load"):
@@ -59,7 +67,12 @@ def lint_staged(options: Options, revision: str = "HEAD") -> Report:
     current = _staged_state(earlier, staged, changes, base, paths, lint_options, layout)
     report = current if isinstance(current, Report) else _from_state(current, staged, layout, lint_options)
     apply_baseline_file(report, options)
-    return _keep_new(report, base.findings, renames, layout, options, revision)
+    earlier_states = [(base.findings, renames)]
+    merging = repo.merge_head() if staged.tree_id is None else None
+    if merging is not None:  # a merge commit: what either parent has is not new
+        other = repo.tree(merging)
+        earlier_states.append((_state(other, paths, lint_options).findings, _renames(repo.diff(other, staged))))
+    return _keep_new(report, earlier_states, layout, options, revision)
 
 
 def _renames(changes: Iterable[Change]) -> dict[str, str]:
@@ -185,25 +198,29 @@ def _from_state(state: StateFindings, staged: Snapshot, layout: Layout, options:
                   state.objects, single_object_rules=state.single_object_rules, files=state.files)
 
 
-def _keep_new(report: Report, earlier: list[Finding], renames: dict[str, str], layout: Layout, options: Options,
-              revision: str) -> Report:
-    """Split the report's findings into new ones (kept) and those the earlier state had (``report.existing``)."""
+def _keep_new(report: Report, earlier: Iterable[tuple[list[Finding], dict[str, str]]], layout: Layout,
+              options: Options, revision: str) -> Report:
+    """Split the report's findings into new ones (kept) and those an earlier state had (``report.existing``).
+    ``earlier``: the findings of each earlier state with the renames from it to the current one."""
     from kubelint.baseline import entry_of, split
 
     root = layout.snapshot.repo.root
     here = os.path.join(root, layout.here)
+    new, old = report.findings, []
+    for findings, renames in earlier:
+        def moved(finding: Finding, renames: dict[str, str] = renames) -> Finding:
+            path = layout.repo_path(finding.file)
+            if path not in renames:
+                return finding
+            shown = os.path.relpath(os.path.join(root, renames[path]), here)
+            return replace(finding, location=replace(finding.location, file=shown))
 
-    def moved(finding: Finding) -> Finding:
-        path = layout.repo_path(finding.file)
-        if path not in renames:
-            return finding
-        shown = os.path.relpath(os.path.join(root, renames[path]), here)
-        return replace(finding, location=replace(finding.location, file=shown))
-
-    entries = [entry_of(moved(finding), options.source_root) for finding in earlier if not finding.suppressed]
-    new, existing, unmatched = split(report.findings, entries, options.source_root)
-    report.findings, also = _same_node(new, unmatched)
-    report.existing = sorted([*existing, *also], key=Finding.sort_key)
+        entries = [entry_of(moved(finding), options.source_root) for finding in findings if not finding.suppressed]
+        new, known, unmatched = split(new, entries, options.source_root)
+        new, also = _same_node(new, unmatched)
+        old += [*known, *also]
+    report.findings = new
+    report.existing = sorted(old, key=Finding.sort_key)
     report.new_since = revision
     return report
 

@@ -361,6 +361,31 @@ def test_the_first_commit_of_a_repository_compares_with_nothing(repo: Path) -> N
     assert report(result)["summary"]["existing"] == 0
 
 
+def test_a_pre_commit_range_compares_two_revisions(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app(repo)
+    commit(repo, {"k8s/web.yaml": DEPLOYMENT.format(name="web", port="web-http")}, "rename the port")
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", "HEAD~1")  # pre-commit run --from-ref HEAD~1 --to-ref HEAD
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", "HEAD")
+    result = run("--hook")
+    assert found(result) == [("service-target-port-mismatch", "k8s/service.yaml", 10)]
+    assert report(result)["summary"]["new-since"] == "HEAD~1"
+
+
+def test_a_merge_commit_fails_only_on_what_neither_parent_had(repo: Path) -> None:
+    app(repo)
+    git(repo, "checkout", "-qb", "feature")
+    commit(repo, {"k8s/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"}, "feature work")
+    git(repo, "checkout", "-q", "main")
+    commit(repo, {"k8s/service.yaml": SERVICE.replace("app: web", "app: wbe")}, "main breaks the selector")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "merge", "--no-commit", "-q", "main")  # the hook runs before the merge commit is made
+    result = run("--hook")
+    assert result.exit_code == 0 and found(result) == []  # main's orphan Service is not the merge's doing
+    write(repo, {"k8s/api.yaml": DEPLOYMENT.format(name="api", port="http").replace("1.27", "latest")})  # this is
+    git(repo, "add", "-A")
+    assert found(run("--hook")) == [("latest-image-tag", "k8s/api.yaml", 14)]
+
+
 def test_write_baseline_cannot_be_combined(repo: Path) -> None:
     app(repo)
     result = run(".", "--new-since", "HEAD", "--write-baseline", "b.json")

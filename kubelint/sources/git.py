@@ -214,6 +214,11 @@ class Repository:
         raise GitError(f"unknown revision {revision!r}: git cannot resolve it (fetch it first, e.g. "
                        f"`git fetch origin {revision.removeprefix('origin/')}`, or check the spelling)")
 
+    def merge_head(self) -> str | None:
+        """The commit being merged (``MERGE_HEAD``) while a merge is in progress, else None."""
+        output = _run(self.root, ["rev-parse", "--verify", "--quiet", "MERGE_HEAD^{commit}"], check=False).strip()
+        return output.decode() if output else None
+
     def has_commits(self) -> bool:
         return bool(_run(self.root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], check=False).strip())
 
