@@ -120,6 +120,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
         out["related"] = [_location(location) for location in finding.related]
     if finding.suppressed:
         out["suppressed"] = finding.suppression
+        out["justification"] = finding.justification
     if finding.extra:
         out["extra"] = dict(finding.extra)
     return out
@@ -169,9 +170,11 @@ def _read_finding(item: Any) -> Finding:
         raise _Invalid
     if suppressed is not None and not isinstance(suppressed, str):
         raise _Invalid
-    return Finding(_str(item.get("rule")), Severity(severity), _str(item.get("message")),
-                   _read_location(item.get("location")), tuple(_read_location(entry) for entry in related),
-                   suppressed is not None, suppressed or "", dict(extra))
+    return Finding(rule=_str(item.get("rule")), severity=Severity(severity), message=_str(item.get("message")),
+                   location=_read_location(item.get("location")),
+                   related=tuple(_read_location(entry) for entry in related), suppressed=suppressed is not None,
+                   suppression=suppressed or "", justification=_str(item.get("justification", "")),
+                   extra=dict(extra))
 
 
 def _read_location(item: Any) -> Location:
@@ -190,8 +193,9 @@ def _read_location(item: Any) -> Location:
     api_version = item.get("apiVersion")
     if api_version is not None and not isinstance(api_version, str):
         raise _Invalid
-    return Location(_str(item.get("file")), _int(item.get("line")), _int(item.get("column")), ref, api_version,
-                    tuple(path), _str(item.get("message")), _str(item.get("via")))
+    return Location(file=_str(item.get("file")), line=_int(item.get("line")), column=_int(item.get("column")),
+                    ref=ref, api_version=api_version, path=tuple(path), message=_str(item.get("message")),
+                    via=_str(item.get("via")))
 
 
 def _str(value: Any) -> str:

@@ -16,7 +16,7 @@ from kubelint.model.tree import Tree
 from kubelint.options import Options
 from kubelint.progress import processing
 from kubelint.sources.cache import ParseCache, open_cache
-from kubelint.sources.discover import Candidate, discover
+from kubelint.sources.discover import Candidate, NothingToLint, Selection, discover
 from kubelint.sources.helm import is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, load_source
 
@@ -32,13 +32,18 @@ def candidates(
 
     Returns the candidates and, when there is context, the display names of the files under ``paths``.
     Kustomize roots met on the way are appended to ``roots`` (when rendering) instead of their files.
+    Paths that hold nothing to lint raise :class:`NothingToLint` (except in a hook run: nothing staged is fine).
     """
-    focus = list(discover(paths, options.exclude, roots))
+    paths = list(paths)
+    selection = Selection(options.exclude, options.gitignore, options.include_hidden)
+    focus = list(discover(paths, selection, roots, options.stdin_filename))
+    if not focus and not roots and not options.hook:
+        raise NothingToLint(paths, selection.left_out)
     context_paths = options.context_paths()
     if not context_paths:
         return focus, None
     seen = {os.path.realpath(candidate.path) for candidate in focus}
-    context = [c for c in discover(context_paths, options.exclude, roots) if os.path.realpath(c.path) not in seen]
+    context = [c for c in discover(context_paths, selection, roots) if os.path.realpath(c.path) not in seen]
     return focus + context, frozenset(candidate.display for candidate in focus)
 
 

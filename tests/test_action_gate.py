@@ -47,13 +47,10 @@ def lint_step() -> dict[str, Any]:
 
 def run_step(workspace: Path, tmp_path: Path, inputs: dict[str, str],
              base_ref: str) -> subprocess.CompletedProcess[str]:
-    """The Lint step as the runner runs it: inputs through the environment, kubelint from RUNNER_TEMP."""
-    runner_temp = tmp_path / "runner"
-    (runner_temp / "kubelint-venv" / "bin").mkdir(parents=True)
+    """The Lint step as the runner runs it: inputs through the environment, kubelint from KUBELINT_BIN."""
     kubelint = shutil.which("kubelint", path=os.path.dirname(sys.executable))
     assert kubelint is not None
-    os.symlink(kubelint, runner_temp / "kubelint-venv" / "bin" / "kubelint")
-    env = {**os.environ, "RUNNER_TEMP": str(runner_temp), "GITHUB_WORKSPACE": str(workspace),
+    env = {**os.environ, "KUBELINT_BIN": os.path.dirname(kubelint), "GITHUB_WORKSPACE": str(workspace),
            "GITHUB_OUTPUT": str(tmp_path / "output"), "GITHUB_BASE_REF": base_ref}
     defaults = {"paths": ".", "fail-on": "warning", "sarif-file": "", "junit-file": "", "baseline": "",
                 "new-since": "", "args": "--disable all --enable service-target-port-mismatch"}

@@ -50,7 +50,8 @@ def _describe(group: PodGroup) -> str:
 # orphan-service-selector / orphan-pdb-selector -------------------------------------------------
 
 
-@check("orphan-service-selector")
+@check("orphan-service-selector", params={"require_pods": {
+    "type": "boolean", "description": "Say nothing when the tree creates no pods in the namespace (default true)."}})
 def orphan_service_selector(tree: Tree, params: Params) -> Iterator[Hit]:
     """A Service whose selector matches no pod template of its namespace."""
     graph = _graph(tree)
@@ -65,7 +66,8 @@ def orphan_service_selector(tree: Tree, params: Params) -> Iterator[Hit]:
         yield _orphan(graph, service, selector)
 
 
-@check("orphan-pdb-selector")
+@check("orphan-pdb-selector", params={"require_pods": {
+    "type": "boolean", "description": "Say nothing when the tree creates no pods in the namespace (default true)."}})
 def orphan_pdb_selector(tree: Tree, params: Params) -> Iterator[Hit]:
     """A PodDisruptionBudget that selects no pods."""
     graph = _graph(tree)
@@ -222,7 +224,9 @@ def _related(groups: Iterable[PodGroup]) -> tuple[Location, ...]:
 # ingress-unknown-service / ingress-port-mismatch -----------------------------------------------
 
 
-@check("ingress-unknown-service")
+@check("ingress-unknown-service", params={"require_services": {
+    "type": "boolean",
+    "description": "Say nothing when the tree defines no Service in the Ingress's namespace (default true)."}})
 def ingress_unknown_service(tree: Tree, params: Params) -> Iterator[Hit]:
     """An Ingress backend that names no Service of the Ingress's namespace."""
     graph = _graph(tree)
@@ -359,7 +363,8 @@ def statefulset_missing_service(tree: Tree, params: Params) -> Iterator[Hit]:
 # orphan-hpa-target -----------------------------------------------------------------------------
 
 
-@check("orphan-hpa-target")
+@check("orphan-hpa-target", params={"require_pods": {
+    "type": "boolean", "description": "Say nothing when the tree creates no pods in the namespace (default true)."}})
 def orphan_hpa_target(tree: Tree, params: Params) -> Iterator[Hit]:
     """A HorizontalPodAutoscaler whose scaleTargetRef names no object of its namespace."""
     graph = _graph(tree)
