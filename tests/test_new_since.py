@@ -299,7 +299,7 @@ def test_new_since_reports_and_fails_only_on_new_findings_and_sarif_keeps_all(re
     commit(repo, {"k8s/web.yaml": DEPLOYMENT.format(name="web", port="web-http")}, "rename the port")
     result = run(".", "--new-since", "main")
     assert result.exit_code == 1
-    assert found(result) == [("service-target-port-mismatch", "./k8s/service.yaml", 10)]
+    assert found(result) == [("service-target-port-mismatch", "k8s/service.yaml", 10)]
     summary = report(result)["summary"]
     assert summary["new-since"] == "main" and summary["existing"] > 10
     sarif = json.loads(run(".", "--new-since", "main", "--format", "sarif").stdout)

@@ -109,8 +109,9 @@ class Snapshot:
                 digest.update(f"{entry.mode} {entry.oid}\t{path}\0".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
-    def resolve(self, path: str, limit: int = 40) -> str | None:
-        """The path a symlink chain ends at inside this state (None when it leaves the tree, loops or dangles)."""
+    def resolve(self, path: str, limit: int = 40, dangling: bool = False) -> str | None:
+        """The path a symlink chain ends at inside this state (None when it leaves the tree or loops, and when it
+        dangles unless ``dangling``: then the missing path)."""
         seen = 0
         while path in self.entries and self.entries[path].is_symlink:
             seen += 1
@@ -123,7 +124,7 @@ class Snapshot:
             if joined == ".." or joined.startswith("../"):
                 return None
             path = "" if joined == "." else joined
-        return path if path in self.entries or self.is_folder(path) else None
+        return path if dangling or path in self.entries or self.is_folder(path) else None
 
     def sizes(self, paths: Iterable[str]) -> dict[str, int]:
         """The size in bytes of each file (blobs only)."""

@@ -10,6 +10,8 @@ transitively), never from a checkout.
 
 from __future__ import annotations
 
+import errno
+import fnmatch
 import os
 import tempfile
 import threading
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 
 from kubelint.options import Options
 from kubelint.progress import processing
+from kubelint.sources import gitignore
 from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, STDIN, Candidate, is_excluded
 from kubelint.sources.git import GitError, Snapshot
 from kubelint.sources.helm import is_helm_stream, split_helm_stream
@@ -74,15 +77,15 @@ class Layout:
         return "" if joined == "." else joined
 
 
-def discover(snapshot: Snapshot, layout: Layout, paths: Iterable[str], exclude: Iterable[str] = (),
+def discover(snapshot: Snapshot, layout: Layout, paths: Iterable[str], options: Options,
              roots: list[tuple[str, str]] | None = None) -> Iterator[Candidate]:
     """The manifest files under ``paths`` in ``snapshot`` as :class:`Candidate` (``path`` is repository-relative).
 
-    Paths absent from the state are skipped (a folder added since); Kustomize roots found are appended to
-    ``roots`` as (display, repository path) and their files are not yielded. Under ``.`` files are named without
-    the ``./`` that :func:`kubelint.sources.discover.discover` puts before them.
+    As :func:`kubelint.sources.discover.discover` walks the working tree: hidden entries skipped unless included,
+    ``exclude`` globs, what the state's ``.gitignore`` files (and ``.git/info/exclude``) ignore, files named as
+    ``lint .`` names them. Paths absent from the state are skipped (a folder added since); Kustomize roots found
+    are appended to ``roots`` as (display, repository path) and their files are not yielded.
     """
-    patterns = list(exclude)
     seen: set[str] = set()
     for given in paths:
         if given == STDIN:
@@ -92,42 +95,76 @@ def discover(snapshot: Snapshot, layout: Layout, paths: Iterable[str], exclude: 
             raise GitError(f"{given} is outside the repository {snapshot.repo.root}")
         target = snapshot.resolve(relative) if relative else ""
         if target is not None and snapshot.is_folder(target):
-            yield from _walk(snapshot, given, target, patterns, seen, roots)
-        elif relative in snapshot.entries and not is_excluded(given, patterns) and given not in seen:
+            yield from _walk(snapshot, os.path.normpath(given), target, options, seen, roots)
+        elif relative in snapshot.entries and not is_excluded(given, options.exclude) and given not in seen:
             seen.add(given)
             yield Candidate(given, relative)
 
 
-def _walk(snapshot: Snapshot, root: str, folder_path: str, patterns: list[str], seen: set[str],
+def _walk(snapshot: Snapshot, root: str, folder_path: str, options: Options, seen: set[str],
           roots: list[tuple[str, str]] | None) -> Iterator[Candidate]:
+    patterns, hidden = options.exclude, options.include_hidden
     visited: set[str] = set()
-    stack = [(root, folder_path, False)]
+    ignores = _inherited_ignores(snapshot, root, folder_path) if options.gitignore else []
+    stack = [(root, folder_path, False, ignores)]
     found: list[tuple[str, str]] = []
     while stack:
-        display, folder, claimed = stack.pop()
+        display, folder, claimed, ignores = stack.pop()
         if folder in visited:
             continue
         visited.add(folder)
         names = snapshot.folders.get(folder, [])
+        if options.gitignore and ".gitignore" in names:
+            own = _ignore_file(snapshot, _join(folder, ".gitignore"), display)
+            if own is not None:
+                ignores = [*ignores, own]
         kinds = {name: _kind(snapshot, _join(folder, name)) for name in names}
         if roots is not None and any(name in KUSTOMIZATION_FILES and kinds[name][0] == "file" for name in names):
             roots.append((display, folder))
             claimed = True
         for name in names:
-            if name.startswith("."):
+            if name.startswith(".") and not any(fnmatch.fnmatchcase(name, glob) for glob in hidden):
                 continue
-            shown = name if display == os.curdir else os.path.join(display, name)
-            if is_excluded(shown, patterns):
-                continue
+            shown = name if display in (os.curdir, "") else os.path.join(display, name)
             kind, target = kinds[name]
-            if kind == "folder":
-                stack.append((shown, target, claimed))
-            elif name.endswith(MANIFEST_SUFFIXES) and not claimed:
+            is_dir = kind == "folder"
+            if not is_dir and (claimed or not name.endswith(MANIFEST_SUFFIXES)):
+                continue
+            if is_excluded(shown, patterns) or (ignores and gitignore.ignored(shown, is_dir, ignores)):
+                continue
+            if is_dir:
+                stack.append((shown, target, claimed, ignores))
+            else:
                 found.append((shown, _join(folder, name)))
     for shown, path in sorted(found, key=lambda item: item[0].split(os.sep)):
         if shown not in seen:
             seen.add(shown)
             yield Candidate(shown, path)
+
+
+def _ignore_file(snapshot: Snapshot, path: str, folder_display: str) -> gitignore.IgnoreFile | None:
+    """A ``.gitignore`` of the state, for the folder shown as ``folder_display``."""
+    data = snapshot.read([path]).get(path)
+    return None if data is None else gitignore.parse_ignore_file(data, folder_display)
+
+
+def _inherited_ignores(snapshot: Snapshot, root: str, folder_path: str) -> list[gitignore.IgnoreFile]:
+    """As :func:`kubelint.sources.gitignore.inherited`, with the state's ``.gitignore`` files: those of the
+    folders above ``root`` (and ``.git/info/exclude``, which git never records), unless they ignore ``root``."""
+    repo_root = snapshot.repo.root
+    found: list[gitignore.IgnoreFile] = []
+    exclude = gitignore.read_ignore_file(os.path.join(repo_root, ".git", "info", "exclude"), repo_root)
+    if exclude is not None:
+        found.append(exclude)
+    parts = folder_path.split("/") if folder_path else []
+    for depth in range(len(parts)):
+        above = "/".join(parts[:depth])
+        ignore = _ignore_file(snapshot, _join(above, ".gitignore"), os.path.join(repo_root, above))
+        if ignore is not None:
+            found.append(ignore)
+    if found and gitignore.ignored(root, True, found):
+        return []
+    return found
 
 
 def _join(folder: str, name: str) -> str:
@@ -163,12 +200,12 @@ def load(snapshot: Snapshot, paths: Iterable[str], options: Options) -> Loaded:
     reads them from the working tree."""
     layout = Layout(snapshot)
     roots: list[tuple[str, str]] | None = [] if options.render else None
-    focus_files = list(discover(snapshot, layout, paths, options.exclude, roots))
+    focus_files = list(discover(snapshot, layout, paths, options, roots))
     files, focus = focus_files, None
     context_paths = options.context_paths()
     if context_paths:
         seen = {candidate.path for candidate in focus_files}
-        context = [c for c in discover(snapshot, layout, context_paths, options.exclude, roots) if c.path not in seen]
+        context = [c for c in discover(snapshot, layout, context_paths, options, roots) if c.path not in seen]
         files, focus = focus_files + context, frozenset(candidate.display for candidate in focus_files)
     loaded = Loaded(_read(snapshot, files, options), focus)
     loaded.repo_paths = {candidate.display: candidate.path for candidate in files}
@@ -184,7 +221,8 @@ def _read(snapshot: Snapshot, files: list[Candidate], options: Options) -> list[
     from kubelint.loader import parse_cache
 
     cache = parse_cache(options)
-    targets = {c.path: snapshot.resolve(c.path) if snapshot.entries[c.path].is_symlink else c.path for c in files}
+    targets = {c.path: snapshot.resolve(c.path, dangling=True) if snapshot.entries[c.path].is_symlink else c.path
+               for c in files}
     readable = {target for target in targets.values() if target is not None and target in snapshot.entries}
     sizes = snapshot.sizes(readable)
     blobs = snapshot.read(target for target in readable if sizes.get(target, 0) <= options.max_file_size)
@@ -210,7 +248,9 @@ def _read(snapshot: Snapshot, files: list[Candidate], options: Options) -> list[
 def _unreadable(target: str | None, sizes: dict[str, int], blobs: dict[str, bytes], limit: int) -> Problem | None:
     """Why a file of the state cannot be linted, or None."""
     if target is None:
-        return Problem("unreadable-file", "cannot read file: it is a symlink that leaves the repository or dangles")
+        return Problem("unreadable-file", "cannot read file: it is a symlink that leaves the repository")
+    if target not in blobs and target not in sizes:
+        return Problem("unreadable-file", f"cannot read file: {os.strerror(errno.ENOENT)}")  # a dangling symlink
     if sizes.get(target, 0) > limit:
         return Problem("file-too-large", f"file is {sizes[target] / 1048576:.1f} MiB, over the "
                                          f"{limit / 1048576:.0f} MiB limit (raise it with --max-file-size)")
