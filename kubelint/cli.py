@@ -78,7 +78,8 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
 @click.option("--schema-location", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Also look up custom resource schemas in DIR (kubeconform layout; repeatable).")
 @click.option("--no-strict", is_flag=True, help="Allow fields the schemas do not know.")
-@click.option("-v", "--verbose", count=True, help="Also list skipped documents and stale baseline entries.")
+@click.option("-v", "--verbose", count=True, help="Also list skipped documents, findings held back as uncertain "
+              "(with the reason) and stale baseline entries.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary (-v lines stay).")
 @click.option("--context", multiple=True, type=click.Path(), metavar="PATH",
               help="Load PATH too, so relationship rules see the whole tree, but report only on PATHS "

@@ -53,6 +53,8 @@ class Report:
         return len(self.sources) if self.files is None else self.files
     stale: list[Entry] = field(default_factory=list)
     """Baseline entries that no finding matched any more (fixed, or changed beyond recognition)."""
+    held: list[Finding] = field(default_factory=list)
+    """Findings the checks held back as uncertain, each with its reason (``-v`` lists them); never reported."""
 
     @property
     def active(self) -> list[Finding]:
@@ -105,7 +107,7 @@ def run_rules(tree: Tree, rules: Iterable[Rule], single: set[str] | None = None)
         tree.__dict__["linted_read"] = False
         for hit in checks[rule.check](tree, rule.params):
             severity = Severity(max(Severity.INFO, rule.severity - 1)) if hit.weaker else rule.severity
-            findings.append(Finding(rule.id, severity, hit.message, hit.location, hit.related))
+            findings.append(Finding(rule.id, severity, hit.message, hit.location, hit.related, held=hit.held))
         if single is not None and tree.__dict__.get("linted_read"):
             single.add(rule.id)
         if timings is not None:
@@ -142,6 +144,9 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
     with stage("rules"):
         findings = run_rules(tree, rules.values(), single) if len(units) == 1 else merge_units(
             [run_rules(unit, rules.values(), single) for unit in units])
+    held = [finding for finding in findings if finding.held]
+    if held:
+        findings = [finding for finding in findings if not finding.held]
     from kubelint.suppress import suppress
 
     findings = suppress(findings, tree, rules, catalog)
@@ -149,11 +154,12 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
     focus = tree.focus
     if focus is not None:  # context files inform the rules but are not reported on
         findings = [finding for finding in findings if finding.file in focus]
+        held = [finding for finding in held if finding.file in focus]
         sources = [source for source in sources if source.display in focus]
         resources = [resource for resource in tree.resources if resource.file in focus]
         skipped = [entry for entry in skipped if entry[0] in focus]
     report = Report(findings, rules, {source.display: source for source in sources}, len(resources), skipped,
-                    single_object_rules=frozenset(single))
+                    held=held, single_object_rules=frozenset(single))
     if baseline is None and tree.options.baseline is not None:
         from kubelint.baseline import load
 

@@ -121,6 +121,8 @@ def _finding(finding: Finding) -> dict[str, Any]:
     if finding.suppressed:
         out["suppressed"] = finding.suppression
         out["justification"] = finding.justification
+    if finding.held:
+        out["held"] = finding.held
     if finding.extra:
         out["extra"] = dict(finding.extra)
     return out
@@ -174,7 +176,7 @@ def _read_finding(item: Any) -> Finding:
                    location=_read_location(item.get("location")),
                    related=tuple(_read_location(entry) for entry in related), suppressed=suppressed is not None,
                    suppression=suppressed or "", justification=_str(item.get("justification", "")),
-                   extra=dict(extra))
+                   held=_str(item.get("held", "")), extra=dict(extra))
 
 
 def _read_location(item: Any) -> Location:

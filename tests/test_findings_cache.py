@@ -17,13 +17,14 @@ def full_finding() -> Finding:
                      ("spec", "template", "spec", "containers", 0, "image"), "the image", "overlays/prod")
     other = Location("k8s/b.yaml", 7, 1, ObjectRef("", "Namespace", None, "shop"))
     return Finding("latest-image-tag", Severity.WARNING, "image uses :latest", where, (other,), True,
-                   "inline comment", "pinned by the registry", {"hint": "x"})
+                   "inline comment", "pinned by the registry", "an operator may create the pods", {"hint": "x"})
 
 
 def test_every_field_of_a_finding_round_trips() -> None:
     # A new field on Finding or Location must be added to the cache's encoding (and here).
     assert [f.name for f in dataclasses.fields(Finding)] == [
-        "rule", "severity", "message", "location", "related", "suppressed", "suppression", "justification", "extra"]
+        "rule", "severity", "message", "location", "related", "suppressed", "suppression", "justification", "held",
+        "extra"]
     assert [f.name for f in dataclasses.fields(Location)] == [
         "file", "line", "column", "ref", "api_version", "path", "message", "via"]
     state = StateFindings([full_finding(), Finding("yaml-syntax", Severity.ERROR, "bad", Location("x.yaml"))],
