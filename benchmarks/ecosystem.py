@@ -18,10 +18,11 @@ judgement of each finding, one line per finding or per group of findings with th
     verdict | rule | file[:line] | object | reason
 
 ``verdict`` is true, acceptable or false; ``rule``, ``file`` and ``object`` are globs (``*`` matches anything,
-``/`` included; ``{a,b}`` alternatives); ``object`` is written as in the snapshot (``Kind namespace/name``, ``-`` for none); an optional
-``:line`` (or ``:from-to``) narrows the file. The first matching line wins, so put specific lines before
-general ones. The corpora are read-only, so a verdict keyed on file and line survives unrelated changes. A
-finding judged false is a bug: it must eventually leave the snapshot (``--strict`` fails while one is there).
+``/`` included; ``{a,b}`` alternatives); ``object`` is written as in the snapshot (``Kind namespace/name``, ``-``
+for none); an optional ``:line`` (or ``:from-to``) narrows the file. The first matching line wins, so put
+specific lines before general ones. The corpora are read-only, so a verdict keyed on file and line survives
+unrelated changes. A finding judged false is a bug: it must eventually leave the snapshot (``--strict`` fails
+while one is there).
 """
 
 from __future__ import annotations
