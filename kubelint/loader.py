@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kubelint.model.objects import crd_scopes, resources_of
 from kubelint.model.resource import Resource
 from kubelint.model.tree import Tree
 from kubelint.options import Options
 from kubelint.progress import processing
-from kubelint.sources.cache import ParseCache
-from kubelint.sources.discover import Candidate, discover
+from kubelint.sources.cache import ParseCache, open_cache
+from kubelint.sources.discover import Candidate, NothingToLint, Selection, discover
 from kubelint.sources.helm import is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, load_source
+
+if TYPE_CHECKING:
+    from kubelint.sources.git import Snapshot
+    from kubelint.sources.snapshot import Loaded
 
 
 def candidates(
@@ -25,19 +32,24 @@ def candidates(
 
     Returns the candidates and, when there is context, the display names of the files under ``paths``.
     Kustomize roots met on the way are appended to ``roots`` (when rendering) instead of their files.
+    Paths that hold nothing to lint raise :class:`NothingToLint` (except in a hook run: nothing staged is fine).
     """
-    focus = list(discover(paths, options.exclude, roots))
+    paths = list(paths)
+    selection = Selection(options.exclude, options.gitignore, options.include_hidden)
+    focus = list(discover(paths, selection, roots, options.stdin_filename))
+    if not focus and not roots and not options.hook:
+        raise NothingToLint(paths, selection.left_out)
     context_paths = options.context_paths()
     if not context_paths:
         return focus, None
     seen = {os.path.realpath(candidate.path) for candidate in focus}
-    context = [c for c in discover(context_paths, options.exclude, roots) if os.path.realpath(c.path) not in seen]
+    context = [c for c in discover(context_paths, selection, roots) if os.path.realpath(c.path) not in seen]
     return focus + context, frozenset(candidate.display for candidate in focus)
 
 
 def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] | None = None) -> list[Source]:
     """Read and parse files (reusing cached parses of unchanged ones), split helm streams, render roots."""
-    cache = ParseCache() if options.cache else None
+    cache = parse_cache(options)
     sources = []
     for candidate in files:
         with processing(candidate.display):
@@ -47,6 +59,8 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
                 sources.extend(split_helm_stream(source))
         else:
             sources.append(source)
+    if cache is not None:
+        cache.close()
     if roots:
         from kubelint.sources.render import render_kustomizations
 
@@ -54,6 +68,18 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
         sources.extend(render_kustomizations(unique, options.render_timeout, options.max_file_size,
                                              exclude=options.exclude))
     return sources
+
+
+def parse_cache(options: Options) -> ParseCache | None:
+    """The parse cache of a run, or None (``--no-cache``, or a cache folder that is not safe: said on stderr)."""
+    if not options.cache:
+        return None
+    cache, refusal = open_cache(Path(options.cache_dir) if options.cache_dir else None)
+    if cache is None:
+        from kubelint.report.escape import escape_control
+
+        sys.stderr.write(f"kubelint: not using the parse cache: {escape_control(refusal)}\n")
+    return cache
 
 
 def build_tree(sources: list[Source], options: Options, focus: frozenset[str] | None = None) -> Tree:
@@ -72,26 +98,48 @@ def build_tree(sources: list[Source], options: Options, focus: frozenset[str] | 
 def load_tree(paths: Iterable[str], options: Options) -> Tree:
     """Discover, parse and model the manifests under ``paths`` (and the context paths of ``options``)."""
     roots: list[str] | None = [] if options.render else None
-    with without_cycle_collection():
+    with without_cycle_collection(freeze=options.freeze_heap):
         files, focus = candidates(paths, options, roots)
         return build_tree(load_sources(files, options, roots), options, focus)
 
 
 @contextmanager
-def without_cycle_collection() -> Iterator[None]:
-    """Build the tree without Python's cycle collector, then exempt what was built from later collections.
+def without_cycle_collection(freeze: bool = False) -> Iterator[None]:
+    """Build the tree without Python's cycle collector; with ``freeze``, exempt what was built from later
+    collections.
 
     Parsing creates millions of small containers (a 100k-object tree: about 9 million) and no reference
     cycles. With the collector on, each full collection walks the whole growing heap again (about 2 s at
     100k objects, several times per load); afterwards every collection during the rules would walk it too.
-    ``gc.freeze()`` moves the tree to the permanent generation: reference counting still frees it, only
-    the cycle search skips it.
+    ``gc.freeze()`` moves the heap to the permanent generation: reference counting still frees it, only
+    the cycle search skips it. That is right for a process that lints once and exits (the CLI sets
+    ``Options.freeze_heap``), and wrong for a library caller: frozen cycles (a tree and its analyses) are never
+    collected, so each call would keep its whole tree.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         if enabled:
             gc.enable()
+
+
+def load_snapshot_tree(snapshot: Snapshot, paths: Iterable[str], options: Options) -> tuple[Tree, Loaded]:
+    """The tree under ``paths`` (and the context paths of ``options``) in a git tree state, named as in a
+    checkout (see :mod:`kubelint.sources.snapshot`), with what was loaded (units' inputs, repository paths)."""
+    from kubelint.sources.snapshot import load
+
+    with without_cycle_collection():
+        loaded = load(snapshot, paths, options)
+        return build_tree(loaded.sources, options, loaded.focus), loaded
+
+
+def load_tree_at(revision: str, paths: Iterable[str], options: Options) -> Tree:
+    """The tree under ``paths`` as it was at a git ``revision`` of the repository holding the current folder
+    (read from git's objects; :class:`kubelint.sources.git.GitError` names the fix when it cannot be)."""
+    from kubelint.sources.git import repository
+
+    return load_snapshot_tree(repository(".").tree(revision), paths, options)[0]

@@ -16,6 +16,14 @@ class Options:
 
     namespace: str = "default"
     exclude: list[str] = field(default_factory=list)
+    """Globs of paths not to lint: with a ``/`` relative to the current folder (the configuration's are anchored
+    to its folder when read), without one matching any path component."""
+    gitignore: bool = True
+    """Leave out what ``.gitignore`` and ``.git/info/exclude`` ignore when walking folders (``--no-gitignore``)."""
+    include_hidden: list[str] = field(default_factory=list)
+    """Globs of hidden file and folder names (``.deploy``) that folder walks enter instead of skipping."""
+    stdin_filename: str | None = None
+    """The name standard input stands for in messages, excludes and ``ignore`` entries (``--stdin-filename``)."""
     fail_on: Severity | None = Severity.WARNING
     """Exit 1 when a finding is at or above this severity; None never fails (report only)."""
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
@@ -23,6 +31,8 @@ class Options:
     enable: list[str] = field(default_factory=list)
     disable: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
+    profile: str = "baseline"
+    """The rule profile (``--profile``, config ``profile``): rules that list it are enabled and at least warnings."""
     verbose: int = 0
     render: bool = True
     """Render folders holding a kustomization file (``--no-render`` lints their raw files instead)."""
@@ -34,6 +44,8 @@ class Options:
     """Paths in SARIF, GitHub annotations and baselines are relative to this folder."""
     cache: bool = True
     """Reuse parsed documents of unchanged files (``--no-cache`` turns it off)."""
+    cache_dir: str | None = None
+    """The cache folder (``--cache-dir``); None: ``$KUBELINT_CACHE_DIR``, else the user's cache folder."""
     context: list[str] = field(default_factory=list)
     """Paths loaded as context: every rule sees them, but only findings in the linted paths are reported."""
     hook: bool = False
@@ -50,6 +62,13 @@ class Options:
     """Extra folders of JSON schemas (kubeconform layout) for custom resources."""
     strict: bool = True
     """Unknown fields are schema errors (``--no-strict`` allows them)."""
+    new_since: str | None = None
+    """A git revision: report and fail only on findings the tree at that revision lacks (``--new-since``)."""
+    freeze_heap: bool = False
+    """Exempt the loaded tree from Python's cycle collector (``gc.freeze``): faster for a process that lints once
+    and exits (the CLI), a leak for a library that lints again and again (frozen cycles are never freed)."""
+    reports: dict[str, str] = field(default_factory=dict)
+    """More reports to write, format -> file (``--report FORMAT=FILE``, config ``reports``)."""
 
     def context_paths(self) -> list[str]:
         """The context to load: as configured, else the current folder for a hook run, else none."""

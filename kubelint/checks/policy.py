@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis.templates import linted_templates
 from kubelint.checks import Hit, Params, check, validates
+from kubelint.checks.schema_refs import schema_problem
 from kubelint.findings import Path, dotted
 from kubelint.model.resource import PodTemplate
 from kubelint.model.workloads import WorkloadKind, template_of
@@ -50,6 +51,25 @@ PLACEHOLDERS = {
 ``namespace``; jsonschema's ``error`` message; the failing node's ``path`` (dotted, relative to the
 validated node), the ``name`` of the innermost list ``item`` on that path (an env var, a volume, a port)
 and its ``value`` when it is a scalar; and for container-schema the ``container`` name."""
+
+_COMMON_PARAMS: dict[str, Any] = {
+    "schema": {"type": ["object", "boolean"], "required": True,
+               "description": "The JSON Schema (draft 2020-12) every target node must satisfy."},
+    "message": {"type": "string",
+                "description": "The finding's message, with placeholders (see PLACEHOLDERS); default "
+                               "'{kind} {name}: {error}'."},
+    "kinds": {"type": "array", "items": {"type": "string"},
+              "description": "Only objects of these kinds ('Deployment' or 'apps/Deployment'); default all."},
+    "exclude-kinds": {"type": "array", "items": {"type": "string"},
+                      "description": "Not objects of these kinds."},
+}
+PARAMS: dict[str, dict[str, Any]] = {
+    "object-schema": _COMMON_PARAMS,
+    "podspec-schema": _COMMON_PARAMS,
+    "container-schema": {**_COMMON_PARAMS, "init-containers": {
+        "type": "boolean", "description": "Also check init containers (default true)."}},
+}
+"""The params each schema check accepts (a rule naming another key is refused when it loads)."""
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
 
@@ -280,7 +300,13 @@ def _failures(params: Params, instance: Any, template: str) -> list[tuple[Path, 
 
 def _hits(resource: Resource, params: Params, base: Path, instance: Any, values: dict[str, str]) -> Iterator[Hit]:
     template = str(params.get("message", "{kind} {name}: {error}"))
-    for path, error in _failures(params, instance, template):
+    try:
+        errors = _failures(params, instance, template)
+    except RecursionError:  # a recursive schema ($ref: '#') over an object nested hundreds of levels deep
+        yield Hit(f"{values['kind']} {values['name']} is nested too deeply for this rule's schema to check it",
+                  resource.where(base), weaker=True)
+        return
+    for path, error in errors:
         item, value = _item_and_value(instance, path)
         message = format_message(template, {**values, "error": error, "path": dotted(path), "item": item,
                                             "value": value})
@@ -305,7 +331,7 @@ def _item_and_value(instance: Any, path: Path) -> tuple[str, str]:
     return item, str(node) if isinstance(node, (str, int, float)) else ""
 
 
-@check("object-schema")
+@check("object-schema", params=PARAMS["object-schema"])
 def object_schema(tree: Tree, params: Params) -> Iterator[Hit]:
     """Validate whole objects (of ``kinds``, default all) against ``schema``."""
     accept, compiled = _selection(params), _compiled_for(params)
@@ -320,7 +346,7 @@ def object_schema(tree: Tree, params: Params) -> Iterator[Hit]:
         raise InternalError(error, resource.file if resource is not None else None) from error
 
 
-@check("podspec-schema")
+@check("podspec-schema", params=PARAMS["podspec-schema"])
 def podspec_schema(tree: Tree, params: Params) -> Iterator[Hit]:
     """Validate the pod spec of every workload (Pods, Deployments, ..., configured custom kinds)."""
     accept, compiled = _selection(params), _compiled_for(params)
@@ -338,7 +364,7 @@ def podspec_schema(tree: Tree, params: Params) -> Iterator[Hit]:
         raise InternalError(error, resource.file if resource is not None else None) from error
 
 
-@check("container-schema")
+@check("container-schema", params=PARAMS["container-schema"])
 def container_schema(tree: Tree, params: Params) -> Iterator[Hit]:
     """Validate every container (and init container unless ``init-containers: false``) of every workload."""
     accept, compiled = _selection(params), _compiled_for(params)
@@ -371,13 +397,16 @@ def validate_params(check_name: str, params: Params) -> tuple[Path, str] | None:
     schema = params["schema"]
     if not isinstance(schema, (dict, bool)):
         return ("schema",), "params.schema must be a JSON Schema (a mapping)"
+    reference = _remote_ref(schema, ("schema",))
+    if reference is not None:
+        return reference, "only local references ($ref: '#/...') are supported; kubelint never fetches schemas"
+    problem = schema_problem(schema)  # depth, references to nowhere, endless $ref cycles: before jsonschema
+    if problem is not None:
+        return ("schema", *problem[0]), problem[1]
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         return ("schema", *error.absolute_path), f"invalid JSON Schema: {error.message}"
-    reference = _remote_ref(schema, ("schema",))
-    if reference is not None:
-        return reference, "only local references ($ref: '#/...') are supported; kubelint never fetches schemas"
     for key in ("kinds", "exclude-kinds"):
         if key in params and not (isinstance(params[key], list)
                                   and all(isinstance(kind, str) for kind in params[key])):
@@ -395,16 +424,14 @@ def validate_params(check_name: str, params: Params) -> tuple[Path, str] | None:
 
 def _remote_ref(node: Any, path: Path) -> Path | None:
     """The path of the first ``$ref``/``$dynamicRef`` that does not point inside the schema itself."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("$ref", "$dynamicRef") and not (isinstance(value, str) and value.startswith("#")):
-                return (*path, key)
-            found = _remote_ref(value, (*path, key))
-            if found is not None:
-                return found
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found = _remote_ref(value, (*path, index))
-            if found is not None:
-                return found
+    stack = [(path, node)]  # iterative: the rule file's nesting is the parser's to bound, not the stack's
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("$ref", "$dynamicRef") and not (isinstance(item, str) and item.startswith("#")):
+                    return (*where, key)
+            stack.extend(reversed([((*where, key), item) for key, item in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([((*where, index), item) for index, item in enumerate(value)]))
     return None

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from kubelint.findings import Path
+from kubelint.model.openshift import CLUSTER_SCOPED as OPENSHIFT_CLUSTER_SCOPED
+from kubelint.model.openshift import legacy_group
 from kubelint.model.resource import (
     BUILTIN_KINDS,
     CLUSTER_SCOPED,
@@ -48,7 +50,7 @@ def is_namespaced(group: str, kind: str, crds: dict[tuple[str, str], bool]) -> b
     known = crds.get((group, kind))
     if known is not None:
         return known
-    if (group, kind) in CLUSTER_SCOPED:
+    if (group, kind) in CLUSTER_SCOPED or (group, kind) in OPENSHIFT_CLUSTER_SCOPED:
         return False
     if group.endswith(".k8s.io") or group in ("", "apps", "batch", "policy", "autoscaling", "extensions"):
         return True
@@ -92,12 +94,13 @@ def _collect(
     if api_version is None and kind is None:
         skipped.append((source.display, _where(document, base)[0], "no apiVersion and kind"))
         return
-    if (split_api_version(api_version)[0] if isinstance(api_version, str) else None, kind) in NOT_CLUSTER_OBJECTS:
+    if (isinstance(api_version, str) and isinstance(kind, str)
+            and (split_api_version(api_version)[0], kind) in NOT_CLUSTER_OBJECTS):
         skipped.append((source.display, _where(document, base)[0], f"{kind} is tool configuration"))
         return
     problem = _identity_problem(data, api_version, kind)
     if problem is not None:
-        if "metadata" not in data and (api_version is None or kind is None or kind not in BUILTIN_KINDS):
+        if "metadata" not in data and (api_version is None or not isinstance(kind, str) or kind not in BUILTIN_KINDS):
             # kubeconfig, KubeletConfiguration, scheduler policies: configuration files, not objects
             skipped.append((source.display, _where(document, base)[0], "not a Kubernetes object (no metadata)"))
             return
@@ -106,7 +109,7 @@ def _collect(
         source.problems.append(Problem("invalid-manifest", message, *at))
         return
     assert isinstance(api_version, str) and isinstance(kind, str)
-    group, _ = split_api_version(api_version)
+    group = legacy_group(api_version, kind) or split_api_version(api_version)[0]
     if kind.endswith("List") and isinstance(data.get("items"), list):
         for index, item in enumerate(data["items"]):
             _collect(source, document, item, (*base, "items", index), default_namespace, crds, resources,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kubelint import __version__
 from kubelint.engine import Report
 from kubelint.findings import Finding, Severity, dotted
-from kubelint.report import ReportSettings
+from kubelint.report import ReportSettings, end_column, rule_help_uri
+from kubelint.report.escape import json_text
 
 
 def render(report: Report, settings: ReportSettings) -> str:
@@ -18,7 +18,7 @@ def render(report: Report, settings: ReportSettings) -> str:
     document = {
         "version": __version__,
         "summary": {
-            "files": len(report.sources),
+            "files": report.file_count,
             "objects": report.objects,
             "findings": len(report.active),
             "error": counts[Severity.ERROR],
@@ -26,14 +26,16 @@ def render(report: Report, settings: ReportSettings) -> str:
             "info": counts[Severity.INFO],
             "suppressed": len(report.findings) - len(report.active),
             "baselined": len(report.baselined),
+            **({"existing": len(report.existing), "new-since": report.new_since}
+               if report.new_since is not None else {}),
         },
-        "findings": [finding_to_json(finding) for finding in findings],
+        "findings": [finding_to_json(finding, report) for finding in findings],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document) + "\n"
 
 
-def finding_to_json(finding: Finding) -> dict[str, Any]:
-    """One finding as the JSON contract describes it."""
+def finding_to_json(finding: Finding, report: Report | None = None) -> dict[str, Any]:
+    """One finding as the JSON contract describes it (``end_column`` and ``help_url`` need the report)."""
     location = finding.location
     ref = location.ref
     obj = None
@@ -47,11 +49,16 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "file": finding.file,
         "line": finding.line,
         "column": finding.column,
+        "end_line": finding.line,
+        "end_column": end_column(report, location) if report is not None else finding.column,
         "path": dotted(location.path) if location.path else None,
         "object": obj,
+        "help_url": rule_help_uri(report.rules.get(finding.rule)) if report is not None else None,
     }
     if location.via:
         out["via"] = location.via
     if finding.suppressed:
         out["suppressed"] = finding.suppression or True
+        if finding.justification:
+            out["suppression_reason"] = finding.justification
     return out

@@ -13,7 +13,6 @@ warns about every result whose supplied value differs from its own (``codeql-act
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -23,12 +22,13 @@ from typing import Any
 from urllib.parse import quote
 
 from kubelint import __version__
-from kubelint.catalog import Rule, builtin_rules_dir
+from kubelint.catalog import Rule
 from kubelint.engine import Report
 from kubelint.findings import Finding, Location, Severity, dotted
 from kubelint.fingerprint import VERSION as FINGERPRINT_VERSION
 from kubelint.fingerprint import occurrences, relative_path
-from kubelint.report import REPOSITORY_URL, ReportSettings
+from kubelint.report import REPOSITORY_URL, ReportSettings, end_column, rule_help_uri
+from kubelint.report.escape import escape_control, json_text
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -46,7 +46,7 @@ def render(report: Report, settings: ReportSettings) -> str:
     """The whole SARIF log as indented JSON."""
     log = to_json(build_log(report, settings))
     ordered = {"$schema": log.pop("$schema"), "version": log.pop("version"), **log}
-    return json.dumps(ordered, indent=2, ensure_ascii=False) + "\n"
+    return json_text(ordered) + "\n"
 
 
 def build_log(report: Report, settings: ReportSettings) -> Any:
@@ -61,11 +61,20 @@ def build_log(report: Report, settings: ReportSettings) -> Any:
     shown = [finding for finding in report.findings if settings.show_suppressed or not finding.suppressed]
     if settings.show_suppressed and report.baselined:  # known findings, suppressed by the baseline file
         shown.extend(replace(finding, suppressed=True, suppression="baseline") for finding in report.baselined)
-        shown.sort(key=Finding.sort_key)
+    existing = {id(finding) for finding in report.existing}
+    shown.extend(report.existing)  # code scanning does its own diffing: it gets every finding, new or not
+    shown.sort(key=Finding.sort_key)
+    for finding in report.existing:
+        if all(rule.id != finding.rule for rule in rules):
+            index[finding.rule] = len(rules)
+            rules.append(Rule(finding.rule, finding.rule, finding.severity, "", "", ""))
     results = [
         _result(finding, key, number, index[finding.rule], report, settings)
         for finding, key, number in occurrences(shown, settings.source_root)
     ]
+    if report.new_since is not None:  # SARIF's own words for what is new since the earlier state
+        for result, (finding, _, _) in zip(results, occurrences(shown, settings.source_root), strict=True):
+            result.baseline_state = "unchanged" if id(finding) in existing else "new"
     driver = om.ToolComponent(
         name="kubelint",
         version=__version__,
@@ -116,17 +125,6 @@ def rule_name(rule_id: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", rule_id) if part)
 
 
-def rule_help_uri(rule: Rule) -> str | None:
-    """The rule's page in the repository's ``docs/rules``; None for user rules (they have no page there)."""
-    if not rule.file:
-        return None
-    try:
-        builtin = os.path.samefile(os.path.dirname(os.path.abspath(rule.file)), builtin_rules_dir())
-    except OSError:
-        return None
-    return f"{REPOSITORY_URL}/blob/main/docs/rules/{rule.id}.md" if builtin else None
-
-
 def _result(finding: Finding, key: str, number: int, rule_index: int, report: Report,
             settings: ReportSettings) -> Any:
     import sarif_om as om
@@ -155,7 +153,8 @@ def _result(finding: Finding, key: str, number: int, rule_index: int, report: Re
     if finding.suppressed:
         reason = finding.suppression or ""
         kind = "external" if reason.lower().startswith(EXTERNAL_SUPPRESSIONS) else "inSource"
-        result.suppressions = [om.Suppression(kind=kind, state="accepted", justification=reason or None)]
+        justification = finding.justification or reason or None
+        result.suppressions = [om.Suppression(kind=kind, state="accepted", justification=justification)]
     return result
 
 
@@ -167,7 +166,7 @@ def _location(location: Location, report: Report, settings: ReportSettings, iden
         start_line=max(location.line, 1),
         start_column=start_column,
         end_line=max(location.line, 1),
-        end_column=_end_column(report, location, start_column),
+        end_column=end_column(report, location),
     )
     uri, base = artifact_uri(location.file, settings.source_root)
     physical = om.PhysicalLocation(artifact_location=om.ArtifactLocation(uri=uri, uri_base_id=base), region=region)
@@ -190,19 +189,7 @@ def artifact_uri(file: str, source_root: str) -> tuple[str, str | None]:
     relative = relative_path(file, source_root)
     if relative.startswith("/") or re.match(r"^[A-Za-z]:/", relative):
         return Path(relative).as_uri(), None
-    return quote(relative, safe="/"), SRCROOT
-
-
-def _end_column(report: Report, location: Location, start_column: int) -> int:
-    """Where the flagged token ends (exclusive, as SARIF counts): up to a comment or the end of the line."""
-    source = report.sources.get(location.file)
-    if source is None:
-        return start_column
-    rest = source.line_text(location.line)[start_column - 1:]
-    comment = rest.find(" #")
-    if comment >= 0:
-        rest = rest[:comment]
-    return start_column + len(rest.rstrip())
+    return quote(relative, safe="/", errors="surrogateescape"), SRCROOT  # a name's undecodable bytes as %FF
 
 
 def to_json(value: Any) -> Any:
@@ -225,6 +212,8 @@ def to_json(value: Any) -> Any:
         return {str(key): to_json(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_json(item) for item in value]
+    if isinstance(value, str):  # messages and names from manifests: no terminal escapes or bidi overrides
+        return escape_control(value, keep_newlines=True)
     return value
 
 

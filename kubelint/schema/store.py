@@ -74,8 +74,8 @@ class SchemaStore:
 
     def lookup(self, resource: Resource) -> Lookup:
         """The schema (compiled validator) for a resource's apiVersion and kind, cached per type."""
-        group, version = split_api_version(resource.api_version)
-        key = (group, version, resource.kind)
+        version = split_api_version(resource.api_version)[1]
+        key = (resource.ref.group, version, resource.kind)  # the group oc maps a legacy OpenShift v1 kind to
         found = self._lookups.get(key)
         if found is None:
             found = self._lookups[key] = self._find(*key)
@@ -227,7 +227,7 @@ def _from_location(folder: str, group: str, version: str, kind: str, k8s: str, s
             try:
                 with open(candidate, encoding="utf-8") as handle:
                     schema = json.load(handle)
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):  # unreadable, not JSON, nested too deeply for json
                 continue
             if isinstance(schema, dict):
                 return schema
