@@ -13,10 +13,7 @@ if TYPE_CHECKING:
 
 
 @analysis_of("pod-templates")
-def linted_templates(tree: Tree) -> list[tuple[Resource, PodTemplate]]:
-    """``(resource, template)`` for each object of ``tree.linted`` that creates pods from a template: the
-    built-in workloads and the custom kinds of the workload table, in the tree's order. The JSON Schema
-    policies (a dozen rules) iterate these instead of asking every object for its template again."""
+def _templates(tree: Tree) -> list[tuple[Resource, PodTemplate]]:
     table = tree.workloads
     found = []
     for resource in tree.linted:
@@ -24,3 +21,14 @@ def linted_templates(tree: Tree) -> list[tuple[Resource, PodTemplate]]:
         if template is not None:
             found.append((resource, template))
     return found
+
+
+def linted_templates(tree: Tree) -> list[tuple[Resource, PodTemplate]]:
+    """``(resource, template)`` for each object of ``tree.linted`` that creates pods from a template: the
+    built-in workloads and the custom kinds of the workload table, in the tree's order. The JSON Schema
+    policies (a dozen rules) iterate these instead of asking every object for its template again.
+
+    Like reading ``tree.linted`` itself, calling this marks the running rule as one that looks at single
+    objects (the commit gate lints only the changed files' objects again for such rules)."""
+    linted = tree.linted  # read on every call: the mark is per rule, the list is computed once
+    return _templates(tree) if linted else []
