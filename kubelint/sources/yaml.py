@@ -129,6 +129,11 @@ def _node_number(data: Any, path: Path) -> int:
     return number
 
 
+def node_count(value: Any) -> int:
+    """How many nodes a value holds, itself included (a document's: one mark each in its :class:`NodeTable`)."""
+    return _size(value)
+
+
 def _size(value: Any) -> int:
     """How many nodes a value holds, itself included."""
     if not isinstance(value, (dict, list)):
