@@ -55,6 +55,10 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Enter hidden folders (and read hidden files) matching NAME, e.g. '.deploy' (repeatable).")
 @click.option("--stdin-filename", default=None, metavar="PATH",
               help="The file that standard input ('-') stands for, in messages, excludes and ignore entries.")
+@click.option("--profile", default=None, metavar="NAME",
+              help="Rule profile: baseline (the default), restricted (security hardening as warnings) or strict "
+                   "(all hardening advice as warnings); `kubelint rules` shows each rule's profiles.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES, case_sensitive=False), default=None,
               help="Exit 1 when a finding is at or above this severity; 'never' only reports [default: warning].")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
@@ -89,7 +93,11 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Keep the parse cache in DIR (private to you) [default: $KUBELINT_CACHE_DIR, else the user's "
                    "cache folder].")
 @click.option("--hook", is_flag=True,
-              help="Pre-commit mode: PATHS are the staged files; the context defaults to the current folder.")
+              help="Pre-commit mode: lint what the index would commit and fail only on findings HEAD does not have "
+                   "(git tells what is staged; PATHS are ignored).")
+@click.option("--new-since", default=None, metavar="REF",
+              help="Report and fail only on findings that the tree at the git revision REF does not have "
+                   "(e.g. the merge base of a pull request).")
 @click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
               help="Also write the report in FORMAT to FILE (repeatable), e.g. --report sarif=kubelint.sarif.")
 @click.option("--baseline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
@@ -114,10 +122,13 @@ def lint(paths: tuple[str, ...], **flags: Any) -> None:
 
         _emit(effective_config(options), flags["output"])
         sys.exit(EXIT_CLEAN)
-    if options.hook and not paths:
-        sys.exit(EXIT_CLEAN)  # pre-commit passed no files: nothing staged to lint
     extra_reports = {**options.reports, **dict(_parse_report(value) for value in flags["reports"])}
     write_baseline, source_root = flags["write_baseline"], options.source_root
+    if write_baseline and (options.new_since or options.hook):
+        raise click.UsageError("--write-baseline records every finding; it cannot be combined with --new-since "
+                               "or --hook")
+    if options.hook:
+        _check_hook_paths(paths)
     report = _run(list(paths) or ["."], options)
     if write_baseline:
         _write_baseline(report, write_baseline, source_root)
@@ -131,7 +142,7 @@ def lint(paths: tuple[str, ...], **flags: Any) -> None:
     settings = ReportSettings(color=use_color(color_mode, output is None and sys.stdout.isatty(), os.environ),
                               show_source=not quiet, show_summary=not quiet, verbose=verbose,
                               show_suppressed=include_suppressed, source_root=source_root,
-                              fail_on=options.fail_on)
+                              fail_on=options.fail_on, statistics=flags["statistics"])
     with stage("report"):
         _emit(render(report, format_name, settings), output, machine=format_name != "text")
         for extra_format, path in extra_reports.items():
@@ -180,6 +191,8 @@ def _options(flags: dict[str, Any]) -> Any:
 
         options.enable = merge_lists(options.enable, enable, disable)
         options.disable = merge_lists(options.disable, disable, enable)
+    if flags["profile"]:
+        options.profile = flags["profile"]
     options.verbose = flags["verbose"]
     options.freeze_heap = True  # one lint per process: see loader.without_cycle_collection
     options.cache = not flags["no_cache"]
@@ -187,6 +200,8 @@ def _options(flags: dict[str, Any]) -> Any:
         options.cache_dir = flags["cache_dir"]
     options.context = [*options.context, *flags["context"]]
     options.hook = flags["hook"]
+    if flags["new_since"]:
+        options.new_since = flags["new_since"]
     if flags["namespace"]:
         options.namespace = flags["namespace"]
     if flags["max_file_size"]:
@@ -280,6 +295,16 @@ def _tell_baseline(report: Any, verbose: int) -> None:
             click.echo(f"kubelint: stale baseline entry: {escape_control(entry.describe())}", err=True)
 
 
+def _check_hook_paths(paths: tuple[str, ...]) -> None:
+    """In hook mode git says what is staged; the file names pre-commit passes (after ``--``) only have to exist.
+    An option given after ``--`` (``args:`` in .pre-commit-config.yaml) is a file name there: say where it goes."""
+    for path in paths:
+        if path.startswith("-") and path != "-" and not os.path.lexists(path):
+            raise click.BadParameter(
+                f"{path!r} is not a file: the hook's options after `--` are file names; set options in "
+                ".kubelint.yaml (or in the hook's `entry:`)", param_hint="PATHS")
+
+
 def _kubernetes_version(wanted: str) -> str:
     """``--kubernetes-version``: one of the minors with schemas, else a usage error."""
     from kubelint.schema.builtin import SchemaError, resolve_version
@@ -294,12 +319,23 @@ def _run(paths: list[str], options: Any) -> Any:
     """Lint, turning the errors a user can cause into usage errors (exit 2)."""
     from kubelint.baseline import BaselineError
     from kubelint.catalog import CatalogError
-    from kubelint.engine import UnknownRule, lint_paths
+    from kubelint.engine import UnknownProfile, UnknownRule, lint_paths
     from kubelint.schema.builtin import SchemaError
     from kubelint.sources.discover import NothingToLint, PathNotFound
+    from kubelint.sources.git import GitError
 
     try:
+        if options.hook:
+            from kubelint.newsince import lint_staged
+
+            return lint_staged(options, options.new_since or "HEAD")
+        if options.new_since:
+            from kubelint.newsince import lint_new_since
+
+            return lint_new_since(paths, options, options.new_since)
         return lint_paths(paths, options)
+    except GitError as error:
+        raise click.UsageError(str(error)) from error
     except PathNotFound as error:
         raise click.BadParameter(f"{_shown(str(error))} does not exist", param_hint="PATHS") from error
     except NothingToLint as error:
@@ -308,6 +344,8 @@ def _run(paths: list[str], options: Any) -> Any:
         raise click.UsageError(str(error)) from error
     except SchemaError as error:
         raise click.UsageError(str(error)) from error
+    except UnknownProfile as error:
+        raise click.BadParameter(str(error), param_hint="--profile / profile") from error
     except UnknownRule as error:
         raise click.UsageError(f"{error}; `kubelint rules` lists them") from error
     except BaselineError as error:
@@ -385,27 +423,27 @@ def rules(format_name: str, rule_dirs: tuple[str, ...], config_file: str | None)
     import json
 
     catalog, options = _catalog(rule_dirs, config_file)
-    from kubelint.engine import UnknownRule, select_rules
+    from kubelint.engine import UnknownProfile, UnknownRule, select_rules
 
     try:
         running = select_rules(catalog, options)
-    except UnknownRule as error:
+    except (UnknownRule, UnknownProfile) as error:
         raise click.UsageError(str(error)) from error
     ordered = sorted(catalog.values(), key=lambda rule: rule.id)
     severity = {rule.id: running[rule.id].severity if rule.id in running else rule.severity for rule in ordered}
     if format_name.lower() == "json":
         listing = [{"id": rule.id, "severity": str(severity[rule.id]), "enabled": rule.id in running,
                     "default_severity": str(rule.severity), "default_enabled": rule.enabled,
-                    "tags": list(rule.tags), "check": rule.check, "summary": rule.summary,
-                    "builtin": not rule.user} for rule in ordered]
+                    "tags": list(rule.tags), "profiles": list(rule.profiles), "check": rule.check,
+                    "summary": rule.summary, "builtin": not rule.user} for rule in ordered]
         _emit(json.dumps(listing, indent=2) + "\n", None, machine=True)
         return
     width = max(len(rule.id) for rule in ordered)
-    lines = [f"{'rule':<{width}}  severity  enabled  {'tags':<22}  summary"]
+    lines = [f"{'rule':<{width}}  severity  enabled  {'profiles':<18}  {'tags':<22}  summary"]
     for rule in ordered:
         tags = ",".join(rule.tags)
         lines.append(f"{rule.id:<{width}}  {severity[rule.id]!s:<8}  {'yes' if rule.id in running else 'no':<7}  "
-                     f"{tags:<22}  {rule.summary}")
+                     f"{','.join(rule.profiles) or '-':<18}  {tags:<22}  {rule.summary}")
     if options.config_file:
         lines.append(f"(enabled and severity as configured in {options.config_file})")
     _emit("\n".join(lines) + "\n", None)

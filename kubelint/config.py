@@ -159,6 +159,8 @@ def to_options(config: Config | None) -> Options:
     options.include_hidden = list(data.get("include-hidden", []))
     if "namespace" in data:
         options.namespace = data["namespace"]
+    if "profile" in data:
+        options.profile = data["profile"]
     if "kubernetes-version" in data:
         options.kubernetes_version = data["kubernetes-version"].removeprefix("v")
     options.schema_location = [_relative_to(config, path) for path in data.get("schema-location", [])]
@@ -183,6 +185,8 @@ def to_options(config: Config | None) -> Options:
         except ValueError as error:
             raise config.error(("workloads", index), str(error)) from error
     options.ignore = [_anchored_entry(entry, config.folder) for entry in data.get("ignore", [])]
+    if "new-since" in data:
+        options.new_since = data["new-since"]
     return options
 
 
@@ -222,6 +226,7 @@ def effective(options: Options) -> dict[str, Any]:
         "respect-gitignore": options.gitignore,
         "include-hidden": list(options.include_hidden),
         "namespace": options.namespace,
+        "profile": options.profile,
         "kubernetes-version": options.kubernetes_version,
         "schema-location": list(options.schema_location),
         "strict": options.strict,
@@ -235,6 +240,7 @@ def effective(options: Options) -> dict[str, Any]:
         "context": list(options.context),
         "workloads": workloads,
         "ignore": list(options.ignore),
+        "new-since": options.new_since,
     }
 
 

@@ -27,6 +27,14 @@ class UnknownRule(Exception):
     suggests the nearest known one)."""
 
 
+class UnknownProfile(Exception):
+    """The profile named in the options is not the default and no rule joins it (a usage error)."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown profile {name!r} (known: {', '.join(known)})")
+        self.name, self.known = name, known
+
+
 @dataclass
 class Report:
     """The outcome of a run: findings (sorted), the rules that ran, and what was read."""
@@ -38,6 +46,19 @@ class Report:
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
     baselined: list[Finding] = field(default_factory=list)
     """Findings left out because the baseline records them (they neither show nor fail)."""
+    existing: list[Finding] = field(default_factory=list)
+    """With ``--new-since``: findings the earlier state already had (SARIF keeps them; they never fail the run)."""
+    new_since: str | None = None
+    """With ``--new-since``: how the earlier state was named (``origin/main``, ``HEAD``)."""
+    single_object_rules: frozenset[str] = frozenset()
+    """The rules whose checks looked at single objects in this run (see ``Tree.linted``)."""
+    files: int | None = None
+    """How many files were read, when ``sources`` holds only some of them."""
+
+    @property
+    def file_count(self) -> int:
+        """How many files were read."""
+        return len(self.sources) if self.files is None else self.files
     stale: list[Entry] = field(default_factory=list)
     """Baseline entries that no finding matched any more (fixed, or changed beyond recognition)."""
     held: list[Finding] = field(default_factory=list)
@@ -58,8 +79,15 @@ class Report:
 
 
 def select_rules(catalog: Mapping[str, Rule], options: Options) -> dict[str, Rule]:
-    """The rules to run: enabled by default or by ``options.enable``, minus ``options.disable`` (ids, ``tag:``
-    entries or ``all``; see :mod:`kubelint.rule_selection`)."""
+    """The rules to run: enabled by default, by the profile or by ``options.enable``, minus ``options.disable``
+    (ids, ``tag:`` entries or ``all``; see :mod:`kubelint.rule_selection`).
+
+    A rule that lists the run's profile is enabled (as if on by default) and reported at least as a warning;
+    an explicit ``options.severity`` for the rule wins over the profile, ``options.disable`` over both.
+    """
+    from dataclasses import replace
+
+    from kubelint.catalog import DEFAULT_PROFILE, profiles
     from kubelint.rule_selection import unknown_entry, wanted
 
     for entry in [*options.enable, *options.disable]:
@@ -69,10 +97,16 @@ def select_rules(catalog: Mapping[str, Rule], options: Options) -> dict[str, Rul
     for rule_id in options.severity:
         if rule_id not in catalog:
             raise UnknownRule(unknown_entry(rule_id, catalog) or rule_id)
+    known = profiles(catalog)
+    if options.profile not in known:
+        raise UnknownProfile(options.profile, known)
     selected = {}
     for rule_id, rule in catalog.items():
-        if wanted(rule, options.enable, options.disable):
+        promoted = options.profile != DEFAULT_PROFILE and options.profile in rule.profiles
+        if wanted(replace(rule, enabled=True) if promoted else rule, options.enable, options.disable):
             severity = options.severity.get(rule_id)
+            if severity is None and promoted and rule.severity < Severity.WARNING:
+                severity = Severity.WARNING
             selected[rule_id] = rule if severity is None else _with_severity(rule, severity)
     return selected
 
@@ -83,16 +117,20 @@ def _with_severity(rule: Rule, severity: Severity) -> Rule:
     return replace(rule, severity=severity)
 
 
-def run_rules(tree: Tree, rules: Iterable[Rule]) -> list[Finding]:
-    """Run each rule's check and turn its hits into findings, sorted by place."""
+def run_rules(tree: Tree, rules: Iterable[Rule], single: set[str] | None = None) -> list[Finding]:
+    """Run each rule's check and turn its hits into findings, sorted by place. The ids of rules whose check
+    looked at single objects (read ``tree.linted``) are added to ``single``."""
     checks = registry()
     findings = []
     timings = current_timings()
     for rule in rules:
         started = time.perf_counter()
+        tree.__dict__["linted_read"] = False
         for hit in checks[rule.check](tree, rule.params):
             severity = Severity(max(Severity.INFO, rule.severity - 1)) if hit.weaker else rule.severity
             findings.append(Finding(rule.id, severity, hit.message, hit.location, hit.related, held=hit.held))
+        if single is not None and tree.__dict__.get("linted_read"):
+            single.add(rule.id)
         if timings is not None:
             timings.rules[rule.id] = time.perf_counter() - started
     findings.sort(key=Finding.sort_key)
@@ -123,9 +161,10 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
         catalog = load_catalog(tree.options.rule_dirs)
     rules = select_rules(catalog, tree.options)
     units = tree.units()
+    single: set[str] = set()
     with stage("rules"):
-        findings = run_rules(tree, rules.values()) if len(units) == 1 else merge_units(
-            [run_rules(unit, rules.values()) for unit in units])
+        findings = run_rules(tree, rules.values(), single) if len(units) == 1 else merge_units(
+            [run_rules(unit, rules.values(), single) for unit in units])
     held = [finding for finding in findings if finding.held]
     if held:
         findings = [finding for finding in findings if not finding.held]
@@ -138,10 +177,10 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
         findings = [finding for finding in findings if finding.file in focus]
         held = [finding for finding in held if finding.file in focus]
         sources = [source for source in sources if source.display in focus]
-        resources = tree.linted
+        resources = [resource for resource in tree.resources if resource.file in focus]
         skipped = [entry for entry in skipped if entry[0] in focus]
     report = Report(findings, rules, {source.display: source for source in sources}, len(resources), skipped,
-                    held=held)
+                    held=held, single_object_rules=frozenset(single))
     if baseline is None and tree.options.baseline is not None:
         from kubelint.baseline import load
 
