@@ -166,8 +166,9 @@ def test_every_rule_page_has_tier_profile_what_why_examples_fix_and_related(rule
     parts = ["| severity | profiles |", "Severity: ", "## What it does and why it matters", "## Failing example",
              "## Passing example", "## How to fix it", "## Related rules"]
     positions = [page.find(part) for part in parts]
-    assert -1 not in positions, (f"{rule_id}: the page lacks {[p for p, at in zip(parts, positions) if at < 0]} "
-                                 "(examples: fixtures/<id>/example.yaml; related rules: `related:` in the rule)")
+    lacking = [part for part, at in zip(parts, positions, strict=True) if at < 0]
+    assert not lacking, (f"{rule_id}: the page lacks {lacking} "
+                         "(examples: fixtures/<id>/example.yaml; related rules: `related:` in the rule)")
     assert positions == sorted(positions)
     text = CliRunner().invoke(cli, ["explain", rule_id]).output
     assert "Related rules" in text and "Severity: " in text
