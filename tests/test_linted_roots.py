@@ -126,8 +126,12 @@ def test_the_boundary(tmp_path: Path) -> None:
     assert not inside.contains(str(repo / ".." / "elsewhere"))
     named = Boundary.around([str(repo / "app" / "out")])  # a symlinked folder named on purpose: its target too
     assert named.contains(str(tmp_path / "elsewhere" / "x.yaml"))
-    loose = Boundary.around([str(tmp_path / "elsewhere")])  # no repository: the path itself
+    loose = Boundary.around([str(tmp_path / "elsewhere")], cwd="/")  # no repository, run from /: the path itself
     assert loose.roots == (str((tmp_path / "elsewhere").resolve()),)
+    home = os.path.expanduser("~")
+    assert Boundary.around([str(tmp_path / "elsewhere")], cwd=home).roots == loose.roots  # nor the home folder
+    project = Boundary.around([str(tmp_path / "elsewhere")], cwd=str(tmp_path))  # a project copied without .git
+    assert project.roots == (str(tmp_path.resolve()),)
 
 
 def test_config_paths_outside_the_repository_are_allowed_and_said_with_v(
