@@ -76,8 +76,9 @@ def test_symlinks_out_of_the_tree_are_findings_and_never_read() -> None:
 
 def test_a_staged_symlink_is_not_read_in_a_hook_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """pre-commit passes the files of the repository: a committed symlink to a secret is not followed."""
-    (tmp_path / ".git").mkdir()
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / "evil.yaml").symlink_to("/etc/passwd")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "evil.yaml"], check=True)
     monkeypatch.chdir(tmp_path)
     code, text, report = _lint("--hook", "evil.yaml")
     assert code == 1 and PASSWD_LINE not in text and _places(report) == {("evil.yaml", "unreadable-file", 1)}
