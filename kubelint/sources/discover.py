@@ -9,7 +9,7 @@ import posixpath
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,9 @@ class Selection:
     """How many paths each reason left out (``excluded``, ``gitignored``, ``hidden``)."""
     gitignore_seconds: float = 0.0
     """Time spent matching ignore patterns (bounded by ``gitignore.BUDGET_SECONDS``)."""
+    inside: Callable[[str], bool] | None = None
+    """Whether a path's real path lies in the linted roots (``Boundary.contains``); a symlinked folder that leads
+    elsewhere is not walked but yielded as a candidate, which reading then reports as outside the tree."""
 
 
 def anchor(pattern: str, base: str) -> str:
@@ -206,7 +209,9 @@ def _walk(root: str, selection: Selection, seen: set[str], kustomize_roots: list
                 if ignores and selection.gitignore and _gitignored(display, is_dir, ignores, selection):
                     selection.left_out["gitignored"] += 1
                     continue
-                if is_dir:
+                if is_dir and selection.inside is not None and entry.is_symlink() and not selection.inside(display):
+                    found.append(display)  # not walked: reading reports it (a symlink out of the tree)
+                elif is_dir:
                     stack.append((display, claimed, ignores))
                 else:
                     found.append(display)
