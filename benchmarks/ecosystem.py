@@ -18,10 +18,11 @@ judgement of each finding, one line per finding or per group of findings with th
     verdict | rule | file[:line] | object | reason
 
 ``verdict`` is true, acceptable or false; ``rule``, ``file`` and ``object`` are globs (``*`` matches anything,
-``/`` included); ``object`` is written as in the snapshot (``Kind namespace/name``, ``-`` for none); an optional
-``:line`` (or ``:from-to``) narrows the file. The first matching line wins, so put specific lines before
-general ones. The corpora are read-only, so a verdict keyed on file and line survives unrelated changes. A
-finding judged false is a bug: it must eventually leave the snapshot (``--strict`` fails while one is there).
+``/`` included; ``{a,b}`` alternatives); ``object`` is written as in the snapshot (``Kind namespace/name``, ``-``
+for none); an optional ``:line`` (or ``:from-to``) narrows the file. The first matching line wins, so put
+specific lines before general ones. The corpora are read-only, so a verdict keyed on file and line survives
+unrelated changes. A finding judged false is a bug: it must eventually leave the snapshot (``--strict`` fails
+while one is there).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +191,9 @@ def _units_of(folder: Path, entry: Any, where: str) -> list[Unit]:
     if root_only and context:
         raise UsageError(f"{where}: root_only and context do not go together")
     if "hierarchy" in entry:
-        return _hierarchy(folder, entry["hierarchy"], where)
+        excepted = _strings(entry.get("except"), where)
+        return [replace(unit, paths=tuple(path for path in unit.paths if not _matches(path, excepted)))
+                for unit in _hierarchy(folder, entry["hierarchy"], where)]
     if "each" in entry:
         excepted = _strings(entry.get("except"), where)
         extra = tuple(expand(folder, _strings(entry.get("with"), where)))
@@ -268,7 +271,7 @@ class UnitResult:
     seconds: float
 
 
-def lint_unit(corpus: Corpus, unit: Unit) -> UnitResult:
+def lint_unit(corpus: Corpus, unit: Unit, profile: str = "baseline") -> UnitResult:
     """Lint one unit in-process, with the corpus folder as the current folder."""
     from kubelint.engine import lint_tree
     from kubelint.loader import load_tree
@@ -279,7 +282,7 @@ def lint_unit(corpus: Corpus, unit: Unit) -> UnitResult:
     os.chdir(corpus.folder)
     try:
         options = Options(namespace=unit.namespace, render=unit.render, context=list(unit.context),
-                          exclude=["*"] if unit.root_only else [], fail_on=None)
+                          exclude=["*"] if unit.root_only else [], fail_on=None, profile=profile)
         tree = load_tree(list(unit.paths), options)
         report = lint_tree(tree)
         workloads = count_workloads(tree)
@@ -351,11 +354,11 @@ class Verdict:
     used: int = 0
 
     def matches(self, line: Line) -> bool:
-        if not fnmatch.fnmatchcase(line.rule, self.rule) or not fnmatch.fnmatchcase(line.file, self.file):
+        if not _matches(line.rule, [self.rule]) or not _matches(line.file, [self.file]):
             return False
         if self.lines is not None and not self.lines[0] <= line.line <= self.lines[1]:
             return False
-        return fnmatch.fnmatchcase(line.object, self.object)
+        return _matches(line.object, [self.object])
 
 
 def read_verdicts(path: Path) -> list[Verdict]:
@@ -463,6 +466,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=DATA,
                         help="folder holding units.yaml, snapshot/ and verdicts/ [default: benchmarks/ecosystem]")
     parser.add_argument("--timings", action="store_true", help="print the slowest units")
+    parser.add_argument("--profile", default="baseline",
+                        help="lint under this rule profile and only report (the snapshot is the default profile's)")
     return parser.parse_args(argv)
 
 
@@ -491,12 +496,14 @@ def run(args: argparse.Namespace) -> int:
     listed: list[str] = []
     timings: list[tuple[float, str]] = []
     for corpus in found:
-        results = [lint_unit(corpus, unit) for unit in corpus.units]
+        results = [lint_unit(corpus, unit, args.profile) for unit in corpus.units]
         lines = sorted(line for result in results for line in result.lines)
         timings.extend((result.seconds, f"{corpus.name}: {result.unit.name}") for result in results)
         snapshot_file = args.data / "snapshot" / f"{corpus.name}.txt"
         added, lost = difference(read_snapshot(snapshot_file), lines)
-        if args.update:
+        if args.profile != "baseline":
+            pass  # another profile's findings are measured, not compared
+        elif args.update:
             if added or lost:
                 write_snapshot(snapshot_file, corpus.name, lines)
                 print(f"{corpus.name}: snapshot updated (+{len(added)} -{len(lost)})")
