@@ -84,6 +84,15 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
 @click.option("--schema-location", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Also look up custom resource schemas in DIR (kubeconform layout; repeatable).")
 @click.option("--no-strict", is_flag=True, help="Allow fields the schemas do not know.")
+@click.option("--pod-security", "pod_security", multiple=True, metavar="[MODE=]LEVEL[:VERSION]",
+              help="Pod Security level for namespaces whose labels do not set MODE (enforce, warn or audit; default "
+                   "enforce), e.g. restricted or warn=baseline:v1.30 (repeatable) [default: privileged].")
+@click.option("--admission-config", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="The cluster's AdmissionConfiguration (or PodSecurityConfiguration): Pod Security defaults and "
+                   "exempt namespaces, usernames and RuntimeClasses.")
+@click.option("--pod-security-user-namespaces", is_flag=True,
+              help="The cluster enables the UserNamespacesPodSecurityStandards feature gate (pods with "
+                   "hostUsers: false are exempt from runAsNonRoot, runAsUser, capabilities and procMount).")
 @click.option("-v", "--verbose", count=True, help="Also list skipped documents, findings held back as uncertain "
               "(with the reason) and stale baseline entries.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary (-v lines stay).")
@@ -230,7 +239,27 @@ def _options(flags: dict[str, Any]) -> Any:
     options.schema_location = [*options.schema_location, *flags["schema_location"]]
     if flags["no_strict"]:
         options.strict = False
+    _pod_security_options(options, flags)
     return options
+
+
+def _pod_security_options(options: Any, flags: Mapping[str, Any]) -> None:
+    """``--pod-security``, ``--admission-config`` and the user-namespace gate, checked now (a usage error)."""
+    from kubelint.analysis.psa import cluster_minor
+    from kubelint.podsecurity.admission import AdmissionConfigError, settings
+
+    if flags.get("pod_security"):
+        options.pod_security = [*options.pod_security, *flags["pod_security"]]
+    if flags.get("admission_config"):
+        options.admission_config = flags["admission_config"]
+    if flags.get("pod_security_user_namespaces"):
+        options.pod_security_user_namespaces = True
+    if options.pod_security or options.admission_config:
+        try:
+            settings(options.pod_security, options.admission_config, cluster_minor(options.kubernetes_version),
+                     options.pod_security_user_namespaces)
+        except AdmissionConfigError as error:
+            raise click.BadParameter(_shown(str(error)), param_hint="--pod-security / --admission-config") from error
 
 
 def _configured(config_file: str | None, extra_rule_dirs: tuple[str, ...] = ()) -> Any:
