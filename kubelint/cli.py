@@ -423,6 +423,50 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
     _emit(render(build_view(tree.units(), reach), format_name), output, machine=format_name != "text")
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the listing to FILE instead of stdout.")
+@click.option("--namespace", "-n", default=None, help="Namespace for objects that name none [default: default].")
+@click.option("--no-render", is_flag=True, help="Read the raw files of Kustomize folders instead of rendering them.")
+@click.option("--pod-security", "pod_security", multiple=True, metavar="[MODE=]LEVEL[:VERSION]",
+              help="Pod Security level for namespaces whose labels do not set MODE (as for lint; repeatable).")
+@click.option("--admission-config", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="The cluster's AdmissionConfiguration (or PodSecurityConfiguration).")
+@click.option("--pod-security-user-namespaces", is_flag=True,
+              help="The cluster enables the UserNamespacesPodSecurityStandards feature gate.")
+@click.option("--kubernetes-version", default=None, metavar="X.Y",
+              help="The cluster's Kubernetes minor: what 'latest' means [default: the newest kubelint knows].")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Read settings from FILE [default: .kubelint.yaml here or up to the repository root].")
+def psa(paths: tuple[str, ...], format_name: str, output: str | None, namespace: str | None, no_render: bool,
+        config_file: str | None, **flags: Any) -> None:
+    """Per namespace of PATHS: the Pod Security policy in force, the strictest level all its pods satisfy, and
+    what raising the namespace's enforce label would refuse (a dry run)."""
+    from kubelint.loader import load_tree
+    from kubelint.sources.discover import NothingToLint, PathNotFound
+    from kubelint.views.psa import build, render_json, render_text
+
+    options = _configured(config_file)
+    if namespace:
+        options.namespace = namespace
+    if no_render:
+        options.render = False
+    if flags["kubernetes_version"] or options.kubernetes_version:
+        options.kubernetes_version = _kubernetes_version(flags["kubernetes_version"] or options.kubernetes_version)
+    _pod_security_options(options, flags)
+    try:
+        tree = load_tree(list(paths) or ["."], options)
+    except PathNotFound as error:
+        raise click.BadParameter(f"{_shown(str(error))} does not exist", param_hint="PATHS") from error
+    except NothingToLint as error:
+        raise click.UsageError(_shown(str(error))) from error
+    views = build(tree.units())
+    _emit(render_json(views) if format_name == "json" else render_text(views), output, machine=format_name == "json")
+
+
 @cli.group()
 def cache() -> None:
     """Manage kubelint's cache folder (parsed files; private to you, bounded in size and age)."""

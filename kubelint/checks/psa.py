@@ -67,10 +67,11 @@ def _applies(result: PodSecurityResult, mode: str) -> bool:
 
 
 def _uncertain(result: PodSecurityResult, mode: str, user_dependent: bool) -> bool:
-    """Exempt usernames make the outcome depend on who applies the object (unknown to kubelint)."""
+    """Exempt usernames make the outcome depend on a user kubelint does not know: who applies the object (a Pod;
+    warn and audit of a built-in workload), or which account a custom kind's controller creates pods as."""
     if not user_dependent:
         return False
-    return result.is_pod or (mode != "enforce" and result.checked_at_apply)
+    return result.is_pod or not result.checked_at_apply or mode != "enforce"
 
 
 def _label_location(namespace: NamespacePolicy, mode: str) -> tuple[Location, ...]:

@@ -185,6 +185,6 @@ def policy_for(labels: Mapping[str, str], defaults: Policy) -> tuple[Policy, lis
     return Policy(modes), problems
 
 
-def default_policy(detail: str = "the admission plugin's default") -> Policy:
+def default_policy(detail: str = "default") -> Policy:
     """Every mode privileged at latest: the plugin's defaults when nothing configures it."""
     return Policy({mode: ModePolicy(PRIVILEGED_LATEST, Source("default", detail)) for mode in MODES})
