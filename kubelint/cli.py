@@ -57,6 +57,8 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Lint the raw files of Kustomize folders instead of rendering them.")
 @click.option("--render-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Give up rendering one Kustomize root after this long [default: 60].")
+@click.option("--render-budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Give up rendering the roots not rendered yet once all renders took this long [default: 300].")
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR is honoured too).")
 @click.option("--kubernetes-version", default=None, metavar="X.Y",
               help="Validate against this Kubernetes minor [default: the newest with schemas].")
@@ -155,6 +157,8 @@ def _options(flags: dict[str, Any]) -> Any:
         options.render = False
     if flags["render_timeout"]:
         options.render_timeout = flags["render_timeout"]
+    if flags["render_budget"]:
+        options.render_budget = flags["render_budget"]
     if flags["kubernetes_version"] or options.kubernetes_version:
         options.kubernetes_version = _kubernetes_version(flags["kubernetes_version"] or options.kubernetes_version)
     options.schema_location = [*options.schema_location, *flags["schema_location"]]

@@ -52,7 +52,7 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
 
         unique = list(dict.fromkeys(roots))
         sources.extend(render_kustomizations(unique, options.render_timeout, options.max_file_size,
-                                             exclude=options.exclude))
+                                             exclude=options.exclude, budget=options.render_budget))
     return sources
 
 

@@ -28,6 +28,8 @@ class Options:
     """Render folders holding a kustomization file (``--no-render`` lints their raw files instead)."""
     render_timeout: float = 60.0
     """Seconds one Kustomize render may take before it is a ``render-failed`` finding."""
+    render_budget: float = 300.0
+    """Seconds all the Kustomize renders of a run may take together (``--render-budget``)."""
     baseline: str | None = None
     """A baseline file: findings it records are left out of the report and never fail the run."""
     source_root: str = "."

@@ -53,7 +53,9 @@ def _compiled(schema_json: str) -> Any:
     """A validator for a schema (given as canonical JSON text so that it can be a cache key)."""
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(json.loads(schema_json))
+    from kubelint.patterns import linear
+
+    return linear(Draft202012Validator)(json.loads(schema_json))
 
 
 _BY_OBJECT: dict[int, tuple[Any, Any]] = {}
@@ -213,6 +215,12 @@ def validate_params(check_name: str, params: Params) -> tuple[Path, str] | None:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         return ("schema", *error.absolute_path), f"invalid JSON Schema: {error.message}"
+    from kubelint.patterns import pattern_problem, schema_patterns
+
+    for where, pattern in schema_patterns(schema, ("schema",)):
+        problem = pattern_problem(pattern)
+        if problem is not None:
+            return where, f"{problem} (patterns are RE2, as Kubernetes' own; no lookaround or backreferences)"
     reference = _remote_ref(schema, ("schema",))
     if reference is not None:
         return reference, "only local references ($ref: '#/...') are supported; kubelint never fetches schemas"

@@ -7,7 +7,7 @@ from typing import Any
 
 from kubelint import __version__
 from kubelint.engine import Report
-from kubelint.findings import Finding, Severity, dotted
+from kubelint.findings import MAX_NAME, Finding, Severity, dotted, excerpt
 from kubelint.report import ReportSettings
 
 
@@ -38,8 +38,9 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
     ref = location.ref
     obj = None
     if ref is not None:
-        obj = {"apiVersion": location.api_version, "kind": ref.kind, "namespace": ref.namespace,
-               "name": ref.name}
+        obj = {"apiVersion": location.api_version and excerpt(location.api_version, MAX_NAME),
+               "kind": excerpt(ref.kind, MAX_NAME), "namespace": ref.namespace and excerpt(ref.namespace, MAX_NAME),
+               "name": excerpt(ref.name, MAX_NAME)}
     out: dict[str, Any] = {
         "rule": finding.rule,
         "severity": str(finding.severity),
@@ -47,7 +48,7 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "file": finding.file,
         "line": finding.line,
         "column": finding.column,
-        "path": dotted(location.path) if location.path else None,
+        "path": excerpt(dotted(location.path), MAX_NAME) if location.path else None,
         "object": obj,
     }
     if location.via:

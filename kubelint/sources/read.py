@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from kubelint.sources.cache import ParseCache
 from kubelint.sources.discover import STDIN, Candidate
+from kubelint.sources.files import FileTooLarge, NotRegularFile, read_regular
 from kubelint.sources.yaml import Document, Problem, parse
 
 DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
@@ -42,21 +43,18 @@ def read_bytes(candidate: Candidate, max_size: int = DEFAULT_MAX_FILE_SIZE) -> t
     """Read a candidate's bytes, or say why it cannot be linted."""
     try:
         if candidate.path == STDIN:
-            data = sys.stdin.buffer.read()
+            data = sys.stdin.buffer.read(max_size + 1)  # never more than the limit in memory
         else:
-            size = os.path.getsize(candidate.path)
-            if size > max_size:
-                return None, Problem(
-                    "file-too-large",
-                    f"file is {size / 1048576:.1f} MiB, over the {max_size / 1048576:.0f} MiB limit "
-                    "(raise it with --max-file-size)",
-                )
-            with open(candidate.path, "rb") as handle:
-                data = handle.read()
+            data = read_regular(candidate.path, max_size)
+    except FileTooLarge as error:
+        return None, Problem("file-too-large", f"{error} (raise it with --max-file-size)")
+    except NotRegularFile as error:
+        return None, Problem("unreadable-file", f"cannot read file: it is {error}")
     except OSError as error:
         return None, Problem("unreadable-file", f"cannot read file: {error.strerror or error}")
     if len(data) > max_size:
-        return None, Problem("file-too-large", f"input is over the {max_size / 1048576:.0f} MiB limit")
+        return None, Problem("file-too-large", f"input is over the {max_size / 1048576:.0f} MiB limit "
+                                               "(raise it with --max-file-size)")
     return data, None
 
 
