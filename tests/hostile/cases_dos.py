@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from hostile.harness import Result, Run, case, write
@@ -143,3 +145,159 @@ def long_token_baseline(root: Path) -> Run:
         assert (result.root / "baseline.json").stat().st_size < 1 << 20
 
     return Run(["lint", ".", "--write-baseline", "baseline.json"], exit=frozenset({0}), check=check)
+
+
+@case("alias-amplified-long-name")
+def alias_amplified(root: Path) -> Run:
+    """A 100 KB name aliased 1,000 times: 804 MB of report and 2.4 GB of memory before aliases were counted
+    by the size of what they repeat."""
+    items = "".join("- {apiVersion: v1, kind: ConfigMap, metadata: {name: *n}}\n" for _ in range(1000))
+    write(root, "list.yaml", "apiVersion: v1\nkind: List\nitems:\n"
+                             f"- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: &n {'n' * 100_000}}}}}\n{items}")
+    return Run(["lint", "."], rules=("yaml-syntax",), max_output=64 << 10)
+
+
+@case("alias-amplified-long-name-under-the-limit")
+def alias_amplified_small(root: Path) -> Run:
+    """Fifty aliases of a 100 KB name pass the alias limit; every finding still carries a bounded excerpt."""
+    items = "".join("- {apiVersion: v1, kind: ConfigMap, metadata: {name: *n, namespace: default}}\n"
+                    for _ in range(50))
+    write(root, "list.yaml", "apiVersion: v1\nkind: List\nitems:\n"
+                             f"- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: &n {'n' * 100_000}}}}}\n{items}")
+    return Run(["lint", ".", "--format", "sarif"], rules=("duplicate-object",), max_output=1 << 20)
+
+
+@case("deep-flow-nesting")
+def deep_flow_nesting(root: Path) -> Run:
+    """300 KB of ``[[[...]]]``: libyaml is quadratic in flow depth (over 30 s)."""
+    write(root, "deep.yaml", "a: " + "[" * 150_000 + "]" * 150_000 + "\n")
+
+    def check(result: Result) -> None:
+        [finding] = result.findings("yaml-syntax")
+        assert (finding["line"], finding["column"]) == (1, 504) and "nesting deeper" in finding["message"]
+
+    return Run(["lint", "."], rules=("yaml-syntax",), check=check)
+
+
+@case("symlink-to-dev-zero")
+def dev_zero(root: Path) -> Run:
+    """A manifest that is a symlink to /dev/zero read until memory ran out."""
+    (root / "zero.yaml").symlink_to("/dev/zero")
+    (root / "random.yaml").symlink_to("/dev/urandom")
+
+    def check(result: Result) -> None:
+        assert sorted(f["file"] for f in result.findings("unreadable-file")) == ["./random.yaml", "./zero.yaml"]
+
+    return Run(["lint", "."], rules=("unreadable-file",), check=check)
+
+
+@case("fifo-named-yaml")
+def fifo(root: Path) -> Run:
+    """A FIFO named ``*.yaml`` blocked forever, in a folder and named on the command line."""
+    os.mkfifo(root / "pipe.yaml")
+    write(root, "app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    os.mkfifo(root / "app" / "pipe.yml")
+
+    def check(result: Result) -> None:
+        assert sorted(f["file"] for f in result.findings("unreadable-file")) == ["app/pipe.yml", "pipe.yaml"]
+
+    return Run(["lint", "pipe.yaml", "app"], rules=("unreadable-file",), check=check)
+
+
+@case("kustomize-symlink-loops")
+def kustomize_loops(root: Path) -> Run:
+    """``a -> .`` and ``b -> .`` under a Kustomize folder: the search for files no kustomization names
+    walked ``sub/a/b/a/...`` for ever."""
+    write(root, "app/kustomization.yaml", "resources: [cm.yaml]\n")
+    write(root, "app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    write(root, "app/sub/extra.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n")
+    (root / "app" / "sub" / "a").symlink_to(".")
+    (root / "app" / "sub" / "b").symlink_to(".")
+    (root / "app" / "a").symlink_to(".")
+
+    def check(result: Result) -> None:
+        assert result.report is not None and result.report["summary"]["objects"] == 2
+
+    return Run(["lint", "."], check=check)
+
+
+@case("kustomization-symlink-to-dev-zero")
+def kustomization_dev_zero(root: Path) -> Run:
+    """A kustomization file (or a file it names) that is a symlink to /dev/zero."""
+    (root / "app").mkdir()
+    (root / "app" / "kustomization.yaml").symlink_to("/dev/zero")
+    write(root, "other/kustomization.yaml", "resources: [cm.yaml]\n")
+    (root / "other" / "cm.yaml").symlink_to("/dev/zero")
+    return Run(["lint", "."], exit=frozenset({0, 1}))
+
+
+@case("stdin-over-the-size-limit")
+def stdin_too_large(root: Path) -> Run:
+    """Standard input is read up to the limit, not to its end."""
+    return Run(["lint", "-", "--max-file-size", "1"], stdin=b"a: b\n" * 500_000, rules=("file-too-large",))
+
+
+@case("render-output-over-the-limit")
+def render_too_large(root: Path) -> Run:
+    """A root whose rendered output is larger than a file may be: a located render-failed finding."""
+    write(root, "app/kustomization.yaml", "configMapGenerator:\n- name: big\n  files: [big.txt]\n")
+    write(root, "app/big.txt", "x" * (3 << 20))
+
+    def check(result: Result) -> None:
+        [finding] = result.findings("render-failed")
+        assert finding["file"] == "./app/kustomization.yaml" and "over the 1 MiB limit" in finding["message"]
+
+    return Run(["lint", ".", "--max-file-size", "1"], rules=("render-failed",), check=check)
+
+
+@case("render-budget")
+def render_budget(root: Path) -> Run:
+    """Renders that never finish stop at the run's budget, not after a timeout per root."""
+    for index in range(6):
+        write(root, f"app{index}/kustomization.yaml", "resources: []\n")
+    bin_folder = root.parent / f"{root.name}-bin"
+    write(bin_folder, "kustomize", f"#!{sys.executable}\nimport time\ntime.sleep(600)\n").chmod(0o755)
+
+    def check(result: Result) -> None:
+        messages = [finding["message"] for finding in result.findings("render-failed")]
+        assert len(messages) == 6 and all("render budget" in message for message in messages), messages
+
+    return Run(["lint", ".", "--render-budget", "2"], env={"PATH": f"{bin_folder}{os.pathsep}{os.environ['PATH']}"},
+               rules=("render-failed",), timeout=30, check=check)
+
+
+def _deployments(count: int) -> list[str]:
+    return [f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{i}, namespace: ns}}\nspec:\n"
+            f"  selector: {{matchLabels: {{app: a{i}}}}}\n  template:\n    metadata: {{labels: {{app: a{i}}}}}\n"
+            f"    spec: {{containers: [{{name: c, image: 'x:1', ports: [{{containerPort: 8080}}]}}]}}\n"
+            for i in range(count)]
+
+
+@case("orphan-service-selector-at-scale")
+def many_services(root: Path) -> Run:
+    """10,000 Services that select nothing among 5,000 workloads of one namespace: the "nearest pods" hint
+    scanned every workload for every Service (quadratic; and the graph sorted by a map rebuilt per Service)."""
+    services = [f"apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}, namespace: ns}}\nspec:\n"
+                f"  selector: {{app: missing{i}}}\n  ports: [{{port: 80}}]\n" for i in range(10_000)]
+    write(root, "all.yaml", "---\n".join(services + _deployments(5_000)))
+
+    def check(result: Result) -> None:
+        assert len(result.findings("orphan-service-selector")) == 10_000
+
+    return Run(["lint", ".", "--disable", "all", "--enable", "orphan-service-selector", "--format", "github"],
+               rules=("orphan-service-selector",), max_output=16 << 20, check=check)
+
+
+@case("orphan-networkpolicy-peer-at-scale")
+def many_policies(root: Path) -> Run:
+    """5,000 workloads and 5,000 policies in one namespace whose peers select nothing (134 s before)."""
+    policies = [f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: p{i}, namespace: ns}}\n"
+                f"spec:\n  podSelector: {{matchLabels: {{app: a{i}}}}}\n  ingress:\n"
+                f"  - from: [{{podSelector: {{matchLabels: {{app: missing{i}}}}}}}]\n" for i in range(5_000)]
+    write(root, "all.yaml", "---\n".join(policies + _deployments(5_000)))
+
+    def check(result: Result) -> None:
+        assert len(result.findings("orphan-networkpolicy-peer")) == 5_000
+
+    return Run(["lint", ".", "--disable", "all", "--enable", "orphan-networkpolicy-peer", "--format", "github"],
+               rules=("orphan-networkpolicy-peer",), max_output=16 << 20, check=check)
