@@ -185,6 +185,34 @@ def test_deep_flow_nesting_is_refused_before_the_parser_reads_it(monkeypatch: py
     assert len(pulled) < 510  # the parser never went past the limit (libyaml is quadratic in flow depth)
 
 
+def test_skipping_a_broken_document_stops_at_deep_nesting(monkeypatch: pytest.MonkeyPatch) -> None:
+    pulled = []
+    original = yaml_module.CParser
+
+    class Counting:
+        def __init__(self, text: str) -> None:
+            self.parser = original(text)
+
+        def get_event(self) -> Any:
+            pulled.append(1)
+            return self.parser.get_event()
+
+    monkeypatch.setattr(yaml_module, "CParser", Counting)
+    _, problems = parse("a: [\n" + "{{" * 100_000 + "\n")  # a collection as a key aborts the document
+    assert [p.message for p in problems] == ["a mapping key must be a scalar, not a collection",
+                                             "nesting deeper than 500 levels; the rest of the file is not read"]
+    assert len(pulled) < 1100
+
+
+def test_template_actions_are_found_like_the_lazy_pattern_did() -> None:
+    from kubelint.sources.read import template_action
+
+    old = re.compile(r"\{\{.*?\}\}")
+    for text in ["", "{{", "a {{ x }}", "{{\n}}", "}} {{ x }} {{", "{{{{ }}", "a\n{{ }\n{{ b }}", "{{ }}}}"]:
+        found = old.search(text)
+        assert template_action(text) == (found.start() if found else None), text
+
+
 def test_aliases_are_counted_by_the_size_of_what_they_repeat() -> None:
     name = "a" * 100_000
     items = "".join("- {kind: ConfigMap, apiVersion: v1, metadata: {name: *n}}\n" for _ in range(200))

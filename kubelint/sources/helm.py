@@ -8,7 +8,9 @@ import re
 from kubelint.sources.read import Source
 from kubelint.sources.yaml import parse
 
-_HELM_SOURCE = re.compile(r"^# Source: (\S+/\S.*?)\s*$", re.MULTILINE)
+_HELM_SOURCE = re.compile(r"^# Source: (\S+/\S.*)", re.MULTILINE)
+"""The template's path is the rest of the line, trailing whitespace stripped (in code: ``.*?\\s*$`` would
+backtrack over a long run of spaces from every position, quadratic in the line's length)."""
 _HELM_START = re.compile(r"(?:\A|^---[ \t]*\n)# Source: \S+/", re.MULTILINE)
 _DOCUMENT_START = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
 
@@ -42,7 +44,7 @@ def split_helm_stream(source: Source) -> list[Source]:
             rest.append(chunk)
             kept = True
             continue
-        chunks.setdefault(found.group(1), []).append(body)
+        chunks.setdefault(found.group(1).rstrip(), []).append(body)
         rest.append("\n" * chunk.count("\n"))  # keeps the lines of what stays with the stream
     sources = []
     if kept:

@@ -77,6 +77,11 @@ def _allowed_alias_ratio(total: int) -> float:
     return 0.99 - 0.89 * (total - low) / (high - low)
 
 
+def _too_deep(line: int, column: int) -> Problem:
+    return Problem("yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels; the rest of the file is not read", line,
+                   column)
+
+
 class _Frame:
     __slots__ = ("aliased", "anchor", "container", "explicit", "key", "key_mark", "merge", "merges", "path", "start",
                  "start_index")
@@ -136,12 +141,19 @@ class _Builder:
             if abort.final:
                 raise
             self.problems.append(abort.problem)
-            depth = 1
-            while depth:  # skip the rest of the document's events
-                name = type(parser.get_event()).__name__
+            nesting = 0
+            while True:  # skip the rest of the document's events, never deeper than a document may nest
+                event = parser.get_event()
+                name = type(event).__name__
                 if name == "DocumentEndEvent":
-                    depth = 0
-            return None
+                    return None
+                if name in ("MappingStartEvent", "SequenceStartEvent"):
+                    nesting += 1
+                    if nesting > MAX_DEPTH:
+                        mark = event.start_mark
+                        raise _Abort(_too_deep(mark.line + 1, mark.column + 1), final=True) from None
+                elif name in ("MappingEndEvent", "SequenceEndEvent"):
+                    nesting -= 1
 
 
 class _DocumentBuilder:
@@ -224,8 +236,7 @@ class _DocumentBuilder:
             if len(path) > MAX_DEPTH:
                 # libyaml's time per token grows with the depth of flow nesting (``[[[[...``: quadratic), so
                 # the parser is not asked for one more event: the rest of the text is never parsed
-                raise _Abort(Problem("yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels; the rest of the file "
-                                     "is not read", *position), final=True)
+                raise _Abort(_too_deep(*position), final=True)
             child: _Frame | None = None
             if kind == _SCALAR:
                 self.count += 1

@@ -108,7 +108,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: other, labels: {app: other}}
 spec:
-  containers: [{name: c, image: nginx:1.25}]
+  containers: [{name: c, image: 'nginx:1.25'}]
 """)
     return Run(["lint", "."], rules=("yaml-syntax",))
 
@@ -304,3 +304,40 @@ def many_policies(root: Path) -> Run:
 
     return Run(["lint", ".", "--disable", "all", "--enable", "orphan-networkpolicy-peer", "--format", "github"],
                rules=("orphan-networkpolicy-peer",), max_output=16 << 20, check=check)
+
+
+@case("helm-source-line-of-spaces")
+def helm_source_spaces(root: Path) -> Run:
+    """A ``# Source:`` line followed by 200,000 spaces: the template-name pattern backtracked over the run of
+    spaces from every position (quadratic)."""
+    write(root, "out.yaml", "# Source: chart/templates/a.yaml" + " " * 200_000 + "x\n"
+                            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    return Run(["lint", "."])
+
+
+@case("template-braces-without-end")
+def template_braces(root: Path) -> Run:
+    """A broken file with a line of 100,000 ``{{`` and no ``}}``: looking for a template action rescanned the
+    line from each of them."""
+    write(root, "broken.yaml", "a: [\n" + "{{" * 100_000 + "\n")
+    return Run(["lint", "."], rules=("yaml-syntax",))
+
+
+@case("rule-test-expect-marker-of-spaces")
+def rule_test_marker(root: Path) -> Run:
+    """``kubelint test`` on a fixture whose ``# expect:`` marker runs into 200,000 spaces, next to a FIFO."""
+    write(root, "rules/r.yaml", """\
+id: cm-label
+summary: s
+severity: warning
+check: object-schema
+params:
+  kinds: [ConfigMap]
+  schema: {properties: {metadata: {required: [labels]}}}
+description: d
+remediation: r
+""")
+    write(root, "rules/fixtures/cm-label/cm.yaml",
+          "apiVersion: v1\nkind: ConfigMap\nmetadata:  # expect: cm-label" + " " * 200_000 + "!\n  name: c\n")
+    os.mkfifo(root / "rules" / "fixtures" / "cm-label" / "pipe.yaml")
+    return Run(["test", "rules"], exit=frozenset({0, 1}))
