@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Mapping
@@ -54,6 +55,10 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Enter hidden folders (and read hidden files) matching NAME, e.g. '.deploy' (repeatable).")
 @click.option("--stdin-filename", default=None, metavar="PATH",
               help="The file that standard input ('-') stands for, in messages, excludes and ignore entries.")
+@click.option("--profile", default=None, metavar="NAME",
+              help="Rule profile: baseline (the default), restricted (security hardening as warnings) or strict "
+                   "(all hardening advice as warnings); `kubelint rules` shows each rule's profiles.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES, case_sensitive=False), default=None,
               help="Exit 1 when a finding is at or above this severity; 'never' only reports [default: warning].")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
@@ -79,7 +84,8 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
 @click.option("--schema-location", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Also look up custom resource schemas in DIR (kubeconform layout; repeatable).")
 @click.option("--no-strict", is_flag=True, help="Allow fields the schemas do not know.")
-@click.option("-v", "--verbose", count=True, help="Also list skipped documents and stale baseline entries.")
+@click.option("-v", "--verbose", count=True, help="Also list skipped documents, findings held back as uncertain "
+              "(with the reason) and stale baseline entries.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary (-v lines stay).")
 @click.option("--context", multiple=True, type=click.Path(), metavar="PATH",
               help="Load PATH too, so relationship rules see the whole tree, but report only on PATHS "
@@ -131,9 +137,9 @@ def lint(paths: tuple[str, ...], **flags: Any) -> None:
     settings = ReportSettings(color=use_color(color_mode, output is None and sys.stdout.isatty(), os.environ),
                               show_source=not quiet, show_summary=not quiet, verbose=verbose,
                               show_suppressed=include_suppressed, source_root=source_root,
-                              fail_on=options.fail_on)
+                              fail_on=options.fail_on, statistics=flags["statistics"])
     with stage("report"):
-        _emit(render(report, format_name, settings), output)
+        _emit(render(report, format_name, settings), output, machine=format_name != "text")
         for extra_format, path in extra_reports.items():
             try:
                 _emit(render(report, extra_format, replace(settings, color=False)), path)
@@ -180,7 +186,10 @@ def _options(flags: dict[str, Any]) -> Any:
 
         options.enable = merge_lists(options.enable, enable, disable)
         options.disable = merge_lists(options.disable, disable, enable)
+    if flags["profile"]:
+        options.profile = flags["profile"]
     options.verbose = flags["verbose"]
+    options.freeze_heap = True  # one lint per process: see loader.without_cycle_collection
     options.cache = not flags["no_cache"]
     if flags["cache_dir"]:
         options.cache_dir = flags["cache_dir"]
@@ -295,20 +304,22 @@ def _run(paths: list[str], options: Any) -> Any:
     """Lint, turning the errors a user can cause into usage errors (exit 2)."""
     from kubelint.baseline import BaselineError
     from kubelint.catalog import CatalogError
-    from kubelint.engine import UnknownRule, lint_paths
+    from kubelint.engine import UnknownProfile, UnknownRule, lint_paths
     from kubelint.schema.builtin import SchemaError
     from kubelint.sources.discover import NothingToLint, PathNotFound
 
     try:
         return lint_paths(paths, options)
     except PathNotFound as error:
-        raise click.BadParameter(f"{error} does not exist", param_hint="PATHS") from error
+        raise click.BadParameter(f"{_shown(str(error))} does not exist", param_hint="PATHS") from error
     except NothingToLint as error:
-        raise click.UsageError(str(error)) from error
+        raise click.UsageError(_shown(str(error))) from error
     except CatalogError as error:
         raise click.UsageError(str(error)) from error
     except SchemaError as error:
         raise click.UsageError(str(error)) from error
+    except UnknownProfile as error:
+        raise click.BadParameter(str(error), param_hint="--profile / profile") from error
     except UnknownRule as error:
         raise click.UsageError(f"{error}; `kubelint rules` lists them") from error
     except BaselineError as error:
@@ -331,7 +342,7 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
           no_render: bool, config_file: str | None) -> None:
     """Export the resource graph of PATHS: workloads, Services, Ingresses, NetworkPolicies and their edges."""
     from kubelint.loader import load_tree
-    from kubelint.sources.discover import PathNotFound
+    from kubelint.sources.discover import NothingToLint, PathNotFound
     from kubelint.views.graph import build_view, render
 
     options = _configured(config_file)
@@ -342,8 +353,10 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
     try:
         tree = load_tree(list(paths) or ["."], options)
     except PathNotFound as error:
-        raise click.BadParameter(f"{error} does not exist", param_hint="PATHS") from error
-    _emit(render(build_view(tree.units(), reach), format_name), output)
+        raise click.BadParameter(f"{_shown(str(error))} does not exist", param_hint="PATHS") from error
+    except NothingToLint as error:
+        raise click.UsageError(_shown(str(error))) from error
+    _emit(render(build_view(tree.units(), reach), format_name), output, machine=format_name != "text")
 
 
 @cli.group()
@@ -384,27 +397,27 @@ def rules(format_name: str, rule_dirs: tuple[str, ...], config_file: str | None)
     import json
 
     catalog, options = _catalog(rule_dirs, config_file)
-    from kubelint.engine import UnknownRule, select_rules
+    from kubelint.engine import UnknownProfile, UnknownRule, select_rules
 
     try:
         running = select_rules(catalog, options)
-    except UnknownRule as error:
+    except (UnknownRule, UnknownProfile) as error:
         raise click.UsageError(str(error)) from error
     ordered = sorted(catalog.values(), key=lambda rule: rule.id)
     severity = {rule.id: running[rule.id].severity if rule.id in running else rule.severity for rule in ordered}
     if format_name.lower() == "json":
         listing = [{"id": rule.id, "severity": str(severity[rule.id]), "enabled": rule.id in running,
                     "default_severity": str(rule.severity), "default_enabled": rule.enabled,
-                    "tags": list(rule.tags), "check": rule.check, "summary": rule.summary,
-                    "builtin": not rule.user} for rule in ordered]
-        _emit(json.dumps(listing, indent=2) + "\n", None)
+                    "tags": list(rule.tags), "profiles": list(rule.profiles), "check": rule.check,
+                    "summary": rule.summary, "builtin": not rule.user} for rule in ordered]
+        _emit(json.dumps(listing, indent=2) + "\n", None, machine=True)
         return
     width = max(len(rule.id) for rule in ordered)
-    lines = [f"{'rule':<{width}}  severity  enabled  {'tags':<22}  summary"]
+    lines = [f"{'rule':<{width}}  severity  enabled  {'profiles':<18}  {'tags':<22}  summary"]
     for rule in ordered:
         tags = ",".join(rule.tags)
         lines.append(f"{rule.id:<{width}}  {severity[rule.id]!s:<8}  {'yes' if rule.id in running else 'no':<7}  "
-                     f"{tags:<22}  {rule.summary}")
+                     f"{','.join(rule.profiles) or '-':<18}  {tags:<22}  {rule.summary}")
     if options.config_file:
         lines.append(f"(enabled and severity as configured in {options.config_file})")
     _emit("\n".join(lines) + "\n", None)
@@ -463,12 +476,27 @@ def _catalog(rule_dirs: tuple[str, ...], config_file: str | None = None) -> tupl
         raise click.UsageError(str(error)) from error
 
 
-def _emit(text: str, output: str | None) -> None:
+def _shown(text: str) -> str:
+    """A path or message for stderr, escaped (no control characters, newlines or undecodable bytes)."""
+    from kubelint.report.escape import escape_control
+
+    return escape_control(text)
+
+
+def _emit(text: str, output: str | None, machine: bool = False) -> None:
+    """Write a report or listing to ``output`` (UTF-8) or stdout. ``machine`` formats (JSON, SARIF, JUnit, DOT,
+    Mermaid) are UTF-8 whatever the locale, as their readers expect; text follows the terminal's encoding, with
+    characters it cannot show as escapes rather than a crash (a strict locale such as ``LC_ALL=C``)."""
     if output is None:
+        if machine and hasattr(sys.stdout, "buffer") and (sys.stdout.encoding or "").lower() not in ("utf-8", "utf8"):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+            sys.stdout.buffer.flush()
+            return
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    with open(output, "w", encoding="utf-8") as handle:
+    with open(output, "w", encoding="utf-8", errors="backslashreplace") as handle:
         handle.write(text)
 
 
@@ -489,17 +517,31 @@ def _exit_now(done: SystemExit) -> None:
     os._exit(code or 0)
 
 
-def main() -> None:
-    """Console entry point: exit 3 with one line naming the file being processed on an internal error."""
-    from kubelint.progress import InternalError
+def _tolerant_streams() -> None:
+    """Characters the locale cannot encode (a strict ``LC_ALL=C``) are written as escapes, never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(OSError, ValueError):
+                reconfigure(errors="backslashreplace")
 
+
+def main() -> None:
+    """Console entry point: exit 3 with one line naming the file being processed on an internal error.
+
+    That line is escaped (a file name holding a newline could otherwise start a line of its own, such as a
+    GitHub workflow command)."""
+    from kubelint.progress import InternalError
+    from kubelint.report.escape import escape_control
+
+    _tolerant_streams()
     try:
         cli.main(standalone_mode=True)
     except SystemExit as done:
         _exit_now(done)
     except InternalError as error:
-        click.echo(f"kubelint: {error}", err=True)
+        click.echo(f"kubelint: {escape_control(str(error))}", err=True)
         sys.exit(EXIT_INTERNAL)
     except Exception as error:
-        click.echo(f"kubelint: internal error: {type(error).__name__}: {error}", err=True)
+        click.echo(f"kubelint: internal error: {type(error).__name__}: {escape_control(str(error))}", err=True)
         sys.exit(EXIT_INTERNAL)

@@ -27,6 +27,14 @@ class UnknownRule(Exception):
     suggests the nearest known one)."""
 
 
+class UnknownProfile(Exception):
+    """The profile named in the options is not the default and no rule joins it (a usage error)."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown profile {name!r} (known: {', '.join(known)})")
+        self.name, self.known = name, known
+
+
 @dataclass
 class Report:
     """The outcome of a run: findings (sorted), the rules that ran, and what was read."""
@@ -40,6 +48,8 @@ class Report:
     """Findings left out because the baseline records them (they neither show nor fail)."""
     stale: list[Entry] = field(default_factory=list)
     """Baseline entries that no finding matched any more (fixed, or changed beyond recognition)."""
+    held: list[Finding] = field(default_factory=list)
+    """Findings the checks held back as uncertain, each with its reason (``-v`` lists them); never reported."""
 
     @property
     def active(self) -> list[Finding]:
@@ -56,8 +66,15 @@ class Report:
 
 
 def select_rules(catalog: Mapping[str, Rule], options: Options) -> dict[str, Rule]:
-    """The rules to run: enabled by default or by ``options.enable``, minus ``options.disable`` (ids, ``tag:``
-    entries or ``all``; see :mod:`kubelint.rule_selection`)."""
+    """The rules to run: enabled by default, by the profile or by ``options.enable``, minus ``options.disable``
+    (ids, ``tag:`` entries or ``all``; see :mod:`kubelint.rule_selection`).
+
+    A rule that lists the run's profile is enabled (as if on by default) and reported at least as a warning;
+    an explicit ``options.severity`` for the rule wins over the profile, ``options.disable`` over both.
+    """
+    from dataclasses import replace
+
+    from kubelint.catalog import DEFAULT_PROFILE, profiles
     from kubelint.rule_selection import unknown_entry, wanted
 
     for entry in [*options.enable, *options.disable]:
@@ -67,10 +84,16 @@ def select_rules(catalog: Mapping[str, Rule], options: Options) -> dict[str, Rul
     for rule_id in options.severity:
         if rule_id not in catalog:
             raise UnknownRule(unknown_entry(rule_id, catalog) or rule_id)
+    known = profiles(catalog)
+    if options.profile not in known:
+        raise UnknownProfile(options.profile, known)
     selected = {}
     for rule_id, rule in catalog.items():
-        if wanted(rule, options.enable, options.disable):
+        promoted = options.profile != DEFAULT_PROFILE and options.profile in rule.profiles
+        if wanted(replace(rule, enabled=True) if promoted else rule, options.enable, options.disable):
             severity = options.severity.get(rule_id)
+            if severity is None and promoted and rule.severity < Severity.WARNING:
+                severity = Severity.WARNING
             selected[rule_id] = rule if severity is None else _with_severity(rule, severity)
     return selected
 
@@ -91,7 +114,7 @@ def run_rules(tree: Tree, rules: Iterable[Rule]) -> list[Finding]:
         for hit in checks[rule.check](tree, rule.params):
             severity = Severity(max(Severity.INFO, rule.severity - 1)) if hit.weaker else rule.severity
             findings.append(Finding(rule.id, severity, excerpt(hit.message, MAX_MESSAGE), _bounded(hit.location),
-                                    tuple(_bounded(related) for related in hit.related)))
+                                    tuple(_bounded(related) for related in hit.related), held=hit.held))
         if timings is not None:
             timings.rules[rule.id] = time.perf_counter() - started
     findings.sort(key=Finding.sort_key)
@@ -134,6 +157,9 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
     with stage("rules"):
         findings = run_rules(tree, rules.values()) if len(units) == 1 else merge_units(
             [run_rules(unit, rules.values()) for unit in units])
+    held = [finding for finding in findings if finding.held]
+    if held:
+        findings = [finding for finding in findings if not finding.held]
     from kubelint.suppress import suppress
 
     findings = suppress(findings, tree, rules, catalog)
@@ -141,10 +167,12 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
     focus = tree.focus
     if focus is not None:  # context files inform the rules but are not reported on
         findings = [finding for finding in findings if finding.file in focus]
+        held = [finding for finding in held if finding.file in focus]
         sources = [source for source in sources if source.display in focus]
         resources = tree.linted
         skipped = [entry for entry in skipped if entry[0] in focus]
-    report = Report(findings, rules, {source.display: source for source in sources}, len(resources), skipped)
+    report = Report(findings, rules, {source.display: source for source in sources}, len(resources), skipped,
+                    held=held)
     if baseline is None and tree.options.baseline is not None:
         from kubelint.baseline import load
 

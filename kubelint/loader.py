@@ -93,26 +93,30 @@ def build_tree(sources: list[Source], options: Options, focus: frozenset[str] | 
 def load_tree(paths: Iterable[str], options: Options) -> Tree:
     """Discover, parse and model the manifests under ``paths`` (and the context paths of ``options``)."""
     roots: list[str] | None = [] if options.render else None
-    with without_cycle_collection():
+    with without_cycle_collection(freeze=options.freeze_heap):
         files, focus = candidates(paths, options, roots)
         return build_tree(load_sources(files, options, roots), options, focus)
 
 
 @contextmanager
-def without_cycle_collection() -> Iterator[None]:
-    """Build the tree without Python's cycle collector, then exempt what was built from later collections.
+def without_cycle_collection(freeze: bool = False) -> Iterator[None]:
+    """Build the tree without Python's cycle collector; with ``freeze``, exempt what was built from later
+    collections.
 
     Parsing creates millions of small containers (a 100k-object tree: about 9 million) and no reference
     cycles. With the collector on, each full collection walks the whole growing heap again (about 2 s at
     100k objects, several times per load); afterwards every collection during the rules would walk it too.
-    ``gc.freeze()`` moves the tree to the permanent generation: reference counting still frees it, only
-    the cycle search skips it.
+    ``gc.freeze()`` moves the heap to the permanent generation: reference counting still frees it, only
+    the cycle search skips it. That is right for a process that lints once and exits (the CLI sets
+    ``Options.freeze_heap``), and wrong for a library caller: frozen cycles (a tree and its analyses) are never
+    collected, so each call would keep its whole tree.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         if enabled:
             gc.enable()

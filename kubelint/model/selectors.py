@@ -221,6 +221,9 @@ DeploymentConfig rolls out ReplicationControllers and reads its selector the sam
 
 _OPERATORS = {operator.value: operator for operator in Operator}
 
+ELSEWHERE_BUDGET = 256
+"""How many candidate groups :meth:`PodIndex.elsewhere` inspects per selector at most."""
+
 
 def _expression(raw: Any, path: Path) -> tuple[Requirement | None, tuple[Path, str] | None]:
     expression = mapping(raw)
@@ -274,6 +277,8 @@ class PodIndex:
     _open: dict[tuple[str | None, str], list[PodGroup]] = field(default_factory=lambda: defaultdict(list))
     _order: dict[int, int] = field(default_factory=dict)
     """Each group's place among the groups of its namespace (by ``id``), to keep results in that order."""
+    _anywhere: dict[tuple[str, str | None], list[PodGroup]] = field(default_factory=lambda: defaultdict(list))
+    """Groups of every namespace by (key, value); value None: the key is open (any value)."""
 
     def add(self, group: PodGroup) -> None:
         """Index one group: O(number of its labels)."""
@@ -285,10 +290,12 @@ class PodIndex:
         for key, value in group.labels.items():
             self._by_value[(namespace, key, value)].append(group)
             self._by_key[(namespace, key)].append(group)
+            self._anywhere[(key, value)].append(group)
         for key in group.open_keys:
             if key not in group.labels:
                 self._open[(namespace, key)].append(group)
                 self._by_key[(namespace, key)].append(group)
+                self._anywhere[(key, None)].append(group)
 
     def in_namespace(self, namespace: str | None) -> list[PodGroup]:
         """Every group in a namespace."""
@@ -329,6 +336,35 @@ class PodIndex:
         if best is not None:
             order = self._order
             found.sort(key=lambda group: order[id(group)])
+        return found
+
+    def elsewhere(self, namespace: str | None, selector: Selector, limit: int = 3,
+                  budget: int = ELSEWHERE_BUDGET) -> list[PodGroup]:
+        """Up to ``limit`` groups of other namespaces that ``selector`` would select there (a selector written
+        in the wrong namespace). Only a selector with an ``In`` requirement is looked up, through the groups
+        that meet its most selective one, of which at most ``budget`` are inspected: the cost is bounded per
+        selector whatever the tree."""
+        best: list[list[PodGroup]] | None = None
+        best_size = 0
+        for requirement in selector.requirements:
+            if requirement.operator is not Operator.IN:
+                continue
+            lists = [self._anywhere.get((requirement.key, value), []) for value in sorted(requirement.values)]
+            lists.append(self._anywhere.get((requirement.key, None), []))
+            size = sum(len(found) for found in lists)
+            if best is None or size < best_size:
+                best, best_size = lists, size
+        if not best:
+            return []
+        found: list[PodGroup] = []
+        seen: set[int] = set()
+        for group in itertools.islice(itertools.chain.from_iterable(best), budget):
+            if (group.namespace != namespace and id(group) not in seen
+                    and selector.matches(group.labels, group.open_keys)):
+                seen.add(id(group))
+                found.append(group)
+                if len(found) == limit:
+                    break
         return found
 
     def nearest(self, namespace: str | None, selector: Selector) -> tuple[PodGroup, list[Requirement]] | None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from kubelint.catalog import Rule
 
 _EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9,-]+(?: +[a-z0-9,-]+)*)\s*$")
-_SECTION = re.compile(r"^#\s*example:\s*(failing|passing)\s*$", re.MULTILINE)
+_SECTION = re.compile(r"^#\s*example:\s*(failing|passing)\b.*$", re.MULTILINE)
 _SEPARATOR = re.compile(r"^---\s*$", re.MULTILINE)
 
 
@@ -58,10 +58,12 @@ def _marked(document: str, rule_id: str) -> bool:
     return False
 
 
-def _clean(document: str) -> str:
-    """Drop the ``# expect:`` markers and the lines that are only comments about the fixture."""
+def _clean(document: str, keep_comments: bool = False) -> str:
+    """Drop the ``# expect:`` markers and (unless ``keep_comments``: a curated section's comments explain the
+    example) the lines that are only comments about the fixture."""
     lines = [_EXPECT.sub("", line) for line in document.splitlines()]
-    return "\n".join(line.rstrip() for line in lines if not line.lstrip().startswith("#")).strip("\n")
+    return "\n".join(line.rstrip() for line in lines
+                     if keep_comments or not line.lstrip().startswith("#")).strip("\n")
 
 
 def sections(text: str) -> Examples | None:
@@ -72,14 +74,25 @@ def sections(text: str) -> Examples | None:
     found: dict[str, str] = {}
     for index, mark in enumerate(marks):
         end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
-        documents = [_clean(document) for document in _documents(text[mark.end():end])]
+        documents: list[str] = []
+        pending = ""  # a part that is only comments introduces the next document
+        for document in _documents(text[mark.end():end]):
+            cleaned = _clean(document, keep_comments=True)
+            if all(line.lstrip().startswith("#") for line in cleaned.splitlines()):
+                pending = f"{pending}\n{cleaned}".strip("\n")
+                continue
+            documents.append(f"{pending}\n{cleaned}".strip("\n"))
+            pending = ""
+        if pending:
+            documents.append(pending)
         found[mark.group(1)] = "\n---\n".join(document for document in documents if document)
     return Examples(found.get("failing") or None, found.get("passing") or None)
 
 
-def examples(rule_id: str) -> Examples:
-    """The failing and passing examples of a rule: the curated sections, else the shortest documents."""
-    folder = fixtures_dir()
+def examples(rule_id: str, folder: Path | None = None) -> Examples:
+    """The failing and passing examples of a rule: the curated sections, else the shortest documents.
+    ``folder``: the fixtures folder to look in (default: the built-in one; a user rule's is beside it)."""
+    folder = folder or fixtures_dir()
     curated = folder / rule_id / "example.yaml" if folder is not None else None
     if curated is not None and curated.is_file() and not curated.is_symlink():
         try:
@@ -124,6 +137,24 @@ def _shortest(documents: list[str]) -> str | None:
     return min(documents, key=lambda doc: (doc.count("\n"), doc)) if documents else None
 
 
+TIERS = {
+    "error": "it will be refused by the API server or admission, or it will not work",
+    "warning": "a likely defect or a real risk",
+    "info": "hardening advice",
+}
+"""What each severity means (every rule's tier is chosen on this basis)."""
+
+
+def tier(rule: Rule) -> str:
+    """``info (hardening advice); a warning under the restricted, strict profiles``."""
+    text = f"{rule.severity} ({TIERS[str(rule.severity)]})"
+    if rule.profiles:
+        promoted = "enabled and at least a warning" if not rule.enabled else "at least a warning"
+        plural = "s" if len(rule.profiles) > 1 else ""
+        text += f"; {promoted} under the {', '.join(rule.profiles)} profile{plural}"
+    return text
+
+
 def related_rules(rule: Rule, catalog: Mapping[str, Rule] | None) -> list[str]:
     """Rules to read next: those the rule names in ``related``, those that name it, and those running the
     same check (for the built-in catalogue: the other rules of one policy family)."""
@@ -138,13 +169,13 @@ def related_rules(rule: Rule, catalog: Mapping[str, Rule] | None) -> list[str]:
 
 def explain_text(rule: Rule, catalog: Mapping[str, Rule] | None = None) -> str:
     """What ``kubelint explain RULE`` prints."""
-    found = examples(rule.id)
+    found = examples(rule.id, Path(rule.file).parent / "fixtures" if rule.user else None)
     origin = f"user rule from {rule.file}" if rule.user else "built-in"
     out = [
         f"{rule.id}: {rule.summary}",
         "",
-        f"Severity: {rule.severity}    Enabled by default: {'yes' if rule.enabled else 'no'}    "
-        f"Tags: {', '.join(rule.tags) or '-'}    ({origin})",
+        f"Severity: {tier(rule)}",
+        f"Enabled by default: {'yes' if rule.enabled else 'no'}    Tags: {', '.join(rule.tags) or '-'}    ({origin})",
         "",
     ]
     if rule.description.strip():
@@ -175,9 +206,12 @@ def rule_markdown(rule: Rule, catalog: Mapping[str, Rule] | None = None) -> str:
         "",
         f"{rule.summary}.",
         "",
-        "| severity | enabled by default | tags | check |",
-        "|---|---|---|---|",
-        f"| {rule.severity} | {'yes' if rule.enabled else 'no'} | {', '.join(rule.tags) or '-'} | `{rule.check}` |",
+        "| severity | profiles | enabled by default | tags | check |",
+        "|---|---|---|---|---|",
+        f"| {rule.severity} | {', '.join(rule.profiles) or '-'} | {'yes' if rule.enabled else 'no'} "
+        f"| {', '.join(rule.tags) or '-'} | `{rule.check}` |",
+        "",
+        f"Severity: {tier(rule)}.",
         "",
         "## What it does and why it matters",
         "",
@@ -214,12 +248,17 @@ def index_markdown(catalog: Mapping[str, Rule]) -> str:
         "",
         "<!-- Generated from rules/ by `python -m kubelint.views.explain docs/rules`; do not edit. -->",
         "",
-        "| rule | severity | enabled | summary |",
-        "|---|---|---|---|",
+        "Severity means impact: error = " + TIERS["error"] + "; warning = " + TIERS["warning"] + "; info = "
+        + TIERS["info"] + ". A profile (`--profile restricted|strict`) enables the rules that list it and "
+        "reports them at least as warnings.",
+        "",
+        "| rule | severity | profiles | enabled | summary |",
+        "|---|---|---|---|---|",
     ]
     for rule in sorted(catalog.values(), key=lambda rule: rule.id):
         summary = rule.summary.replace("|", "\\|")
-        out.append(f"| [{rule.id}]({rule.id}.md) | {rule.severity} | {'yes' if rule.enabled else 'no'} | {summary} |")
+        out.append(f"| [{rule.id}]({rule.id}.md) | {rule.severity} | {', '.join(rule.profiles) or '-'} "
+                   f"| {'yes' if rule.enabled else 'no'} | {summary} |")
     return "\n".join(out) + "\n"
 
 
