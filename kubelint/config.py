@@ -185,6 +185,8 @@ def to_options(config: Config | None) -> Options:
         except ValueError as error:
             raise config.error(("workloads", index), str(error)) from error
     options.ignore = [_anchored_entry(entry, config.folder) for entry in data.get("ignore", [])]
+    if "new-since" in data:
+        options.new_since = data["new-since"]
     return options
 
 
@@ -238,6 +240,7 @@ def effective(options: Options) -> dict[str, Any]:
         "context": list(options.context),
         "workloads": workloads,
         "ignore": list(options.ignore),
+        "new-since": options.new_since,
     }
 
 

@@ -46,6 +46,19 @@ class Report:
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
     baselined: list[Finding] = field(default_factory=list)
     """Findings left out because the baseline records them (they neither show nor fail)."""
+    existing: list[Finding] = field(default_factory=list)
+    """With ``--new-since``: findings the earlier state already had (SARIF keeps them; they never fail the run)."""
+    new_since: str | None = None
+    """With ``--new-since``: how the earlier state was named (``origin/main``, ``HEAD``)."""
+    single_object_rules: frozenset[str] = frozenset()
+    """The rules whose checks looked at single objects in this run (see ``Tree.linted``)."""
+    files: int | None = None
+    """How many files were read, when ``sources`` holds only some of them."""
+
+    @property
+    def file_count(self) -> int:
+        """How many files were read."""
+        return len(self.sources) if self.files is None else self.files
     stale: list[Entry] = field(default_factory=list)
     """Baseline entries that no finding matched any more (fixed, or changed beyond recognition)."""
     held: list[Finding] = field(default_factory=list)
@@ -104,17 +117,21 @@ def _with_severity(rule: Rule, severity: Severity) -> Rule:
     return replace(rule, severity=severity)
 
 
-def run_rules(tree: Tree, rules: Iterable[Rule]) -> list[Finding]:
-    """Run each rule's check and turn its hits into findings, sorted by place."""
+def run_rules(tree: Tree, rules: Iterable[Rule], single: set[str] | None = None) -> list[Finding]:
+    """Run each rule's check and turn its hits into findings, sorted by place. The ids of rules whose check
+    looked at single objects (read ``tree.linted``) are added to ``single``."""
     checks = registry()
     findings = []
     timings = current_timings()
     for rule in rules:
         started = time.perf_counter()
+        tree.__dict__["linted_read"] = False
         for hit in checks[rule.check](tree, rule.params):
             severity = Severity(max(Severity.INFO, rule.severity - 1)) if hit.weaker else rule.severity
             findings.append(Finding(rule.id, severity, excerpt(hit.message, MAX_MESSAGE), _bounded(hit.location),
                                     tuple(_bounded(related) for related in hit.related), held=hit.held))
+        if single is not None and tree.__dict__.get("linted_read"):
+            single.add(rule.id)
         if timings is not None:
             timings.rules[rule.id] = time.perf_counter() - started
     findings.sort(key=Finding.sort_key)
@@ -154,9 +171,10 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
         catalog = load_catalog(tree.options.rule_dirs)
     rules = select_rules(catalog, tree.options)
     units = tree.units()
+    single: set[str] = set()
     with stage("rules"):
-        findings = run_rules(tree, rules.values()) if len(units) == 1 else merge_units(
-            [run_rules(unit, rules.values()) for unit in units])
+        findings = run_rules(tree, rules.values(), single) if len(units) == 1 else merge_units(
+            [run_rules(unit, rules.values(), single) for unit in units])
     held = [finding for finding in findings if finding.held]
     if held:
         findings = [finding for finding in findings if not finding.held]
@@ -169,10 +187,10 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
         findings = [finding for finding in findings if finding.file in focus]
         held = [finding for finding in held if finding.file in focus]
         sources = [source for source in sources if source.display in focus]
-        resources = tree.linted
+        resources = [resource for resource in tree.resources if resource.file in focus]
         skipped = [entry for entry in skipped if entry[0] in focus]
     report = Report(findings, rules, {source.display: source for source in sources}, len(resources), skipped,
-                    held=held)
+                    held=held, single_object_rules=frozenset(single))
     if baseline is None and tree.options.baseline is not None:
         from kubelint.baseline import load
 

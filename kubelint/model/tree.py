@@ -26,6 +26,10 @@ class Tree:
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
     focus: frozenset[str] | None = None
     """With context paths: the files whose findings are reported (all others are context only)."""
+    changed: frozenset[str] | None = None
+    """Comparing with an earlier state (``--new-since``, the hook): the files that may have findings of their own
+    that the earlier state lacks. Checks that look at one object at a time see only these files' objects; the
+    other files' such findings are the earlier state's (see :mod:`kubelint.newsince`)."""
     analyses: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Results of the analyses run on this tree, by analysis name (see :func:`kubelint.analysis.analysis`)."""
 
@@ -37,14 +41,22 @@ class Tree:
             found.setdefault(resource.ref, resource)
         return found
 
-    @cached_property
+    @property
     def linted(self) -> list[Resource]:
         """The resources whose own findings are reported: all of them, or with context only those of the
-        focus files. Checks that look at one object at a time iterate these; relationship checks still see
-        every resource through the graph."""
-        if self.focus is None:
-            return self.resources
-        return [resource for resource in self.resources if resource.file in self.focus]
+        focus files (and with ``changed`` only those of the changed files). Checks that look at one object at
+        a time iterate these, and report only on the objects they iterate; relationship checks see every
+        resource through the graph. Reading it marks the running rule as one that looks at single objects."""
+        self.__dict__["linted_read"] = True
+        linted: list[Resource] | None = self.__dict__.get("_linted")
+        if linted is None:
+            linted = self.resources
+            if self.focus is not None:
+                linted = [resource for resource in linted if resource.file in self.focus]
+            if self.changed is not None:
+                linted = [resource for resource in linted if resource.file in self.changed]
+            self.__dict__["_linted"] = linted
+        return linted
 
     def units(self) -> list[Tree]:
         """The tree split into deployable units by ``Source.via`` (each rendered Kustomize root is one; plain
@@ -57,7 +69,8 @@ class Tree:
             sources = [source for source in self.sources if source.via == via]
             files = {source.display for source in sources}
             units.append(Tree(sources, [resource for resource in self.resources if resource.via == via],
-                              self.options, [entry for entry in self.skipped if entry[0] in files], self.focus))
+                              self.options, [entry for entry in self.skipped if entry[0] in files], self.focus,
+                              self.changed))
         return units
 
     @cached_property
