@@ -59,6 +59,26 @@ def read_regular(path: str, limit: int) -> bytes:
         os.close(descriptor)
 
 
+def read_prefix(path: str, limit: int) -> bytes:
+    """At most the first ``limit`` bytes of a regular file (:class:`NotRegularFile` for anything else)."""
+    descriptor = os.open(path, _FLAGS)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(f"{file_type(info.st_mode)}: only regular files are read")
+        chunks: list[bytes] = []
+        total = 0
+        while total < limit:
+            chunk = os.read(descriptor, min(_CHUNK, limit - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
 def read_limited(descriptor: int, limit: int) -> bytes:
     """Read a descriptor to its end, refusing more than ``limit`` bytes (the size may change while reading)."""
     chunks: list[bytes] = []

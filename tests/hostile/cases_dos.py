@@ -341,3 +341,16 @@ remediation: r
           "apiVersion: v1\nkind: ConfigMap\nmetadata:  # expect: cm-label" + " " * 200_000 + "!\n  name: c\n")
     os.mkfifo(root / "rules" / "fixtures" / "cm-label" / "pipe.yaml")
     return Run(["test", "rules"], exit=frozenset({0, 1}))
+
+
+@case("gitignore-fifo")
+def gitignore_fifo(root: Path) -> Run:
+    """A ``.gitignore`` that is a FIFO (or a symlink to /dev/zero in a subfolder): reading it waited forever."""
+    os.mkfifo(root / ".gitignore")
+    write(root, "app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    (root / "app" / ".gitignore").symlink_to("/dev/zero")
+
+    def check(result: Result) -> None:
+        assert result.report is not None and result.report["summary"]["objects"] == 1
+
+    return Run(["lint", "."], check=check, timeout=30)
