@@ -15,6 +15,7 @@ from kubelint.model.resource import Resource
 from kubelint.model.tree import Tree
 from kubelint.options import Options
 from kubelint.progress import processing
+from kubelint.sources.boundary import Boundary
 from kubelint.sources.cache import ParseCache, open_cache
 from kubelint.sources.discover import Candidate, NothingToLint, Selection, discover
 from kubelint.sources.helm import is_helm_stream, split_helm_stream
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def candidates(
-    paths: Iterable[str], options: Options, roots: list[str] | None = None
+    paths: Iterable[str], options: Options, roots: list[str] | None = None, boundary: Boundary | None = None,
 ) -> tuple[list[Candidate], frozenset[str] | None]:
     """The files to read: those under ``paths``, then the context files not among them.
 
@@ -35,7 +36,8 @@ def candidates(
     Paths that hold nothing to lint raise :class:`NothingToLint` (except in a hook run: nothing staged is fine).
     """
     paths = list(paths)
-    selection = Selection(options.exclude, options.gitignore, options.include_hidden)
+    selection = Selection(options.exclude, options.gitignore, options.include_hidden,
+                          inside=boundary.contains if boundary is not None else None)
     focus = list(discover(paths, selection, roots, options.stdin_filename))
     if not focus and not roots and not options.hook:
         raise NothingToLint(paths, selection.left_out)
@@ -47,13 +49,15 @@ def candidates(
     return focus + context, frozenset(candidate.display for candidate in focus)
 
 
-def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] | None = None) -> list[Source]:
-    """Read and parse files (reusing cached parses of unchanged ones), split helm streams, render roots."""
+def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] | None = None,
+                 boundary: Boundary | None = None) -> list[Source]:
+    """Read and parse files (reusing cached parses of unchanged ones), split helm streams, render roots; with a
+    ``boundary``, nothing outside the linted roots is read."""
     cache = parse_cache(options)
     sources = []
     for candidate in files:
         with processing(candidate.display):
-            source = load_source(candidate, options.max_file_size, cache)
+            source = load_source(candidate, options.max_file_size, cache, boundary)
         if is_helm_stream(source.text):
             with processing(candidate.display):
                 sources.extend(split_helm_stream(source))
@@ -66,7 +70,8 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
 
         unique = list(dict.fromkeys(roots))
         sources.extend(render_kustomizations(unique, options.render_timeout, options.max_file_size,
-                                             exclude=options.exclude, budget=options.render_budget))
+                                             exclude=options.exclude, boundary=boundary,
+                                             allow_remote=options.allow_remote_bases, budget=options.render_budget))
     return sources
 
 
@@ -98,9 +103,11 @@ def build_tree(sources: list[Source], options: Options, focus: frozenset[str] | 
 def load_tree(paths: Iterable[str], options: Options) -> Tree:
     """Discover, parse and model the manifests under ``paths`` (and the context paths of ``options``)."""
     roots: list[str] | None = [] if options.render else None
+    paths = list(paths)
+    boundary = Boundary.around([*paths, *options.context_paths()])
     with without_cycle_collection(freeze=options.freeze_heap):
-        files, focus = candidates(paths, options, roots)
-        return build_tree(load_sources(files, options, roots), options, focus)
+        files, focus = candidates(paths, options, roots, boundary)
+        return build_tree(load_sources(files, options, roots, boundary), options, focus)
 
 
 @contextmanager

@@ -40,6 +40,8 @@ class Options:
     """Seconds one Kustomize render may take before it is a ``render-failed`` finding."""
     render_budget: float = 300.0
     """Seconds all the Kustomize renders of a run may take together (``--render-budget``)."""
+    allow_remote_bases: bool = False
+    """Let kustomize fetch remote bases over the network (``--allow-remote-bases``); rendering is offline otherwise."""
     baseline: str | None = None
     """A baseline file: findings it records are left out of the report and never fail the run."""
     source_root: str = "."

@@ -318,6 +318,7 @@ def _strings(data: bytes) -> list[str]:
 def render(snapshot: Snapshot, layout: Layout, roots: list[tuple[str, str]], options: Options
            ) -> tuple[list[Source], dict[str, Inputs]]:
     """Render Kustomize roots of the state from a temporary export, with the display names a checkout gives."""
+    from kubelint.sources.boundary import Boundary
     from kubelint.sources.render import render_kustomizations
 
     strings = kustomization_strings(snapshot)
@@ -341,7 +342,8 @@ def render(snapshot: Snapshot, layout: Layout, roots: list[tuple[str, str]], opt
         os.makedirs(here, exist_ok=True)
         with _inside(here):
             sources = render_kustomizations(list(relative.values()), options.render_timeout, options.max_file_size,
-                                            exclude=options.exclude)
+                                            exclude=options.exclude, boundary=Boundary((export,)),
+                                            allow_remote=options.allow_remote_bases)
         for source in sources:
             if source.via in absolute:
                 source.display = os.path.normpath(os.path.join(here_absolute, source.display))
