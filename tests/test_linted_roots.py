@@ -172,3 +172,10 @@ def test_a_rule_file_or_config_file_symlinked_out_is_not_read(tmp_path: Path, mo
     assert result.exit_code == 2 and "SECRET" not in result.output and "leads outside" in result.output
     named = CliRunner().invoke(cli, ["lint", "--no-cache", "--config", str(secret), "cm.yaml"])
     assert named.exit_code == 2 and "unknown key" in named.output  # named on purpose: read (and refused as config)
+
+
+def test_a_symlinked_folder_out_of_a_kustomize_folder_is_not_searched() -> None:
+    """Before: the search for files no kustomization names walked ``root -> /``: the whole file system."""
+    code, _, report = _lint(str(HOSTILE / "kustomize-folder-symlink-out"))
+    assert code == 1 and ("root", "unreadable-file", 1) in _places(report)
+    assert {f["file"].rsplit("/", 1)[-1] for f in report["findings"]} == {"root", "pod.yaml"}  # type: ignore[attr-defined,index]
