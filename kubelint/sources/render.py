@@ -181,12 +181,14 @@ def _strings(data: Any) -> list[str]:
     return found
 
 
-def leftovers(kustomization: Kustomization, used: set[str], exclude: Iterable[str] = ()) -> list[Candidate]:
+def leftovers(kustomization: Kustomization, used: set[str], exclude: Iterable[str] = (),
+              boundary: Boundary | None = None) -> list[Candidate]:
     """Manifest files in a Kustomization's folder (and its plain subfolders) that no kustomization names and
     no render used: kustomize ignores them, so they are linted as plain files, in the unit of their folder
     (``kubernetes-manifests/`` of microservices-demo keeps ``loadgenerator.yaml`` out of its kustomization,
     to be applied on its own).
-    Components are never searched: their files mean nothing outside a composition."""
+    Components are never searched: their files mean nothing outside a composition. A symlinked folder that
+    leads out of the ``boundary`` is not searched but returned, for reading to report."""
     if kustomization.component:
         return []
     found: list[Candidate] = []
@@ -201,7 +203,9 @@ def leftovers(kustomization: Kustomization, used: set[str], exclude: Iterable[st
             if entry.name.startswith(".") or is_excluded(entry.path, exclude):
                 continue
             try:
-                if entry.is_dir():
+                if entry.is_dir() and boundary is not None and entry.is_symlink() and not boundary.contains(entry.path):
+                    found.append(Candidate(entry.path, entry.path))
+                elif entry.is_dir():
                     if kustomization_file(entry.path) is None:
                         stack.append(entry.path)
                 elif (entry.name.endswith(MANIFEST_SUFFIXES) and entry.name not in KUSTOMIZATION_FILES
@@ -354,7 +358,7 @@ def render_kustomizations(
     used = set(origins.sources).union(*(k.files for k in kustomizations))
     patterns = list(exclude)
     for kustomization in kustomizations:
-        for candidate in leftovers(kustomization, used, patterns):
+        for candidate in leftovers(kustomization, used, patterns, boundary):
             with processing(candidate.display):
                 source = load_source(candidate, max_size, boundary=boundary)
             source.via = kustomization.folder  # it lives with that app: linted in its unit, not among strangers
