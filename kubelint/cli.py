@@ -275,6 +275,7 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
           no_render: bool, config_file: str | None) -> None:
     """Export the resource graph of PATHS: workloads, Services, Ingresses, NetworkPolicies and their edges."""
     from kubelint.loader import load_tree
+    from kubelint.model.units import drawn_units
     from kubelint.sources.discover import PathNotFound
     from kubelint.views.graph import build_view, render
 
@@ -287,7 +288,7 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
         tree = load_tree(list(paths) or ["."], options)
     except PathNotFound as error:
         raise click.BadParameter(f"{error} does not exist", param_hint="PATHS") from error
-    _emit(render(build_view(tree.units(), reach), format_name), output)
+    _emit(render(build_view(drawn_units(tree), reach), format_name), output)
 
 
 @cli.command()

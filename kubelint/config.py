@@ -16,6 +16,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from kubelint.findings import Path, Severity
+from kubelint.model.units import UnitSpec
 from kubelint.model.workloads import parse_workload, workload_entry
 from kubelint.options import Options
 from kubelint.sources.yaml import nearest_position
@@ -167,8 +168,24 @@ def to_options(config: Config | None) -> Options:
             options.workloads.append(parse_workload(workload))
         except ValueError as error:
             raise config.error(("workloads", index), str(error)) from error
+    options.units = [_unit_spec(config, entry) for entry in data.get("units", [])]
     options.ignore = [dict(entry) for entry in data.get("ignore", [])]
     return options
+
+
+def _unit_spec(config: Config, entry: str | dict[str, Any]) -> UnitSpec:
+    """A ``units`` entry: a glob (each match a unit), or a named group of globs (one unit)."""
+    if isinstance(entry, str):
+        return UnitSpec((entry,), None, config.folder)
+    paths = entry["paths"]
+    return UnitSpec(tuple([paths] if isinstance(paths, str) else paths), entry["name"], config.folder)
+
+
+def unit_entry(spec: UnitSpec) -> str | dict[str, Any]:
+    """A configured unit as the configuration file spells it."""
+    if spec.name is None and len(spec.globs) == 1:
+        return spec.globs[0]
+    return {"name": spec.name or spec.globs[0], "paths": list(spec.globs)}
 
 
 def _relative_to(config: Config, path: str) -> str:
@@ -200,6 +217,7 @@ def effective(options: Options) -> dict[str, Any]:
         "fail-on": "never" if options.fail_on is None else str(options.fail_on),
         "max-file-size": int(max_mib) if max_mib == int(max_mib) else max_mib,
         "context": list(options.context),
+        "units": [unit_entry(spec) for spec in options.units],
         "workloads": workloads,
         "ignore": list(options.ignore),
     }

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from kubelint.catalog import Rule, load_catalog
 from kubelint.checks import registry
-from kubelint.findings import Finding, Severity
+from kubelint.findings import Finding, Location, Severity
 from kubelint.loader import load_tree
 from kubelint.model.tree import Tree
 from kubelint.options import Options
@@ -110,13 +110,42 @@ def merge_units(found: list[list[Finding]]) -> list[Finding]:
     return sorted(merged.values(), key=Finding.sort_key)
 
 
+def own_findings(unit: Tree, findings: list[Finding]) -> list[Finding]:
+    """A unit's findings about its own files (not about the objects of other units it only sees)."""
+    files = unit.member_files
+    return findings if files is None else [finding for finding in findings if finding.file in files]
+
+
+def name_templates(findings: list[Finding], sources: Iterable[Source]) -> list[Finding]:
+    """Findings in a file of ``helm template`` output keep the file's path and line; each also names the chart
+    template its object came from, in the message and as a related location at the ``# Source:`` comment."""
+    from dataclasses import replace
+
+    from kubelint.sources.helm import template_at
+
+    templates = {source.display: source.templates for source in sources if source.templates}
+    if not templates:
+        return findings
+    out = []
+    for finding in findings:
+        template = template_at(templates[finding.file], finding.line) if finding.file in templates else None
+        if template is not None:
+            comment = Location(finding.file, template.comment_line, 1, finding.ref,
+                               message=f"rendered from the helm template {template.name}")
+            finding = replace(finding, message=f"{finding.message} (helm template {template.name})",
+                              related=(*finding.related, comment))
+        out.append(finding)
+    return out
+
+
 def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: list[Entry] | None = None) -> Report:
     """Run the selected rules over an already loaded tree (``baseline``: the entries, when already loaded)."""
     rules = select_rules(catalog if catalog is not None else load_catalog(tree.options.rule_dirs), tree.options)
     units = tree.units()
     with stage("rules"):
-        findings = run_rules(tree, rules.values()) if len(units) == 1 else merge_units(
-            [run_rules(unit, rules.values()) for unit in units])
+        findings = run_rules(tree, rules.values()) if len(units) == 1 and units[0] is tree else merge_units(
+            [own_findings(unit, run_rules(unit, rules.values())) for unit in units])
+    findings = name_templates(findings, tree.sources)
     from kubelint.suppress import suppress
 
     findings = suppress(findings, tree)

@@ -7,14 +7,15 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from kubelint.model import units
 from kubelint.model.objects import crd_scopes, resources_of
 from kubelint.model.resource import Resource
 from kubelint.model.tree import Tree
 from kubelint.options import Options
 from kubelint.progress import processing
 from kubelint.sources.cache import ParseCache
-from kubelint.sources.discover import Candidate, discover
-from kubelint.sources.helm import is_helm_stream, split_helm_stream
+from kubelint.sources.discover import STDIN, Candidate, discover
+from kubelint.sources.helm import helm_templates, is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, load_source
 
 
@@ -42,17 +43,23 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
     for candidate in files:
         with processing(candidate.display):
             source = load_source(candidate, options.max_file_size, cache)
-        if is_helm_stream(source.text):
-            with processing(candidate.display):
-                sources.extend(split_helm_stream(source))
-        else:
-            sources.append(source)
+            if candidate.path == STDIN:
+                source.unit = units.STDIN_KEY
+                if is_helm_stream(source.text):  # no file to point at: findings name the templates
+                    sources.extend(split_helm_stream(source))
+                    continue
+            elif is_helm_stream(source.text):  # a file keeps its name and lines; findings name the template
+                source.templates = helm_templates(source.text)
+                source.unit = units.helm_unit(source.display, [template.name or "" for template in source.templates
+                                                               if template.comment_line])
+        sources.append(source)
     if roots:
         from kubelint.sources.render import render_kustomizations
 
         unique = list(dict.fromkeys(roots))
         sources.extend(render_kustomizations(unique, options.render_timeout, options.max_file_size,
                                              exclude=options.exclude))
+    units.assign_configured(sources, options.units)
     return sources
 
 

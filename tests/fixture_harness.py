@@ -16,6 +16,7 @@ from typing import Any
 
 from kubelint.engine import lint_tree
 from kubelint.loader import load_tree
+from kubelint.model.units import UnitSpec
 from kubelint.options import Options
 from kubelint.sources.discover import discover
 from kubelint.sources.yaml import parse
@@ -50,7 +51,12 @@ class Fixture:
         return found
 
     def actual(self) -> Counter[tuple[str, int]]:
-        options = Options(enable=[self.rule], **self.options)
+        settings = dict(self.options)
+        if "units" in settings:  # as in .kubelint.yaml: globs relative to the fixture folder
+            settings["units"] = [
+                UnitSpec((entry,), None, str(self.folder)) if isinstance(entry, str)
+                else UnitSpec(tuple(entry["paths"]), entry["name"], str(self.folder)) for entry in settings["units"]]
+        options = Options(enable=[self.rule], **settings)
         report = lint_tree(load_tree([str(self.folder)], options))
         return Counter((f.file, f.line) for f in report.findings if f.rule == self.rule)
 
