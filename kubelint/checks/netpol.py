@@ -22,7 +22,7 @@ from kubelint.analysis.netpol import (
 )
 from kubelint.checks import Hit, Params, check
 from kubelint.findings import Location
-from kubelint.model.resource import Resource, mapping, sequence, text
+from kubelint.model.resource import Resource, mapping, sequence, service_target, text
 from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
 
@@ -296,8 +296,8 @@ def service_unreachable(tree: Tree, params: Params) -> Iterator[Hit]:
             continue  # some pods are open (host-network pods are not filtered by most network plugins)
         for index, raw in enumerate(sequence(resource.spec.get("ports"))):
             port = mapping(raw)
-            target = port.get("targetPort", port.get("port"))
-            if isinstance(target, bool) or not isinstance(target, (int, str)):
+            target, defaulted = service_target(port)
+            if target is None:
                 continue
             protocol = text(port.get("protocol")) or "TCP"
             if isinstance(target, str) and all(
@@ -308,7 +308,7 @@ def service_unreachable(tree: Tree, params: Params) -> Iterator[Hit]:
             if any(verdict is not False for verdict in verdicts):
                 continue
             policies = list(dict.fromkeys(policy for group in groups for policy in network.policies_of(group, INGRESS)))
-            shown = f"targetPort {target!r}" if "targetPort" in port else f"port {target!r}"
+            shown = f"port {target!r}" if defaulted else f"targetPort {target!r}"
             yield Hit(f"no NetworkPolicy admits {protocol} {shown} to the pods of this Service "
                       f"({_names(groups)}), which are isolated for ingress by "
                       f"{', '.join(p.resource.name for p in policies[:3])}"

@@ -10,7 +10,16 @@ from collections.abc import Iterable, Iterator
 from kubelint.analysis.graph import GOVERNED_BY, ROUTES, SCALES, USES, ResourceGraph, build_graph
 from kubelint.checks import Hit, Params, check
 from kubelint.findings import Location, Path
-from kubelint.model.resource import Container, ContainerPort, ObjectRef, Resource, mapping, sequence, text
+from kubelint.model.resource import (
+    Container,
+    ContainerPort,
+    ObjectRef,
+    Resource,
+    mapping,
+    sequence,
+    service_target,
+    text,
+)
 from kubelint.model.selectors import PodGroup, Requirement, Selector
 from kubelint.model.tree import Tree
 
@@ -160,17 +169,15 @@ def service_target_port_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
         for index, port in enumerate(sequence(service.spec.get("ports"))):
             port = mapping(port)
             protocol = text(port.get("protocol")) or "TCP"
-            if "targetPort" in port:
-                target, path = port["targetPort"], ("spec", "ports", index, "targetPort")
-            else:
-                target, path = port.get("port"), ("spec", "ports", index, "port")
-            if isinstance(target, bool) or not isinstance(target, (int, str)):
+            target, defaulted = service_target(port)
+            if target is None:
                 continue
-            yield from _target_port(service, groups, target, protocol, path)
+            path: Path = ("spec", "ports", index, "targetPort" if "targetPort" in port else "port")
+            yield from _target_port(service, groups, target, protocol, path, defaulted)
 
 
 def _target_port(service: Resource, groups: list[PodGroup], target: int | str, protocol: str,
-                 path: Path) -> Iterator[Hit]:
+                 path: Path, defaulted: bool = False) -> Iterator[Hit]:
     where = service.where(path)
     if isinstance(target, str):
         having = [g for g in groups if any(p.name == target and p.protocol == protocol for p in _group_ports(g))]
@@ -198,7 +205,8 @@ def _target_port(service: Resource, groups: list[PodGroup], target: int | str, p
     if any(p.number == target and p.protocol == protocol for g in declaring for p in _group_ports(g)):
         return
     numbers = sorted({f"{p.number}/{p.protocol}" for g in declaring for p in _group_ports(g) if p.number})
-    yield Hit(f"targetPort {target} ({protocol}) is not declared by the selected containers, which declare "
+    shown = f"targetPort {target}" if not defaulted else f"port {target} (the target when targetPort is absent or 0)"
+    yield Hit(f"{shown} ({protocol}) is not declared by the selected containers, which declare "
               f"{', '.join(numbers) or 'no port number'}", where, _related(declaring), weaker=True)
 
 
@@ -306,18 +314,23 @@ def probe_port_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
 
 
 def _probe_port(resource: Resource, container: Container, port: object, path: Path, probe: str) -> Iterator[Hit]:
+    """A named probe port must resolve on its container (the kubelet looks the name up among the container's
+    ports, whatever their protocol) to a TCP port: every probe handler speaks TCP. A numeric port is not
+    checked: a container often serves health or metrics on a port it does not declare."""
+    if not isinstance(port, str) or path[-2] == "grpc":
+        return  # grpc takes only numbers: schema-invalid reports a name there
     where = resource.where(path)
-    if isinstance(port, str):
-        if not any(item.name == port for item in container.ports):
-            names = ", ".join(sorted(item.name for item in container.ports if item.name)) or "none"
-            quoted = f"; a quoted number is a port name: write {port} unquoted" if port.isdigit() else ""
-            yield Hit(f"{probe} port {port!r} is not a port name of container {container.name} "
-                      f"(its port names: {names}){quoted}", where)
-    elif (isinstance(port, int) and not isinstance(port, bool) and container.ports
-          and not any(item.number == port for item in container.ports)):
-        numbers = ", ".join(str(item.number) for item in container.ports if item.number is not None)
-        yield Hit(f"{probe} port {port} is not declared by container {container.name} (it declares "
-                  f"{numbers or 'no port number'})", where, weaker=True)
+    declared = [item for item in container.ports if item.name == port]
+    if not declared:
+        names = ", ".join(sorted(item.name for item in container.ports if item.name)) or "none"
+        quoted = f"; a quoted number is a port name: write {port} unquoted" if port.isdigit() else ""
+        yield Hit(f"{probe} port {port!r} is not a port name of container {container.name} "
+                  f"(its port names: {names}){quoted}", where)
+    elif all(item.protocol != "TCP" for item in declared):
+        number = declared[0].number
+        yield Hit(f"{probe} {path[-2]} port {port!r} is declared {declared[0].protocol} "
+                  f"({number}/{declared[0].protocol}), but the probe connects over TCP", where,
+                  (resource.where(declared[0].path, f"port {port} of container {container.name}"),))
 
 
 # statefulset-missing-service -------------------------------------------------------------------

@@ -88,6 +88,18 @@ class ContainerPort:
     path: Path
 
 
+def service_target(port: Mapping[str, Any]) -> tuple[int | str | None, bool]:
+    """The container port a Service port sends to, as the API server defaults it: a ``targetPort`` that is
+    absent, ``0`` or ``""`` becomes ``port``. Returns the value (None when it is not a number or name) and
+    whether it was defaulted."""
+    written = port.get("targetPort")
+    defaulted = written is None or (written == 0 and not isinstance(written, bool)) or written == ""
+    value = port.get("port") if defaulted else written
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None, defaulted
+    return value, defaulted
+
+
 @dataclass(frozen=True)
 class Container:
     """A container or init container of a pod template."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from kubelint.analysis.graph import ROUTES, SELECTS, build_graph
 from kubelint.analysis.netpol import ALLOWS_FROM, ALLOWS_TO, ISOLATES, OUTSIDE, build_network
-from kubelint.model.resource import ObjectRef, mapping, sequence
+from kubelint.model.resource import ObjectRef, mapping, sequence, service_target
 from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
 
@@ -86,9 +86,9 @@ def _service_ports(tree: Tree, ref: ObjectRef) -> list[str]:
     out = []
     for raw in sequence(resource.spec.get("ports")):
         port = mapping(raw)
-        number, target = port.get("port"), port.get("targetPort", port.get("port"))
+        number, target = port.get("port"), service_target(port)[0]
         protocol = port.get("protocol") if isinstance(port.get("protocol"), str) else "TCP"
-        out.append(f"{protocol}/{number}" + (f"->{target}" if target != number else ""))
+        out.append(f"{protocol}/{number}" + (f"->{target}" if target is not None and target != number else ""))
     return out
 
 
