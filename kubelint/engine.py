@@ -143,8 +143,14 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
     rules = select_rules(catalog if catalog is not None else load_catalog(tree.options.rule_dirs), tree.options)
     units = tree.units()
     with stage("rules"):
-        findings = run_rules(tree, rules.values()) if len(units) == 1 and units[0] is tree else merge_units(
-            [own_findings(unit, run_rules(unit, rules.values())) for unit in units])
+        if len(units) == 1 and units[0] is tree:
+            findings = run_rules(tree, rules.values())
+        else:
+            found = []
+            while units:
+                unit = units.pop(0)  # each unit's graph and schemas are freed once its rules ran
+                found.append(own_findings(unit, run_rules(unit, rules.values())))
+            findings = merge_units(found)
     findings = name_templates(findings, tree.sources)
     from kubelint.suppress import suppress
 

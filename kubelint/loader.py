@@ -20,14 +20,17 @@ from kubelint.sources.read import Source, load_source
 
 
 def candidates(
-    paths: Iterable[str], options: Options, roots: list[str] | None = None
+    paths: Iterable[str], options: Options, roots: list[str] | None = None, focus_roots: list[str] | None = None
 ) -> tuple[list[Candidate], frozenset[str] | None]:
     """The files to read: those under ``paths``, then the context files not among them.
 
     Returns the candidates and, when there is context, the display names of the files under ``paths``.
-    Kustomize roots met on the way are appended to ``roots`` (when rendering) instead of their files.
+    Kustomize roots met on the way are appended to ``roots`` (when rendering) instead of their files; those
+    under ``paths`` also to ``focus_roots``.
     """
     focus = list(discover(paths, options.exclude, roots))
+    if roots is not None and focus_roots is not None:
+        focus_roots.extend(roots)
     context_paths = options.context_paths()
     if not context_paths:
         return focus, None
@@ -79,9 +82,35 @@ def build_tree(sources: list[Source], options: Options, focus: frozenset[str] | 
 def load_tree(paths: Iterable[str], options: Options) -> Tree:
     """Discover, parse and model the manifests under ``paths`` (and the context paths of ``options``)."""
     roots: list[str] | None = [] if options.render else None
+    focus_roots: list[str] = []
     with without_cycle_collection():
-        files, focus = candidates(paths, options, roots)
-        return build_tree(load_sources(files, options, roots), options, focus)
+        files, focus = candidates(paths, options, roots, focus_roots)
+        sources = load_sources(files, options, roots)
+        if focus is not None:
+            focus = focus | produced_in_focus(sources, focus, {c.display for c in files}, focus_roots)
+        return build_tree(sources, options, focus)
+
+
+def produced_in_focus(sources: Iterable[Source], focus: frozenset[str], read: set[str], roots: Iterable[str]
+                      ) -> set[str]:
+    """The names of sources that a focus path produced without being read under that name: the templates of
+    a helm stream on stdin, the files a focus Kustomize root renders (named after their origin files) and
+    the files it leaves out. What a file is called in findings must never take it out of the report."""
+    folders = [os.path.realpath(root) for root in roots]
+
+    def under_focus_root(path: str) -> bool:
+        real = os.path.realpath(path)
+        return any(real == folder or real.startswith(folder.rstrip(os.sep) + os.sep) for folder in folders)
+
+    found = set()
+    for source in sources:
+        if source.display in read:
+            continue
+        kind, _, name = source.unit.partition(":")
+        if (kind == units.STDIN and STDIN in focus) or (kind == units.KUSTOMIZE and under_focus_root(name)) or (
+                kind in ("", units.FILE) and under_focus_root(source.display)):
+            found.add(source.display)
+    return found
 
 
 @contextmanager

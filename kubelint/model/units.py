@@ -182,15 +182,18 @@ def rule_units(tree: Tree) -> list[Tree]:
     for home, units in plain.items():
         for batch in _batches(units, objects):
             evaluations.append((batch, batch[0] if len(batch) == 1 else key(FILE, home)))
+    context: list[str] = []
+    if tree.focus is not None and tree.options.context:  # named context: applied before, every unit sees it
+        context = [unit for unit, sources in groups.items() if not any(s.display in tree.focus for s in sources)]
     out = []
     for members, label in sorted(evaluations, key=lambda evaluation: evaluation[0][0]):
         files = {source.display for unit in members for source in groups[unit]}
         if tree.focus is not None and not files & tree.focus:
             continue
-        seen: list[str] = []
+        seen = [unit for unit in context if unit not in members]
         if kind_of(members[0]) in OPEN_KINDS:
             home = homes[members[0]]
-            seen = [unit for unit in groups if unit not in members and beside(home, homes[unit])]
+            seen += [unit for unit in groups if unit not in members and unit not in seen and beside(home, homes[unit])]
         sources = [source for unit in (*members, *seen) for source in groups[unit]]
         resources = [resource for unit in (*members, *seen) for resource in objects.get(unit, ())]
         skipped = [entry for entry in tree.skipped if entry[0] in files]

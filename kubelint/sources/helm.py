@@ -53,7 +53,7 @@ class Template:
     """One document of a helm output file and the template its ``# Source:`` comment names."""
 
     first_line: int
-    """The first line of the document (the line after its ``---``, or 1)."""
+    """The first line of the document: its ``---`` line, or 1."""
     comment_line: int
     """The line of its ``# Source:`` comment (0: the document has none)."""
     name: str | None
@@ -90,13 +90,12 @@ def helm_templates(text: str) -> list[Template]:
     line = 1
     for _, skip, chunk in _chunks(text):
         body = chunk[skip:]
-        first = line + chunk.count("\n", 0, skip)
         match = _source_comment(body)
         if match is None:
-            found.append(Template(first, 0, None))
+            found.append(Template(line, 0, None))
         else:
-            found.append(Template(first, first + body.count("\n", 0, match.start()),
-                                  safe_template_name(match.group(1))))
+            comment = line + chunk.count("\n", 0, skip) + body.count("\n", 0, match.start())
+            found.append(Template(line, comment, safe_template_name(match.group(1))))
         line += chunk.count("\n")
     return found
 
