@@ -51,12 +51,7 @@ class Fixture:
         return found
 
     def actual(self) -> Counter[tuple[str, int]]:
-        settings = dict(self.options)
-        if "units" in settings:  # as in .kubelint.yaml: globs relative to the fixture folder
-            settings["units"] = [
-                UnitSpec((entry,), None, str(self.folder)) if isinstance(entry, str)
-                else UnitSpec(tuple(entry["paths"]), entry["name"], str(self.folder)) for entry in settings["units"]]
-        options = Options(enable=[self.rule], **settings)
+        options = Options(enable=[self.rule], **self.options)
         report = lint_tree(load_tree([str(self.folder)], options))
         return Counter((f.file, f.line) for f in report.findings if f.rule == self.rule)
 
@@ -72,7 +67,12 @@ def fixture_folders() -> list[Fixture]:
             documents, problems = parse(meta.read_text())
             assert not problems, problems
             settings = documents[0].data
-        fixtures.append(Fixture(folder.name, folder, settings.get("options", {}), settings.get("expect", [])))
+        options = dict(settings.get("options", {}))
+        if "units" in options:  # as in .kubelint.yaml: globs relative to the fixture folder
+            options["units"] = [
+                UnitSpec((entry,), None, str(folder)) if isinstance(entry, str)
+                else UnitSpec(tuple(entry["paths"]), entry["name"], str(folder)) for entry in options["units"]]
+        fixtures.append(Fixture(folder.name, folder, options, settings.get("expect", [])))
     return fixtures
 
 
