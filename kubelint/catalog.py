@@ -19,6 +19,10 @@ class CatalogError(Exception):
     """A rule file is broken (a usage error: the message names file, line and problem)."""
 
 
+BUILTIN_REQUIRED = ("description", "remediation")
+"""Fields a built-in rule must give beyond the meta-schema's (user rules may leave them out)."""
+
+
 @dataclass(frozen=True)
 class Rule:
     """One rule: what it finds, how bad it is by default, and the check it runs with which params."""
@@ -27,12 +31,18 @@ class Rule:
     summary: str
     severity: Severity
     check: str
-    description: str
-    remediation: str
+    description: str = ""
+    remediation: str = ""
     enabled: bool = True
     tags: tuple[str, ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
     file: str = ""
+    user: bool = False
+    """Loaded from a user rule folder (``--rules``, ``rule-dirs``), not the built-in catalogue."""
+    replaces: str | None = None
+    """The built-in rule id this user rule takes the place of."""
+    related: tuple[str, ...] = ()
+    """Rules about the same problem or its other side (``kubelint explain`` lists them)."""
 
 
 def builtin_rules_dir() -> Path:
@@ -45,37 +55,84 @@ def builtin_rules_dir() -> Path:
 
 
 def rule_schema() -> dict[str, Any]:
-    """The meta-schema every rule file must satisfy."""
+    """The meta-schema every rule file must satisfy (published as ``docs/rule.schema.json``)."""
     with open(Path(__file__).parent / "data" / "rule.schema.json", encoding="utf-8") as handle:
         schema: dict[str, Any] = json.load(handle)
     return schema
 
 
+def is_builtin_dir(folder: str) -> bool:
+    try:
+        return os.path.samefile(folder, builtin_rules_dir())
+    except OSError:
+        return False
+
+
 def load_catalog(user_dirs: Iterable[str] = (), validate_builtin: bool = False) -> dict[str, Rule]:
-    """Load the built-in rules and the rules in ``user_dirs`` (a user rule may override a built-in id).
+    """Load the built-in rules and the rules in ``user_dirs``.
 
-    User rules are always validated against the meta-schema; built-in rules are validated by the test
-    suite (and here on request), so that a plain run does not pay for importing jsonschema.
+    User rules are always validated (meta-schema, check name, params); built-in rules are validated by the
+    test suite (and here on request), so that a plain run does not pay for importing jsonschema. A user rule
+    may take a built-in's place only by saying so (``replaces: ID``); two user rules with one id are an error.
     """
-    from kubelint.checks import registry
-
-    checks = registry()
     rules: dict[str, Rule] = {}
-    for folder, validate in [(str(builtin_rules_dir()), validate_builtin)] + [(d, True) for d in user_dirs]:
-        if not os.path.isdir(folder):
-            raise CatalogError(f"{folder}: rule folder not found")
-        for name in sorted(os.listdir(folder)):
-            if name.endswith((".yaml", ".yml")):
-                rule = load_rule(os.path.join(folder, name), validate)
-                if rule.check not in checks:
-                    known = ", ".join(sorted(checks))
-                    raise CatalogError(f"{rule.file}: unknown check {rule.check!r} (known: {known})")
-                rules[rule.id] = rule
+    for rule in _load_folder(str(builtin_rules_dir()), validate_builtin, user=False):
+        rules[rule.id] = rule
+    builtin = dict(rules)
+    problems: list[str] = []
+    user_rules: dict[str, Rule] = {}
+    folders = {os.path.realpath(folder): folder for folder in reversed(list(user_dirs))}  # one per folder
+    for folder in reversed(list(folders.values())):
+        if is_builtin_dir(folder):
+            continue  # the built-in catalogue named as a user folder (kubelint test rules/): already loaded
+        for rule in _load_folder(folder, True, user=True):
+            problem = _clash(rule, builtin, user_rules)
+            if problem:
+                problems.append(problem)
+                continue
+            user_rules[rule.id] = rule
+            if rule.replaces is not None:
+                rules.pop(rule.replaces, None)
+            rules[rule.id] = rule
+    if problems:
+        raise CatalogError("\n".join(problems))
     return rules
 
 
-def load_rule(path: str, validate: bool = True) -> Rule:
-    """Read one rule file, validating it against the meta-schema when asked."""
+def _clash(rule: Rule, builtin: Mapping[str, Rule], user_rules: Mapping[str, Rule]) -> str | None:
+    """Why a user rule cannot join the catalogue (its id is taken, or it replaces nothing), or None."""
+    from kubelint.views.explain import nearest_rule
+
+    if rule.id in user_rules:
+        return f"{rule.file}:1:1: rule id {rule.id!r} is also defined in {user_rules[rule.id].file}"
+    if rule.replaces is not None and rule.replaces not in builtin:
+        hint = nearest_rule(rule.replaces, builtin)
+        return (f"{rule.file}:1:1: replaces: {rule.replaces!r} is not a built-in rule"
+                + (f" (did you mean {hint!r}?)" if hint else ""))
+    if rule.id in builtin and rule.replaces != rule.id:
+        return (f"{rule.file}:1:1: id: {rule.id!r} is a built-in rule; say `replaces: {rule.id}` to replace it, "
+                "or choose another id")
+    return None
+
+
+def _load_folder(folder: str, validate: bool, user: bool) -> list[Rule]:
+    if not os.path.isdir(folder):
+        raise CatalogError(f"{folder}: rule folder not found")
+    rules = []
+    problems = []
+    for name in sorted(os.listdir(folder)):
+        if name.endswith((".yaml", ".yml")) and not name.startswith("."):
+            try:
+                rules.append(load_rule(os.path.join(folder, name), validate, user=user))
+            except CatalogError as error:
+                problems.append(str(error))
+    if problems:
+        raise CatalogError("\n".join(problems))
+    return rules
+
+
+def load_rule(path: str, validate: bool = True, user: bool = True) -> Rule:
+    """Read one rule file, validating it when asked: every problem is reported at once, each at its line."""
     source = load_source(Candidate(path, path))
     for problem in source.problems:
         raise CatalogError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
@@ -84,35 +141,75 @@ def load_rule(path: str, validate: bool = True) -> Rule:
     document = source.documents[0]
     data: dict[str, Any] = document.data
     if validate:
-        from jsonschema import Draft202012Validator
-
-        errors = sorted(Draft202012Validator(rule_schema()).iter_errors(data), key=lambda e: list(e.path))
-        if errors:
-            error = errors[0]
-            path_in_rule = tuple(error.absolute_path)
-            line, column = nearest_position(document.positions, path_in_rule)
-            where = ".".join(str(part) for part in path_in_rule) or "the rule"
-            raise CatalogError(f"{path}:{line}:{column}: {where}: {error.message}")
-        from kubelint.checks import params_problem
-
-        params_error = params_problem(data["check"], data.get("params") or {})
-        if params_error is not None:
-            path_in_rule = ("params", *params_error[0])
-            line, column = nearest_position(document.positions, path_in_rule)
-            where = ".".join(str(part) for part in path_in_rule)
-            raise CatalogError(f"{path}:{line}:{column}: {where}: {params_error[1]}")
+        problems = rule_problems(data, builtin=not user)
+        if problems:
+            lines = []
+            for path_in_rule, message in problems:
+                line, column = nearest_position(document.positions, path_in_rule)
+                where = ".".join(str(part) for part in path_in_rule)
+                lines.append(f"{path}:{line}:{column}: {where + ': ' if where else ''}{message}")
+            raise CatalogError("\n".join(lines))
     try:
         return Rule(
             id=data["id"],
             summary=data["summary"],
             severity=Severity.parse(data["severity"]),
             check=data["check"],
-            description=data["description"],
-            remediation=data["remediation"],
+            description=str(data.get("description", "")),
+            remediation=str(data.get("remediation", "")),
             enabled=bool(data.get("enabled", True)),
             tags=tuple(data.get("tags", ())),
             params=data.get("params") or {},
             file=path,
+            user=user,
+            replaces=data.get("replaces") if user else None,
+            related=tuple(data.get("related", ())),
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise CatalogError(f"{path}:1:1: invalid rule: {error}") from error
+
+
+def rule_problems(data: Mapping[str, Any], builtin: bool = False) -> list[tuple[tuple[str | int, ...], str]]:
+    """Everything wrong with a rule's data: (path inside the rule, problem), in file order.
+
+    All missing fields come as one problem; unknown fields and check names come with the nearest known one;
+    then the check's params are checked (:func:`kubelint.checks.params_problems`).
+    """
+    import difflib
+
+    from jsonschema import Draft202012Validator
+
+    from kubelint.checks import params_problems, registry
+
+    schema = rule_schema()
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    missing: list[str] = []
+    for error in sorted(Draft202012Validator(schema).iter_errors(data), key=lambda e: [str(p) for p in e.path]):
+        path_in_rule = tuple(error.absolute_path)
+        if error.validator == "required" and not path_in_rule:
+            missing += [name for name in error.validator_value if name not in data and name not in missing]
+        elif error.validator == "additionalProperties" and not path_in_rule:
+            known = sorted(schema["properties"])
+            for key in data:
+                if key not in schema["properties"]:
+                    hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+                    problems.append(((key,), "unknown field" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                                     + f"; known: {', '.join(known)}"))
+        else:
+            problems.append((path_in_rule, error.message))
+    if builtin:
+        missing += [name for name in BUILTIN_REQUIRED if not str(data.get(name, "")).strip() and name not in missing]
+        if "replaces" in data:
+            problems.append((("replaces",), "only user rules replace built-in rules"))
+    if missing:
+        problems.insert(0, ((), f"missing required field{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"))
+    check_name = data.get("check")
+    checks = registry()
+    if isinstance(check_name, str) and check_name not in checks:
+        hint = difflib.get_close_matches(check_name, sorted(checks), n=1, cutoff=0.6)
+        problems.append((("check",), f"unknown check {check_name!r}" + (f" (did you mean {hint[0]!r}?)" if hint
+                                                                         else f"; known: {', '.join(sorted(checks))}")))
+    elif isinstance(check_name, str) and isinstance(data.get("params", {}) or {}, dict):
+        problems += [(("params", *where), message)
+                     for where, message in params_problems(check_name, data.get("params") or {})]
+    return problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -13,6 +14,7 @@ from kubelint import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 SEVERITY_CHOICES = ("error", "warning", "info", "never")
+COLOR_CHOICES = ("auto", "always", "never")
 FORMAT_CHOICES = ("text", "json", "sarif", "github", "junit")  # kubelint.report.FORMATS, without importing it
 
 
@@ -39,36 +41,51 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "format_name", type=click.Choice(FORMAT_CHOICES), default="text",
+@click.option("--format", "format_name", type=click.Choice(FORMAT_CHOICES, case_sensitive=False), default="text",
               show_default=True, help="Report format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to FILE instead of stdout.")
 @click.option("--namespace", "-n", default=None, help="Namespace for objects that name none [default: default].")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable).")
-@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None,
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Skip paths matching GLOB (repeatable; with a '/' relative to the current folder).")
+@click.option("--no-gitignore", is_flag=True,
+              help="Also lint what .gitignore and .git/info/exclude ignore (respected by default).")
+@click.option("--include-hidden", multiple=True, metavar="NAME",
+              help="Enter hidden folders (and read hidden files) matching NAME, e.g. '.deploy' (repeatable).")
+@click.option("--stdin-filename", default=None, metavar="PATH",
+              help="The file that standard input ('-') stands for, in messages, excludes and ignore entries.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES, case_sensitive=False), default=None,
               help="Exit 1 when a finding is at or above this severity; 'never' only reports [default: warning].")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Also load the rules in DIR (repeatable).")
-@click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule that is off by default.")
-@click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule ('all' for every rule).")
+@click.option("--enable", multiple=True, metavar="RULES",
+              help="Enable rules that are off by default: ids, 'tag:TAG' or 'all', comma-separated (repeatable).")
+@click.option("--disable", multiple=True, metavar="RULES",
+              help="Disable rules: ids, 'tag:TAG' or 'all', comma-separated (repeatable).")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="MIB",
               help="Refuse files larger than this many MiB [default: 20].")
 @click.option("--no-render", is_flag=True,
               help="Lint the raw files of Kustomize folders instead of rendering them.")
 @click.option("--render-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Give up rendering one Kustomize root after this long [default: 60].")
-@click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR is honoured too).")
+@click.option("--color", "color", type=click.Choice(COLOR_CHOICES, case_sensitive=False), default=None,
+              help="Colour the text report: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces it), "
+                   "always or never [default: auto].")
+@click.option("--no-color", is_flag=True, help="Same as --color never.")
 @click.option("--kubernetes-version", default=None, metavar="X.Y",
               help="Validate against this Kubernetes minor [default: the newest with schemas].")
 @click.option("--schema-location", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Also look up custom resource schemas in DIR (kubeconform layout; repeatable).")
 @click.option("--no-strict", is_flag=True, help="Allow fields the schemas do not know.")
 @click.option("-v", "--verbose", count=True, help="Also list skipped documents and stale baseline entries.")
-@click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary.")
+@click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary (-v lines stay).")
 @click.option("--context", multiple=True, type=click.Path(), metavar="PATH",
               help="Load PATH too, so relationship rules see the whole tree, but report only on PATHS "
                    "(repeatable).")
 @click.option("--no-cache", is_flag=True, help="Parse every file again instead of reusing cached parses.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Keep the parse cache in DIR (private to you) [default: $KUBELINT_CACHE_DIR, else the user's "
+                   "cache folder].")
 @click.option("--hook", is_flag=True,
               help="Pre-commit mode: PATHS are the staged files; the context defaults to the current folder.")
 @click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
@@ -77,8 +94,8 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Leave out the findings recorded in FILE: report and fail only on new ones.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
               help="Record today's findings in FILE (then exit 0).")
-@click.option("--source-root", type=click.Path(file_okay=False), default=".", show_default=True, metavar="DIR",
-              help="SARIF, GitHub and JUnit paths and baseline entries are relative to DIR.")
+@click.option("--source-root", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="SARIF, GitHub and JUnit paths and baseline entries are relative to DIR [default: .].")
 @click.option("--include-suppressed", "--show-suppressed", "include_suppressed", is_flag=True,
               help="Report suppressed findings too, with the reason (SARIF: as suppressions); they never fail "
                    "the run.")
@@ -97,33 +114,47 @@ def lint(paths: tuple[str, ...], **flags: Any) -> None:
         sys.exit(EXIT_CLEAN)
     if options.hook and not paths:
         sys.exit(EXIT_CLEAN)  # pre-commit passed no files: nothing staged to lint
-    extra_reports = [_parse_report(value) for value in flags["reports"]]
-    write_baseline, source_root = flags["write_baseline"], flags["source_root"]
+    extra_reports = {**options.reports, **dict(_parse_report(value) for value in flags["reports"])}
+    write_baseline, source_root = flags["write_baseline"], options.source_root
     report = _run(list(paths) or ["."], options)
     if write_baseline:
         _write_baseline(report, write_baseline, source_root)
-    format_name, output, verbose = flags["format_name"], flags["output"], flags["verbose"]
+    format_name, output, verbose = flags["format_name"].lower(), flags["output"], flags["verbose"]
     quiet, include_suppressed = flags["quiet"], flags["include_suppressed"]
 
     from kubelint.report import ReportSettings, render
     from kubelint.timings import stage
 
-    color = output is None and not flags["no_color"] and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    settings = ReportSettings(color=color, show_source=not quiet, verbose=verbose,
-                              show_suppressed=include_suppressed, source_root=source_root)
+    color_mode = "never" if flags["no_color"] else (flags["color"] or "auto").lower()
+    settings = ReportSettings(color=use_color(color_mode, output is None and sys.stdout.isatty(), os.environ),
+                              show_source=not quiet, show_summary=not quiet, verbose=verbose,
+                              show_suppressed=include_suppressed, source_root=source_root,
+                              fail_on=options.fail_on)
     with stage("report"):
-        text = render(report, format_name, settings)
-        if quiet and format_name == "text":
-            text = "".join(line for line in text.splitlines(keepends=True)[:-1])
-        _emit(text, output)
-        for extra_format, path in extra_reports:
+        _emit(render(report, format_name, settings), output)
+        for extra_format, path in extra_reports.items():
             try:
                 _emit(render(report, extra_format, replace(settings, color=False)), path)
             except OSError as error:
                 raise click.BadParameter(f"cannot write {path}: {error.strerror or error}",
                                          param_hint="--report") from error
+    if "github" in (format_name, *extra_reports) and os.environ.get("GITHUB_STEP_SUMMARY"):
+        _write_step_summary(report, settings, os.environ)
     _tell_baseline(report, verbose)
     sys.exit(EXIT_FINDINGS if report.fails(options.fail_on) else EXIT_CLEAN)
+
+
+def use_color(mode: str, terminal: bool, environ: Mapping[str, str]) -> bool:
+    """Whether to colour: ``always``/``never`` decide; ``auto`` colours a terminal unless ``NO_COLOR`` is set
+    to a non-empty value, and colours anything when ``FORCE_COLOR`` is (no-color.org, force-color.org; an
+    empty value does not count; NO_COLOR wins over FORCE_COLOR)."""
+    if mode != "auto":
+        return mode == "always"
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    return terminal
 
 
 def _options(flags: dict[str, Any]) -> Any:
@@ -132,10 +163,16 @@ def _options(flags: dict[str, Any]) -> Any:
 
     options = _configured(flags["config_file"], flags["rule_dirs"])
     options.exclude = [*options.exclude, *flags["exclude"]]
+    if flags["no_gitignore"]:
+        options.gitignore = False
+    options.include_hidden = [*options.include_hidden, *flags["include_hidden"]]
+    options.stdin_filename = flags["stdin_filename"] or None
     if flags["fail_on"] is not None:
-        options.fail_on = None if flags["fail_on"] == "never" else Severity.parse(flags["fail_on"])
+        options.fail_on = None if flags["fail_on"].lower() == "never" else Severity.parse(flags["fail_on"])
     options.rule_dirs = [*options.rule_dirs, *flags["rule_dirs"]]
-    enable, disable = flags["enable"], flags["disable"]
+    from kubelint.rule_selection import split_values
+
+    enable, disable = split_values(flags["enable"]), split_values(flags["disable"])
     if enable or disable:
         from kubelint.config import merge_lists
 
@@ -143,14 +180,20 @@ def _options(flags: dict[str, Any]) -> Any:
         options.disable = merge_lists(options.disable, disable, enable)
     options.verbose = flags["verbose"]
     options.cache = not flags["no_cache"]
+    if flags["cache_dir"]:
+        options.cache_dir = flags["cache_dir"]
     options.context = [*options.context, *flags["context"]]
     options.hook = flags["hook"]
     if flags["namespace"]:
         options.namespace = flags["namespace"]
     if flags["max_file_size"]:
         options.max_file_size = flags["max_file_size"] * 1024 * 1024
-    options.source_root = flags["source_root"]
-    options.baseline = None if flags["write_baseline"] else flags["baseline"]
+    if flags["source_root"] is not None:
+        options.source_root = flags["source_root"]
+    if flags["baseline"] is not None:
+        options.baseline = flags["baseline"]
+    if flags["write_baseline"]:
+        options.baseline = None
     if flags["no_render"]:
         options.render = False
     if flags["render_timeout"]:
@@ -184,6 +227,18 @@ def _configured(config_file: str | None, extra_rule_dirs: tuple[str, ...] = ()) 
     except ConfigError as error:
         raise click.UsageError(f"invalid configuration: {error}") from error
     return options
+
+
+def _write_step_summary(report: Any, settings: Any, environ: Mapping[str, str]) -> None:
+    """Append the Markdown summary to ``$GITHUB_STEP_SUMMARY`` (a GitHub Actions job summary)."""
+    from kubelint.report.github_format import markdown_summary
+
+    path = environ["GITHUB_STEP_SUMMARY"]
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(markdown_summary(report, settings, environ))
+    except OSError as error:
+        click.echo(f"kubelint: cannot write the step summary {path}: {error.strerror or error}", err=True)
 
 
 def _parse_report(value: str) -> tuple[str, str]:
@@ -238,23 +293,20 @@ def _run(paths: list[str], options: Any) -> Any:
     from kubelint.catalog import CatalogError
     from kubelint.engine import UnknownRule, lint_paths
     from kubelint.schema.builtin import SchemaError
-    from kubelint.sources.discover import PathNotFound
+    from kubelint.sources.discover import NothingToLint, PathNotFound
 
     try:
         return lint_paths(paths, options)
     except PathNotFound as error:
         raise click.BadParameter(f"{error} does not exist", param_hint="PATHS") from error
+    except NothingToLint as error:
+        raise click.UsageError(str(error)) from error
     except CatalogError as error:
         raise click.UsageError(str(error)) from error
     except SchemaError as error:
         raise click.UsageError(str(error)) from error
     except UnknownRule as error:
-        from kubelint.catalog import load_catalog
-        from kubelint.views.explain import nearest_rule
-
-        hint = nearest_rule(str(error), load_catalog(options.rule_dirs))
-        suggestion = f" (did you mean {hint!r}?)" if hint else ""
-        raise click.UsageError(f"unknown rule id {error}{suggestion}; `kubelint rules` lists them") from error
+        raise click.UsageError(f"{error}; `kubelint rules` lists them") from error
     except BaselineError as error:
         raise click.UsageError(str(error)) from error
 
@@ -291,27 +343,67 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
     _emit(render(build_view(drawn_units(tree), reach), format_name), output)
 
 
+@cli.group()
+def cache() -> None:
+    """Manage kubelint's cache folder (parsed files; private to you, bounded in size and age)."""
+
+
+@cache.command()
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="The cache folder [default: $KUBELINT_CACHE_DIR, else the user's cache folder].")
+def clean(cache_dir: str | None) -> None:
+    """Remove every entry of the cache folder."""
+    from pathlib import Path
+
+    from kubelint.cachedir import UnsafeFolder, default_cache_dir
+    from kubelint.cachedir import clean as clean_folder
+    from kubelint.report.escape import escape_control
+
+    folder = Path(cache_dir) if cache_dir else default_cache_dir()
+    try:
+        removed = clean_folder(folder)
+    except (UnsafeFolder, OSError) as error:
+        raise click.UsageError(escape_control(str(error))) from error
+    click.echo(f"kubelint: removed {removed.entries} cache entr{'y' if removed.entries == 1 else 'ies'} "
+               f"({removed.bytes / 1048576:.1f} MiB) from {escape_control(str(folder))}", err=True)
+
+
 @cli.command()
-@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "format_name", type=click.Choice(["text", "json"], case_sensitive=False), default="text",
+              show_default=True)
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Also list the rules in DIR (repeatable).")
-def rules(format_name: str, rule_dirs: tuple[str, ...]) -> None:
-    """List the rules: id, severity, enabled by default, tags and summary."""
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Read settings from FILE [default: .kubelint.yaml here or up to the repository root].")
+def rules(format_name: str, rule_dirs: tuple[str, ...], config_file: str | None) -> None:
+    """List the rules (built-in and the configuration's rule-dirs): id, severity and whether it runs with the
+    configuration, tags and summary."""
     import json
 
-    catalog = _catalog(rule_dirs)
+    catalog, options = _catalog(rule_dirs, config_file)
+    from kubelint.engine import UnknownRule, select_rules
+
+    try:
+        running = select_rules(catalog, options)
+    except UnknownRule as error:
+        raise click.UsageError(str(error)) from error
     ordered = sorted(catalog.values(), key=lambda rule: rule.id)
-    if format_name == "json":
-        listing = [{"id": rule.id, "severity": str(rule.severity), "enabled": rule.enabled,
-                    "tags": list(rule.tags), "check": rule.check, "summary": rule.summary} for rule in ordered]
+    severity = {rule.id: running[rule.id].severity if rule.id in running else rule.severity for rule in ordered}
+    if format_name.lower() == "json":
+        listing = [{"id": rule.id, "severity": str(severity[rule.id]), "enabled": rule.id in running,
+                    "default_severity": str(rule.severity), "default_enabled": rule.enabled,
+                    "tags": list(rule.tags), "check": rule.check, "summary": rule.summary,
+                    "builtin": not rule.user} for rule in ordered]
         _emit(json.dumps(listing, indent=2) + "\n", None)
         return
     width = max(len(rule.id) for rule in ordered)
     lines = [f"{'rule':<{width}}  severity  enabled  {'tags':<22}  summary"]
     for rule in ordered:
         tags = ",".join(rule.tags)
-        lines.append(f"{rule.id:<{width}}  {rule.severity!s:<8}  {'yes' if rule.enabled else 'no':<7}  "
+        lines.append(f"{rule.id:<{width}}  {severity[rule.id]!s:<8}  {'yes' if rule.id in running else 'no':<7}  "
                      f"{tags:<22}  {rule.summary}")
+    if options.config_file:
+        lines.append(f"(enabled and severity as configured in {options.config_file})")
     _emit("\n".join(lines) + "\n", None)
 
 
@@ -319,24 +411,51 @@ def rules(format_name: str, rule_dirs: tuple[str, ...]) -> None:
 @click.argument("rule_id", metavar="RULE")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Also look in the rules in DIR (repeatable).")
-def explain(rule_id: str, rule_dirs: tuple[str, ...]) -> None:
-    """Explain a rule: what it finds, why it matters, examples and the fix."""
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Read settings from FILE [default: .kubelint.yaml here or up to the repository root].")
+def explain(rule_id: str, rule_dirs: tuple[str, ...], config_file: str | None) -> None:
+    """Explain a rule: what it finds, why it matters, examples and the fix (user rules of rule-dirs too)."""
     from kubelint.views.explain import explain_text, nearest_rule
 
-    catalog = _catalog(rule_dirs)
-    rule = catalog.get(rule_id)
+    catalog, _ = _catalog(rule_dirs, config_file)
+    rule = catalog.get(rule_id.lower())
     if rule is None:
         hint = nearest_rule(rule_id, catalog)
         raise click.UsageError(f"unknown rule id {rule_id!r}" + (f"; did you mean {hint!r}?" if hint else "")
                                + " (`kubelint rules` lists them)")
-    _emit(explain_text(rule), None)
+    _emit(explain_text(rule, catalog), None)
 
 
-def _catalog(rule_dirs: tuple[str, ...]) -> Any:
-    from kubelint.catalog import CatalogError, load_catalog
+@cli.command("test")
+@click.argument("rules_dir", metavar="RULES_DIR", type=click.Path(exists=True, file_okay=False))
+@click.option("--fixtures", "fixtures_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              metavar="DIR", help="The fixture folders [default: RULES_DIR/fixtures, else fixtures/ beside it].")
+def test_rules(rules_dir: str, fixtures_dir: str | None) -> None:
+    """Test the rules in RULES_DIR against their fixtures: every line marked '# expect: RULE' must carry a
+    finding of RULE, and no other line may (exit 1 when one does not)."""
+    from pathlib import Path
+
+    from kubelint.catalog import CatalogError
+    from kubelint.views.ruletest import FixtureError, describe, run_rule_tests
 
     try:
-        return load_catalog(rule_dirs)
+        outcomes = run_rule_tests(rules_dir, Path(fixtures_dir) if fixtures_dir else None)
+    except (CatalogError, FixtureError) as error:
+        raise click.UsageError(str(error)) from error
+    if not outcomes:
+        raise click.UsageError(f"{rules_dir} holds no rule files")
+    _emit(describe(outcomes), None)
+    sys.exit(EXIT_CLEAN if all(outcome.passed for outcome in outcomes) else EXIT_FINDINGS)
+
+
+def _catalog(rule_dirs: tuple[str, ...], config_file: str | None = None) -> tuple[Any, Any]:
+    """The catalogue with the configuration's rule-dirs and ``rule_dirs``, and the configured options."""
+    from kubelint.catalog import CatalogError, load_catalog
+
+    options = _configured(config_file, rule_dirs)
+    options.rule_dirs = [*options.rule_dirs, *rule_dirs]
+    try:
+        return load_catalog(options.rule_dirs), options
     except CatalogError as error:
         raise click.UsageError(str(error)) from error
 

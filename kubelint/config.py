@@ -19,6 +19,7 @@ from kubelint.findings import Path, Severity
 from kubelint.model.units import UnitSpec
 from kubelint.model.workloads import parse_workload, workload_entry
 from kubelint.options import Options
+from kubelint.sources.discover import anchor
 from kubelint.sources.yaml import nearest_position
 
 CONFIG_NAMES = (".kubelint.yaml", ".kubelint.yml")
@@ -121,9 +122,11 @@ def _validate(config: Config) -> None:
     raise config.error(path, error.message)
 
 
-def check_rule_ids(config: Config, known: Iterable[str]) -> None:
-    """Every rule id the configuration names must exist in the catalogue (built-in plus user rules)."""
-    ids = set(known) | {"all"}
+def check_rule_ids(config: Config, known: Mapping[str, Any]) -> None:
+    """Every rule id (and ``tag:``) the configuration names must exist in the catalogue (built-in plus user
+    rules, id -> Rule); the error names the entry's line and the nearest known id or tag."""
+    from kubelint.rule_selection import unknown_entry
+
     rules = config.data.get("rules", {})
     candidates: list[tuple[Path, str]] = []
     for key in ("enable", "disable"):
@@ -132,11 +135,11 @@ def check_rule_ids(config: Config, known: Iterable[str]) -> None:
     for index, entry in enumerate(config.data.get("ignore", [])):
         candidates += [(("ignore", index, "rules", n), rule) for n, rule in enumerate(entry.get("rules", []))]
     for path, rule in candidates:
-        if rule not in ids:
-            from kubelint.views.explain import nearest_rule
-
-            hint = nearest_rule(rule, ids)
-            raise config.error(path, f"unknown rule id {rule!r}" + (f" (did you mean {hint!r}?)" if hint else ""))
+        if path[1] != "enable" and path[1] != "disable" and rule.startswith("tag:"):
+            raise config.error(path, f"{rule!r}: tags are for rules.enable and rules.disable only")
+        problem = unknown_entry(rule, known)
+        if problem is not None:
+            raise config.error(path, problem)
 
 
 def to_options(config: Config | None) -> Options:
@@ -151,16 +154,28 @@ def to_options(config: Config | None) -> Options:
     options.disable = list(rules.get("disable", []))
     options.severity = {rule: Severity.parse(value) for rule, value in rules.get("severity", {}).items()}
     options.rule_dirs = [_relative_to(config, path) for path in data.get("rule-dirs", [])]
-    options.exclude = list(data.get("exclude", []))
+    options.exclude = [anchor(pattern, config.folder) for pattern in data.get("exclude", [])]
     options.context = [_relative_to(config, path) for path in data.get("context", [])]
+    options.gitignore = bool(data.get("respect-gitignore", True))
+    options.include_hidden = list(data.get("include-hidden", []))
     if "namespace" in data:
         options.namespace = data["namespace"]
     if "kubernetes-version" in data:
         options.kubernetes_version = data["kubernetes-version"].removeprefix("v")
+    options.schema_location = [_relative_to(config, path) for path in data.get("schema-location", [])]
+    options.strict = bool(data.get("strict", True))
     if "fail-on" in data:
         options.fail_on = None if data["fail-on"] == "never" else Severity.parse(data["fail-on"])
     if "max-file-size" in data:
         options.max_file_size = data["max-file-size"] * 1024 * 1024
+    options.render = bool(data.get("render", True))
+    if "render-timeout" in data:
+        options.render_timeout = float(data["render-timeout"])
+    if "baseline" in data:
+        options.baseline = _relative_to(config, data["baseline"])
+    if "source-root" in data:
+        options.source_root = _relative_to(config, data["source-root"])
+    options.reports = {name: _relative_to(config, path) for name, path in data.get("reports", {}).items()}
     for index, workload in enumerate(data.get("workloads", [])):
         if "template" not in workload and "labels" not in workload:
             workload = {**workload, "template": "spec.template"}
@@ -169,7 +184,7 @@ def to_options(config: Config | None) -> Options:
         except ValueError as error:
             raise config.error(("workloads", index), str(error)) from error
     options.units = [_unit_spec(config, entry) for entry in data.get("units", [])]
-    options.ignore = [dict(entry) for entry in data.get("ignore", [])]
+    options.ignore = [_anchored_entry(entry, config.folder) for entry in data.get("ignore", [])]
     return options
 
 
@@ -188,6 +203,15 @@ def unit_entry(spec: UnitSpec) -> str | dict[str, Any]:
     return {"name": spec.name or spec.globs[0], "paths": list(spec.globs)}
 
 
+def _anchored_entry(entry: Mapping[str, Any], folder: str) -> dict[str, Any]:
+    """An ``ignore`` entry whose ``path`` globs are anchored to the configuration file's folder."""
+    out = dict(entry)
+    if "path" in out:
+        paths = [out["path"]] if isinstance(out["path"], str) else list(out["path"])
+        out["path"] = [anchor(pattern, folder) for pattern in paths]
+    return out
+
+
 def _relative_to(config: Config, path: str) -> str:
     return path if os.path.isabs(path) else os.path.normpath(os.path.join(config.folder, path))
 
@@ -203,7 +227,7 @@ def merge_lists(base: list[str], add: Iterable[str], remove: Iterable[str]) -> l
 def effective(options: Options) -> dict[str, Any]:
     """The effective settings in the configuration file's shape (for ``--show-config``)."""
     workloads = [workload_entry(workload) for workload in options.workloads]
-    max_mib = options.max_file_size / (1024 * 1024)
+    max_mib = _number(options.max_file_size / (1024 * 1024))
     return {
         "rules": {
             "enable": list(options.enable),
@@ -212,15 +236,28 @@ def effective(options: Options) -> dict[str, Any]:
         },
         "rule-dirs": list(options.rule_dirs),
         "exclude": list(options.exclude),
+        "respect-gitignore": options.gitignore,
+        "include-hidden": list(options.include_hidden),
         "namespace": options.namespace,
         "kubernetes-version": options.kubernetes_version,
+        "schema-location": list(options.schema_location),
+        "strict": options.strict,
         "fail-on": "never" if options.fail_on is None else str(options.fail_on),
-        "max-file-size": int(max_mib) if max_mib == int(max_mib) else max_mib,
+        "max-file-size": max_mib,
+        "render": options.render,
+        "render-timeout": _number(options.render_timeout),
+        "baseline": options.baseline,
+        "source-root": options.source_root,
+        "reports": dict(options.reports),
         "context": list(options.context),
         "units": [unit_entry(spec) for spec in options.units],
         "workloads": workloads,
         "ignore": list(options.ignore),
     }
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
 
 
 def show_config(options: Options) -> str:

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 
 class UnknownRule(Exception):
-    """A rule id named in the options does not exist (a usage error)."""
+    """A rule id or tag named in the options does not exist (a usage error; the message says which and
+    suggests the nearest known one)."""
 
 
 @dataclass
@@ -55,16 +56,20 @@ class Report:
 
 
 def select_rules(catalog: Mapping[str, Rule], options: Options) -> dict[str, Rule]:
-    """The rules to run: enabled by default or by ``options.enable``, minus ``options.disable``."""
-    for rule_id in [*options.enable, *options.disable, *options.severity]:
-        if rule_id not in catalog and rule_id != "all":
-            raise UnknownRule(rule_id)
+    """The rules to run: enabled by default or by ``options.enable``, minus ``options.disable`` (ids, ``tag:``
+    entries or ``all``; see :mod:`kubelint.rule_selection`)."""
+    from kubelint.rule_selection import unknown_entry, wanted
+
+    for entry in [*options.enable, *options.disable]:
+        problem = unknown_entry(entry, catalog)
+        if problem is not None:
+            raise UnknownRule(problem)
+    for rule_id in options.severity:
+        if rule_id not in catalog:
+            raise UnknownRule(unknown_entry(rule_id, catalog) or rule_id)
     selected = {}
     for rule_id, rule in catalog.items():
-        wanted = rule.enabled or rule_id in options.enable or "all" in options.enable
-        if rule_id in options.disable or ("all" in options.disable and rule_id not in options.enable):
-            wanted = False
-        if wanted:
+        if wanted(rule, options.enable, options.disable):
             severity = options.severity.get(rule_id)
             selected[rule_id] = rule if severity is None else _with_severity(rule, severity)
     return selected
@@ -140,7 +145,9 @@ def name_templates(findings: list[Finding], sources: Iterable[Source]) -> list[F
 
 def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: list[Entry] | None = None) -> Report:
     """Run the selected rules over an already loaded tree (``baseline``: the entries, when already loaded)."""
-    rules = select_rules(catalog if catalog is not None else load_catalog(tree.options.rule_dirs), tree.options)
+    if catalog is None:
+        catalog = load_catalog(tree.options.rule_dirs)
+    rules = select_rules(catalog, tree.options)
     units = tree.units()
     with stage("rules"):
         if len(units) == 1 and units[0] is tree:
@@ -154,7 +161,7 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
     findings = name_templates(findings, tree.sources)
     from kubelint.suppress import suppress
 
-    findings = suppress(findings, tree)
+    findings = suppress(findings, tree, rules, catalog)
     sources, resources, skipped = tree.sources, tree.resources, tree.skipped
     focus = tree.focus
     if focus is not None:  # context files inform the rules but are not reported on

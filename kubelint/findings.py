@@ -69,6 +69,9 @@ class Finding:
     related: tuple[Location, ...] = ()
     suppressed: bool = False
     suppression: str = ""
+    """How the finding was suppressed (``inline comment``, ``annotation kubelint.io/ignore``, ...)."""
+    justification: str = ""
+    """Why, as the suppression says (``-- node agent``, ``kubelint.io/ignore-reason``, an ignore entry's reason)."""
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property

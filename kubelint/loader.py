@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from kubelint.model import units
 from kubelint.model.objects import crd_scopes, resources_of
@@ -13,8 +15,8 @@ from kubelint.model.resource import Resource
 from kubelint.model.tree import Tree
 from kubelint.options import Options
 from kubelint.progress import processing
-from kubelint.sources.cache import ParseCache
-from kubelint.sources.discover import STDIN, Candidate, discover
+from kubelint.sources.cache import ParseCache, open_cache
+from kubelint.sources.discover import STDIN, Candidate, NothingToLint, Selection, discover
 from kubelint.sources.helm import helm_templates, is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, load_source
 
@@ -27,28 +29,33 @@ def candidates(
     Returns the candidates and, when there is context, the display names of the files under ``paths``.
     Kustomize roots met on the way are appended to ``roots`` (when rendering) instead of their files; those
     under ``paths`` also to ``focus_roots``.
+    Paths that hold nothing to lint raise :class:`NothingToLint` (except in a hook run: nothing staged is fine).
     """
-    focus = list(discover(paths, options.exclude, roots))
+    paths = list(paths)
+    selection = Selection(options.exclude, options.gitignore, options.include_hidden)
+    focus = list(discover(paths, selection, roots, options.stdin_filename))
+    if not focus and not roots and not options.hook:
+        raise NothingToLint(paths, selection.left_out)
     if roots is not None and focus_roots is not None:
         focus_roots.extend(roots)
     context_paths = options.context_paths()
     if not context_paths:
         return focus, None
     seen = {os.path.realpath(candidate.path) for candidate in focus}
-    context = [c for c in discover(context_paths, options.exclude, roots) if os.path.realpath(c.path) not in seen]
+    context = [c for c in discover(context_paths, selection, roots) if os.path.realpath(c.path) not in seen]
     return focus + context, frozenset(candidate.display for candidate in focus)
 
 
 def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] | None = None) -> list[Source]:
     """Read and parse files (reusing cached parses of unchanged ones), split helm streams, render roots."""
-    cache = ParseCache() if options.cache else None
+    cache = _parse_cache(options)
     sources = []
     for candidate in files:
         with processing(candidate.display):
             source = load_source(candidate, options.max_file_size, cache)
-            if candidate.path == STDIN:
+            if candidate.display == STDIN:  # stdin with no --stdin-filename: no file to point at
                 source.unit = units.STDIN_KEY
-                if is_helm_stream(source.text):  # no file to point at: findings name the templates
+                if is_helm_stream(source.text):  # findings name the templates
                     sources.extend(split_helm_stream(source))
                     continue
             elif is_helm_stream(source.text):  # a file keeps its name and lines; findings name the template
@@ -56,6 +63,8 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
                 source.unit = units.helm_unit(source.display, [template.name or "" for template in source.templates
                                                                if template.comment_line])
         sources.append(source)
+    if cache is not None:
+        cache.close()
     if roots:
         from kubelint.sources.render import render_kustomizations
 
@@ -64,6 +73,18 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
                                              exclude=options.exclude))
     units.assign_configured(sources, options.units)
     return sources
+
+
+def _parse_cache(options: Options) -> ParseCache | None:
+    """The parse cache of a run, or None (``--no-cache``, or a cache folder that is not safe: said on stderr)."""
+    if not options.cache:
+        return None
+    cache, refusal = open_cache(Path(options.cache_dir) if options.cache_dir else None)
+    if cache is None:
+        from kubelint.report.escape import escape_control
+
+        sys.stderr.write(f"kubelint: not using the parse cache: {escape_control(refusal)}\n")
+    return cache
 
 
 def build_tree(sources: list[Source], options: Options, focus: frozenset[str] | None = None) -> Tree:

@@ -17,6 +17,14 @@ class Options:
 
     namespace: str = "default"
     exclude: list[str] = field(default_factory=list)
+    """Globs of paths not to lint: with a ``/`` relative to the current folder (the configuration's are anchored
+    to its folder when read), without one matching any path component."""
+    gitignore: bool = True
+    """Leave out what ``.gitignore`` and ``.git/info/exclude`` ignore when walking folders (``--no-gitignore``)."""
+    include_hidden: list[str] = field(default_factory=list)
+    """Globs of hidden file and folder names (``.deploy``) that folder walks enter instead of skipping."""
+    stdin_filename: str | None = None
+    """The name standard input stands for in messages, excludes and ``ignore`` entries (``--stdin-filename``)."""
     fail_on: Severity | None = Severity.WARNING
     """Exit 1 when a finding is at or above this severity; None never fails (report only)."""
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
@@ -35,6 +43,8 @@ class Options:
     """Paths in SARIF, GitHub annotations and baselines are relative to this folder."""
     cache: bool = True
     """Reuse parsed documents of unchanged files (``--no-cache`` turns it off)."""
+    cache_dir: str | None = None
+    """The cache folder (``--cache-dir``); None: ``$KUBELINT_CACHE_DIR``, else the user's cache folder."""
     context: list[str] = field(default_factory=list)
     """Paths loaded as context: every rule sees them, but only findings in the linted paths are reported."""
     hook: bool = False
@@ -54,6 +64,8 @@ class Options:
     """Extra folders of JSON schemas (kubeconform layout) for custom resources."""
     strict: bool = True
     """Unknown fields are schema errors (``--no-strict`` allows them)."""
+    reports: dict[str, str] = field(default_factory=dict)
+    """More reports to write, format -> file (``--report FORMAT=FILE``, config ``reports``)."""
 
     def context_paths(self) -> list[str]:
         """The context to load: as configured, else the current folder for a hook run, else none."""

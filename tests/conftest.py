@@ -20,5 +20,6 @@ os.environ["PATH"] = _SCRIPTS + os.pathsep + os.environ.get("PATH", "")
 
 @pytest.fixture(autouse=True)
 def _private_parse_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never read or write the user's real parse cache."""
+    """Tests never read or write the user's real parse cache or its signing key."""
     monkeypatch.setenv("KUBELINT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "parse-cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.getbasetemp() / "state"))

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import kubelint.sources.read as read
 from kubelint.cli import cli
-from kubelint.sources.cache import ParseCache
+from kubelint.sources.cache import ParseCache, open_cache
 from kubelint.sources.discover import Candidate
 
 CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n"
@@ -51,7 +51,7 @@ def test_corrupted_cache_entries_are_misses(tmp_path: Path) -> None:
     path.write_text(CONFIGMAP)
     cache = ParseCache(tmp_path / "cache")
     key = cache.key(path.read_bytes())
-    entry = tmp_path / "cache" / key[:2] / key[2:]
+    entry = tmp_path / "cache" / "parse" / key[:2] / key[2:]
     entry.parent.mkdir(parents=True)
     entry.write_bytes(b"\x80\x05garbage")
     source = read.load_source(Candidate(str(path), str(path)), cache=cache)
@@ -62,10 +62,12 @@ def test_corrupted_cache_entries_are_misses(tmp_path: Path) -> None:
 def test_unwritable_cache_folder_is_ignored(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
+    cache, why = open_cache(blocker / "cache")
+    assert cache is None and "cannot use the cache folder" in why
     path = tmp_path / "cm.yaml"
     path.write_text(CONFIGMAP)
-    source = read.load_source(Candidate(str(path), str(path)), cache=ParseCache(blocker / "cache"))
-    assert source.documents
+    result = CliRunner().invoke(cli, ["lint", str(path), "--cache-dir", str(blocker / "cache")])
+    assert result.exit_code == 1 and "yaml-duplicate-key" in result.output
 
 
 def test_context_files_are_seen_but_not_reported(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def test_user_rule_is_loaded(tmp_path: Path) -> None:
     ("text", "message"),
     [
         (USER_RULE.replace("severity: info", "severity: fatal"), ":3:11: severity: 'fatal' is not one of"),
-        (USER_RULE + "colour: red\n", ":1:1: the rule: Additional properties are not allowed ('colour'"),
+        (USER_RULE + "colour: red\n", ":7:9: colour: unknown field; known: check, description"),
         (USER_RULE.replace("check: duplicate-object", "check: nope"), "unknown check 'nope'"),
         ("id: [\n", ":2:1: "),
     ],

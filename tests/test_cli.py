@@ -72,8 +72,9 @@ def test_json_contract(tmp_path: Path) -> None:
     duplicate = next(f for f in report["findings"] if f["rule"] == "duplicate-object")
     assert duplicate == {
         "rule": "duplicate-object", "severity": "warning", "message": duplicate["message"], "file": path,
-        "line": 20, "column": 9, "path": "metadata.name",
+        "line": 20, "column": 9, "end_line": 20, "end_column": 12, "path": "metadata.name",
         "object": {"apiVersion": "v1", "kind": "Service", "namespace": "default", "name": "web"},
+        "help_url": "https://github.com/kubelint/kubelint/blob/main/docs/rules/duplicate-object.md",
     }
     key = next(f for f in report["findings"] if f["rule"] == "yaml-duplicate-key")
     assert key["object"] is None and key["path"] is None and key["line"] == 10

@@ -177,7 +177,7 @@ def test_config_ignore_entries(repo: Path) -> None:
     result = run("lint", "k8s", "--format", "json", "--show-suppressed")
     document = json.loads(result.output)
     suppressed = {f["rule"]: f.get("suppressed") for f in document["findings"]}
-    assert suppressed == {"latest-image-tag": None, "privileged-container": "ignore entry 1 of .kubelint.yaml"}
+    assert suppressed == {"latest-image-tag": None, "privileged-container": "config ignore entry 1 of .kubelint.yaml"}
 
 
 USER_RULE = """\
@@ -211,8 +211,8 @@ def test_user_rules_from_a_folder_and_from_config(repo: Path) -> None:
     result = run("lint", ".", "--format", "json")
     assert [f["severity"] for f in json.loads(result.output)["findings"] if f["rule"] == "team-label"] == ["error"]
     listing = json.loads(run("rules", "--format", "json", "--rules", "../policies").output)
-    assert {"id": "team-label", "severity": "info", "enabled": True} .items() <= next(
-        r for r in listing if r["id"] == "team-label").items()
+    assert {"id": "team-label", "severity": "error", "default_severity": "info", "enabled": True,
+            "builtin": False}.items() <= next(r for r in listing if r["id"] == "team-label").items()
 
 
 @pytest.mark.parametrize(("replace", "expected"), [
@@ -285,7 +285,7 @@ def test_inline_comment_suppresses_a_finding_about_the_file_itself(repo: Path) -
 def test_unknown_rule_on_the_command_line_suggests_the_nearest(repo: Path) -> None:
     result = run("lint", "k8s", "--disable", "host-netwrok")
     assert result.exit_code == 2
-    assert "unknown rule id host-netwrok (did you mean 'host-network'?)" in result.output
+    assert "unknown rule id 'host-netwrok' (did you mean 'host-network'?)" in result.output
 
 
 def test_config_paths_are_relative_to_the_config_file(repo: Path) -> None:

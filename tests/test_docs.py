@@ -82,3 +82,29 @@ def test_readme_configuration_and_user_rule_examples_are_valid(tmp_path: Path) -
     assert load_rule(str(tmp_path / "team-label.yaml")).id == "team-label"
     (tmp_path / ".kubelint.yaml").write_text(config_block)
     assert load_config(str(tmp_path / ".kubelint.yaml")).data["namespace"] == "shop"
+
+
+def test_published_rule_schema_is_the_shipped_one() -> None:
+    shipped = (ROOT / "kubelint" / "data" / "rule.schema.json").read_text(encoding="utf-8")
+    assert (ROOT / "docs" / "rule.schema.json").read_text(encoding="utf-8") == shipped
+
+
+def test_writing_rules_documents_every_check_and_its_params() -> None:
+    from kubelint.checks import params_schema, registry
+
+    text = (ROOT / "docs" / "writing-rules.md").read_text(encoding="utf-8")
+    missing = [name for name in registry() if f"`{name}`" not in text]
+    missing += [f"{name}.{key}" for name in registry() for key in params_schema(name) if f"`{key}`" not in text]
+    assert not missing, f"docs/writing-rules.md does not mention: {missing}"
+
+
+def test_writing_rules_worked_example_passes_kubelint_test(tmp_path: Path) -> None:
+    import re
+
+    text = (ROOT / "docs" / "writing-rules.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
+    (tmp_path / "fixtures" / "team-label").mkdir(parents=True)
+    (tmp_path / "team-label.yaml").write_text(blocks[0])
+    (tmp_path / "fixtures" / "team-label" / "deployments.yaml").write_text(blocks[1])
+    result = CliRunner().invoke(cli, ["test", str(tmp_path)])
+    assert result.exit_code == 0 and "1 passed, 0 failed" in result.output, result.output

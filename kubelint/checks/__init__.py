@@ -41,22 +41,36 @@ ParamsValidator = Callable[[str, Params], "tuple[tuple[str | int, ...], str] | N
 
 _REGISTRY: dict[str, CheckFunction] = {}
 _VALIDATORS: dict[str, ParamsValidator] = {}
+_PARAMS: dict[str, Mapping[str, Any]] = {}
 _loaded = False
 
 
-def check(name: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a whole-tree check under ``name``."""
+def check(name: str, params: Mapping[str, Any] | None = None) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a whole-tree check under ``name``.
+
+    ``params`` describes the parameters a rule may give it, as the JSON Schema ``properties`` of the params
+    mapping (name -> schema with a ``description``); a rule naming any other key is refused when it loads,
+    at that key's line. Put ``"required": True`` in a property's schema to require it.
+    """
 
     def register(function: CheckFunction) -> CheckFunction:
         if name in _REGISTRY:
             raise ValueError(f"check {name!r} is registered twice")
         _REGISTRY[name] = function
+        _PARAMS[name] = dict(params or {})
         return function
 
     return register
 
 
-def object_check(name: str) -> Callable[[ObjectCheckFunction], ObjectCheckFunction]:
+def params_schema(name: str) -> Mapping[str, Any]:
+    """The params a check accepts: name -> JSON Schema (see :func:`check`); empty when it takes none."""
+    registry()
+    return _PARAMS.get(name, {})
+
+
+def object_check(name: str, params: Mapping[str, Any] | None = None
+                 ) -> Callable[[ObjectCheckFunction], ObjectCheckFunction]:
     """Register a check that looks at one resource at a time.
 
     Objects whose controller is in the tree (a live Pod and its ReplicaSet in a cluster dump, next to their
@@ -78,7 +92,7 @@ def object_check(name: str) -> Callable[[ObjectCheckFunction], ObjectCheckFuncti
             except Exception as error:
                 raise InternalError(error, resource.file if resource is not None else None) from error
 
-        check(name)(over_tree)
+        check(name, params)(over_tree)
         return function
 
     return register
@@ -98,11 +112,79 @@ def validates(*names: str) -> Callable[[ParamsValidator], ParamsValidator]:
     return register
 
 
-def params_problem(name: str, params: Params) -> tuple[tuple[str | int, ...], str] | None:
-    """What is wrong with the params of a rule running check ``name``, or None."""
+def params_problems(name: str, params: Params) -> list[tuple[tuple[str | int, ...], str]]:
+    """What is wrong with the params of a rule running check ``name``: (path inside params, problem) pairs.
+
+    Every unknown key (with the nearest known one), every missing required key and every value of the wrong
+    type is reported; then, when those are fine, the check's own validator (:func:`validates`) runs.
+    """
+    import difflib
+
     registry()
+    accepted = _PARAMS.get(name, {})
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for key in params:
+        if key not in accepted:
+            if not accepted:
+                problems.append(((key,), f"unknown key: check {name!r} takes no params"))
+                continue
+            hint = difflib.get_close_matches(str(key), sorted(accepted), n=1, cutoff=0.6)
+            known = ", ".join(sorted(accepted))
+            problems.append(((key,), "unknown key" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                             + f"; check {name!r} takes: {known}"))
+    missing = [key for key, spec in accepted.items() if spec.get("required") is True and key not in params]
+    if missing:
+        problems.append(((), f"missing required params: {', '.join(missing)}"))
+    for key, value in params.items():
+        spec = accepted.get(key)
+        if spec is not None:
+            problem = _type_problem(value, spec)
+            if problem is not None:
+                problems.append(((key,), problem))
+    if problems:
+        return problems
     validate = _VALIDATORS.get(name)
-    return None if validate is None else validate(name, params)
+    found = None if validate is None else validate(name, params)
+    return [] if found is None else [found]
+
+
+def params_problem(name: str, params: Params) -> tuple[tuple[str | int, ...], str] | None:
+    """The first thing wrong with the params of a rule running check ``name``, or None."""
+    problems = params_problems(name, params)
+    return problems[0] if problems else None
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "boolean": (bool,), "integer": (int,), "number": (int, float), "array": (list,),
+    "object": (dict,),
+}
+
+
+def _type_problem(value: Any, spec: Mapping[str, Any]) -> str | None:
+    """A value against a param's declared ``type``/``items``/``enum`` (the rest is the check's validator's)."""
+    wanted = spec.get("type")
+    if wanted is not None:
+        types = [wanted] if isinstance(wanted, str) else list(wanted)
+        ok = any(isinstance(value, _JSON_TYPES.get(kind, (object,)))
+                 and not (kind in ("integer", "number") and isinstance(value, bool)) for kind in types)
+        if not ok:
+            return f"must be {' or '.join(types)}, not {_json_type(value)}"
+    items = spec.get("items")
+    if isinstance(value, list) and isinstance(items, Mapping):
+        for item in value:
+            problem = _type_problem(item, items)
+            if problem is not None:
+                return f"every item {problem}"
+    if "enum" in spec and value not in spec["enum"]:
+        return f"{value!r} is not one of {', '.join(repr(choice) for choice in spec['enum'])}"
+    return None
+
+
+def _json_type(value: Any) -> str:
+    for name, types in _JSON_TYPES.items():
+        if isinstance(value, types) and not (name in ("integer", "number") and isinstance(value, bool)):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 def registry() -> dict[str, CheckFunction]:

@@ -96,7 +96,9 @@ def _missing_default_deny(network: Network, direction: str) -> Iterator[Hit]:
 # non-isolated-pod ----------------------------------------------------------------------------------
 
 
-@check("non-isolated-pod")
+@check("non-isolated-pod", params={"directions": {
+    "type": "array", "items": {"enum": ["Ingress", "Egress"]},
+    "description": "The directions to report (default both)."}})
 def non_isolated_pod(tree: Tree, params: Params) -> Iterator[Hit]:
     """A workload whose pods no NetworkPolicy selects, per direction."""
     network = build_network(tree)

@@ -45,6 +45,25 @@ PLACEHOLDERS = {
 validated node), the ``name`` of the innermost list ``item`` on that path (an env var, a volume, a port)
 and its ``value`` when it is a scalar; and for container-schema the ``container`` name."""
 
+_COMMON_PARAMS: dict[str, Any] = {
+    "schema": {"type": ["object", "boolean"], "required": True,
+               "description": "The JSON Schema (draft 2020-12) every target node must satisfy."},
+    "message": {"type": "string",
+                "description": "The finding's message, with placeholders (see PLACEHOLDERS); default "
+                               "'{kind} {name}: {error}'."},
+    "kinds": {"type": "array", "items": {"type": "string"},
+              "description": "Only objects of these kinds ('Deployment' or 'apps/Deployment'); default all."},
+    "exclude-kinds": {"type": "array", "items": {"type": "string"},
+                      "description": "Not objects of these kinds."},
+}
+PARAMS: dict[str, dict[str, Any]] = {
+    "object-schema": _COMMON_PARAMS,
+    "podspec-schema": _COMMON_PARAMS,
+    "container-schema": {**_COMMON_PARAMS, "init-containers": {
+        "type": "boolean", "description": "Also check init containers (default true)."}},
+}
+"""The params each schema check accepts (a rule naming another key is refused when it loads)."""
+
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
 
 
@@ -165,14 +184,14 @@ def _resources(tree: Tree, params: Params) -> Iterator[Resource]:
                 yield resource
 
 
-@check("object-schema")
+@check("object-schema", params=PARAMS["object-schema"])
 def object_schema(tree: Tree, params: Params) -> Iterator[Hit]:
     """Validate whole objects (of ``kinds``, default all) against ``schema``."""
     for resource in _resources(tree, params):
         yield from _hits(resource, params, (), resource.raw, _values(resource))
 
 
-@check("podspec-schema")
+@check("podspec-schema", params=PARAMS["podspec-schema"])
 def podspec_schema(tree: Tree, params: Params) -> Iterator[Hit]:
     """Validate the pod spec of every workload (Pods, Deployments, ..., configured custom kinds)."""
     workloads = tree.workloads
@@ -183,7 +202,7 @@ def podspec_schema(tree: Tree, params: Params) -> Iterator[Hit]:
                              _values(resource))
 
 
-@check("container-schema")
+@check("container-schema", params=PARAMS["container-schema"])
 def container_schema(tree: Tree, params: Params) -> Iterator[Hit]:
     """Validate every container (and init container unless ``init-containers: false``) of every workload."""
     workloads = tree.workloads

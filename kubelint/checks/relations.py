@@ -20,13 +20,13 @@ from kubelint.model.resource import (
     service_target,
     text,
 )
-from kubelint.model.selectors import PodGroup, Requirement, Selector
+from kubelint.model.selectors import EQUALITY_SELECTOR_KINDS, PodGroup, Requirement, Selector
 from kubelint.model.tree import Tree
 
 SELECTOR_KINDS = {
     ("", "ReplicationController"), ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"),
     ("apps", "DaemonSet"), ("extensions", "Deployment"), ("extensions", "ReplicaSet"),
-    ("extensions", "DaemonSet"),
+    ("extensions", "DaemonSet"), ("apps.openshift.io", "DeploymentConfig"),
 }
 """Workloads whose selector must match their own template (the API server refuses them otherwise)."""
 
@@ -50,7 +50,8 @@ def _describe(group: PodGroup) -> str:
 # orphan-service-selector / orphan-pdb-selector -------------------------------------------------
 
 
-@check("orphan-service-selector")
+@check("orphan-service-selector", params={"require_pods": {
+    "type": "boolean", "description": "Say nothing when the tree creates no pods in the namespace (default true)."}})
 def orphan_service_selector(tree: Tree, params: Params) -> Iterator[Hit]:
     """A Service whose selector matches no pod template of its namespace."""
     graph = _graph(tree)
@@ -65,7 +66,8 @@ def orphan_service_selector(tree: Tree, params: Params) -> Iterator[Hit]:
         yield _orphan(graph, service, selector)
 
 
-@check("orphan-pdb-selector")
+@check("orphan-pdb-selector", params={"require_pods": {
+    "type": "boolean", "description": "Say nothing when the tree creates no pods in the namespace (default true)."}})
 def orphan_pdb_selector(tree: Tree, params: Params) -> Iterator[Hit]:
     """A PodDisruptionBudget that selects no pods."""
     graph = _graph(tree)
@@ -205,8 +207,9 @@ def _target_port(service: Resource, groups: list[PodGroup], target: int | str, p
     if any(p.number == target and p.protocol == protocol for g in declaring for p in _group_ports(g)):
         return
     numbers = sorted({f"{p.number}/{p.protocol}" for g in declaring for p in _group_ports(g) if p.number})
-    shown = f"targetPort {target}" if not defaulted else f"port {target} (the target when targetPort is absent or 0)"
-    yield Hit(f"{shown} ({protocol}) is not declared by the selected containers, which declare "
+    shown = f"targetPort {target} ({protocol})" if not defaulted else \
+        f"port {target} ({protocol}, the target port when targetPort is absent or 0)"
+    yield Hit(f"{shown} is not declared by the selected containers, which declare "
               f"{', '.join(numbers) or 'no port number'}", where, _related(declaring), weaker=True)
 
 
@@ -221,7 +224,9 @@ def _related(groups: Iterable[PodGroup]) -> tuple[Location, ...]:
 # ingress-unknown-service / ingress-port-mismatch -----------------------------------------------
 
 
-@check("ingress-unknown-service")
+@check("ingress-unknown-service", params={"require_services": {
+    "type": "boolean",
+    "description": "Say nothing when the tree defines no Service in the Ingress's namespace (default true)."}})
 def ingress_unknown_service(tree: Tree, params: Params) -> Iterator[Hit]:
     """An Ingress backend that names no Service of the Ingress's namespace."""
     graph = _graph(tree)
@@ -279,7 +284,7 @@ def selector_template_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
         if selector.problems or selector.defaulted:
             continue
         where = resource.where(("spec", "selector"))
-        if resource.kind != "ReplicationController" and isinstance(raw, dict) and not selector.requirements:
+        if resource.kind not in EQUALITY_SELECTOR_KINDS and isinstance(raw, dict) and not selector.requirements:
             yield Hit(f"an empty selector is refused for a {resource.kind}: it would select every pod of the "
                       "namespace; select the template's labels", where)
             continue
@@ -358,7 +363,8 @@ def statefulset_missing_service(tree: Tree, params: Params) -> Iterator[Hit]:
 # orphan-hpa-target -----------------------------------------------------------------------------
 
 
-@check("orphan-hpa-target")
+@check("orphan-hpa-target", params={"require_pods": {
+    "type": "boolean", "description": "Say nothing when the tree creates no pods in the namespace (default true)."}})
 def orphan_hpa_target(tree: Tree, params: Params) -> Iterator[Hit]:
     """A HorizontalPodAutoscaler whose scaleTargetRef names no object of its namespace."""
     graph = _graph(tree)

@@ -134,7 +134,8 @@ def unknown_kind(tree: Tree, params: Params) -> Iterator[Hit]:
                       resource.where(("kind",)))
 
 
-@check("deprecated-api")
+@check("deprecated-api", params={"removed": {
+    "type": "boolean", "description": "Report apiVersions removed (true) or only deprecated (false, default)."}})
 def deprecated_api(tree: Tree, params: Params) -> Iterator[Hit]:
     """apiVersions deprecated (``params.removed: false``) or removed (``true``) at the target version."""
     from kubelint.schema.deprecations import status

@@ -11,7 +11,9 @@ from kubelint.model.tree import Tree
 from kubelint.model.units import resource_unit
 
 
-@check("source-problem")
+@check("source-problem", params={"problem": {
+    "type": "string", "required": True,
+    "description": "The reading problem to report: yaml-syntax, invalid-manifest, file-too-large, ..."}})
 def source_problem(tree: Tree, params: Params) -> Iterator[Hit]:
     """Report the reading problems of one kind (``params.problem``: yaml-syntax, invalid-manifest, ...)."""
     wanted = params["problem"]

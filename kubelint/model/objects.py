@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from kubelint.findings import Path
+from kubelint.model.openshift import CLUSTER_SCOPED as OPENSHIFT_CLUSTER_SCOPED
+from kubelint.model.openshift import legacy_group
 from kubelint.model.resource import (
     BUILTIN_KINDS,
     CLUSTER_SCOPED,
@@ -48,7 +50,7 @@ def is_namespaced(group: str, kind: str, crds: dict[tuple[str, str], bool]) -> b
     known = crds.get((group, kind))
     if known is not None:
         return known
-    if (group, kind) in CLUSTER_SCOPED:
+    if (group, kind) in CLUSTER_SCOPED or (group, kind) in OPENSHIFT_CLUSTER_SCOPED:
         return False
     if group.endswith(".k8s.io") or group in ("", "apps", "batch", "policy", "autoscaling", "extensions"):
         return True
@@ -106,7 +108,7 @@ def _collect(
         source.problems.append(Problem("invalid-manifest", message, *at))
         return
     assert isinstance(api_version, str) and isinstance(kind, str)
-    group, _ = split_api_version(api_version)
+    group = legacy_group(api_version, kind) or split_api_version(api_version)[0]
     if kind.endswith("List") and isinstance(data.get("items"), list):
         for index, item in enumerate(data["items"]):
             _collect(source, document, item, (*base, "items", index), default_namespace, crds, resources,

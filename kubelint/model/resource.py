@@ -174,6 +174,7 @@ POD_TEMPLATE_PATHS: dict[tuple[str, str], Path] = {
     ("extensions", "DaemonSet"): ("spec", "template"),
     ("batch", "Job"): ("spec", "template"),
     ("batch", "CronJob"): ("spec", "jobTemplate", "spec", "template"),
+    ("apps.openshift.io", "DeploymentConfig"): ("spec", "template"),
 }
 """Where each pod-bearing built-in kind keeps its pod template."""
 

@@ -155,8 +155,8 @@ class Selector:
     def parse(cls, raw: Any, kind: str, api_version: str = "") -> Selector:
         """The selector ``raw`` as the object kind ``kind`` reads it (``api_version`` where it matters).
 
-        Service: equality map, missing or empty selects nothing. ReplicationController: equality map,
-        missing or empty defaults to the template labels (``defaulted``; resolve with
+        Service: equality map, missing or empty selects nothing. ReplicationController and OpenShift's
+        DeploymentConfig: equality map, missing or empty defaults to the template labels (``defaulted``; resolve with
         :meth:`or_labels`). PodDisruptionBudget: policy/v1 null selects nothing and ``{}`` every pod,
         policy/v1beta1 selects nothing for both. NetworkPolicy ``podSelector``: ``{}`` and null select
         every pod. Workloads (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job): a label selector;
@@ -165,7 +165,7 @@ class Selector:
         """
         if kind == "Service":
             return cls.from_map(raw, empty=Scope.NOTHING)
-        if kind == "ReplicationController":
+        if kind in EQUALITY_SELECTOR_KINDS:
             if raw is None or raw == {}:
                 return cls(scope=Scope.MATCHING, defaulted=True)
             return cls.from_map(raw)
@@ -214,6 +214,9 @@ class Selector:
 
 
 WORKLOAD_SELECTOR_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"})
+EQUALITY_SELECTOR_KINDS = frozenset({"ReplicationController", "DeploymentConfig"})
+"""Workloads with a plain ``{key: value}`` selector that defaults to the template's labels (OpenShift's
+DeploymentConfig rolls out ReplicationControllers and reads its selector the same way)."""
 
 _OPERATORS = {operator.value: operator for operator in Operator}
 

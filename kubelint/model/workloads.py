@@ -65,6 +65,7 @@ CONTROLLER_LABELS: dict[str, dict[str, str | None]] = {
         "controller-uid": ANY_VALUE,
         "batch.kubernetes.io/controller-uid": ANY_VALUE,
     },
+    "DeploymentConfig": {"deploymentconfig": "{name}", "deployment": ANY_VALUE},
     "CronJob": {
         "batch.kubernetes.io/job-name": ANY_VALUE,
         "job-name": ANY_VALUE,
@@ -73,7 +74,8 @@ CONTROLLER_LABELS: dict[str, dict[str, str | None]] = {
     },
 }
 """Labels the built-in controllers put on the pods of each built-in workload kind (apps, extensions
-and batch groups alike), beyond the template's own."""
+and batch groups alike), beyond the template's own. OpenShift's DeploymentConfig controller labels its
+pods with the config's name and the name of the deployment (``<name>-<version>``) it rolled out."""
 
 def _prometheus_operator_kind(kind: str, app_name: str, extra: Mapping[str, str | None] = {}) -> WorkloadKind:
     """A kind whose StatefulSet prometheus-operator builds: pods get ``spec.podMetadata.labels`` plus these."""

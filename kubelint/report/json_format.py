@@ -8,7 +8,7 @@ from typing import Any
 from kubelint import __version__
 from kubelint.engine import Report
 from kubelint.findings import Finding, Severity, dotted
-from kubelint.report import ReportSettings
+from kubelint.report import ReportSettings, end_column, rule_help_uri
 
 
 def render(report: Report, settings: ReportSettings) -> str:
@@ -27,13 +27,13 @@ def render(report: Report, settings: ReportSettings) -> str:
             "suppressed": len(report.findings) - len(report.active),
             "baselined": len(report.baselined),
         },
-        "findings": [finding_to_json(finding) for finding in findings],
+        "findings": [finding_to_json(finding, report) for finding in findings],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def finding_to_json(finding: Finding) -> dict[str, Any]:
-    """One finding as the JSON contract describes it."""
+def finding_to_json(finding: Finding, report: Report | None = None) -> dict[str, Any]:
+    """One finding as the JSON contract describes it (``end_column`` and ``help_url`` need the report)."""
     location = finding.location
     ref = location.ref
     obj = None
@@ -47,11 +47,16 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "file": finding.file,
         "line": finding.line,
         "column": finding.column,
+        "end_line": finding.line,
+        "end_column": end_column(report, location) if report is not None else finding.column,
         "path": dotted(location.path) if location.path else None,
         "object": obj,
+        "help_url": rule_help_uri(report.rules.get(finding.rule)) if report is not None else None,
     }
     if location.via:
         out["via"] = location.via
     if finding.suppressed:
         out["suppressed"] = finding.suppression or True
+        if finding.justification:
+            out["suppression_reason"] = finding.justification
     return out

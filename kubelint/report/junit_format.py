@@ -4,6 +4,10 @@ One ``<testsuite>`` per rule that ran. In it, one failing ``<testcase>`` per obj
 ``namespace/Kind/name``; a finding about a file rather than an object is named after the file), whose
 ``<failure>`` lists every finding of that rule on that object with its position. A rule without
 findings gets one passing test case, so the report shows what was checked.
+
+The report follows the run's ``--fail-on``: only findings at or above it are failures. A test case whose
+findings are all below it passes and lists them in ``<system-out>`` (GitLab would otherwise show red tests
+on a green job); with ``--fail-on never`` nothing fails.
 """
 
 from __future__ import annotations
@@ -45,14 +49,18 @@ def render(report: Report, settings: ReportSettings) -> str:
                                    name=f"{rule_id}: no findings in {report.objects} objects")
         for subject, findings in cases.items():
             active = [finding for finding in findings if not finding.suppressed]
-            first = (active or findings)[0]
+            failing = [finding for finding in active
+                       if settings.fail_on is not None and finding.severity >= settings.fail_on]
+            first = (failing or active or findings)[0]
             case = ElementTree.SubElement(suite, "testcase", classname=rule_id, name=xml_text(subject),
                                           file=xml_text(relative_path(first.file, settings.source_root)),
                                           line=str(first.line))
-            if active:  # a failure lists every finding, suppressed ones marked as such
+            if failing:  # a failure lists every finding, suppressed ones marked as such
                 outcome = ElementTree.SubElement(case, "failure", type=str(first.severity),
                                                  message=xml_text(first.message))
                 counts["failures"] += 1
+            elif active:  # below the fail threshold: the test passes, its findings are in the output
+                outcome = ElementTree.SubElement(case, "system-out")
             else:  # only suppressed findings (--include-suppressed): skipped, not failed
                 outcome = ElementTree.SubElement(case, "skipped", message=xml_text(f"suppressed: {first.message}"))
                 counts["skipped"] += 1
@@ -72,5 +80,6 @@ def _describe(finding: Finding, source_root: str) -> str:
     text = (f"{relative_path(finding.file, source_root)}:{finding.line}:{finding.column}: "
             f"{finding.severity} [{finding.rule}] {finding.message}")
     if finding.suppressed:
-        text += f" (suppressed{': ' + finding.suppression if finding.suppression else ''})"
+        text += f" (suppressed{': ' + finding.suppression if finding.suppression else ''}"
+        text += f" -- {finding.justification})" if finding.justification else ")"
     return text

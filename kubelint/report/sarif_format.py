@@ -23,12 +23,12 @@ from typing import Any
 from urllib.parse import quote
 
 from kubelint import __version__
-from kubelint.catalog import Rule, builtin_rules_dir
+from kubelint.catalog import Rule
 from kubelint.engine import Report
 from kubelint.findings import Finding, Location, Severity, dotted
 from kubelint.fingerprint import VERSION as FINGERPRINT_VERSION
 from kubelint.fingerprint import occurrences, relative_path
-from kubelint.report import REPOSITORY_URL, ReportSettings
+from kubelint.report import REPOSITORY_URL, ReportSettings, end_column, rule_help_uri
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -116,17 +116,6 @@ def rule_name(rule_id: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", rule_id) if part)
 
 
-def rule_help_uri(rule: Rule) -> str | None:
-    """The rule's page in the repository's ``docs/rules``; None for user rules (they have no page there)."""
-    if not rule.file:
-        return None
-    try:
-        builtin = os.path.samefile(os.path.dirname(os.path.abspath(rule.file)), builtin_rules_dir())
-    except OSError:
-        return None
-    return f"{REPOSITORY_URL}/blob/main/docs/rules/{rule.id}.md" if builtin else None
-
-
 def _result(finding: Finding, key: str, number: int, rule_index: int, report: Report,
             settings: ReportSettings) -> Any:
     import sarif_om as om
@@ -155,7 +144,8 @@ def _result(finding: Finding, key: str, number: int, rule_index: int, report: Re
     if finding.suppressed:
         reason = finding.suppression or ""
         kind = "external" if reason.lower().startswith(EXTERNAL_SUPPRESSIONS) else "inSource"
-        result.suppressions = [om.Suppression(kind=kind, state="accepted", justification=reason or None)]
+        justification = finding.justification or reason or None
+        result.suppressions = [om.Suppression(kind=kind, state="accepted", justification=justification)]
     return result
 
 
@@ -167,7 +157,7 @@ def _location(location: Location, report: Report, settings: ReportSettings, iden
         start_line=max(location.line, 1),
         start_column=start_column,
         end_line=max(location.line, 1),
-        end_column=_end_column(report, location, start_column),
+        end_column=end_column(report, location),
     )
     uri, base = artifact_uri(location.file, settings.source_root)
     physical = om.PhysicalLocation(artifact_location=om.ArtifactLocation(uri=uri, uri_base_id=base), region=region)
@@ -191,18 +181,6 @@ def artifact_uri(file: str, source_root: str) -> tuple[str, str | None]:
     if relative.startswith("/") or re.match(r"^[A-Za-z]:/", relative):
         return Path(relative).as_uri(), None
     return quote(relative, safe="/"), SRCROOT
-
-
-def _end_column(report: Report, location: Location, start_column: int) -> int:
-    """Where the flagged token ends (exclusive, as SARIF counts): up to a comment or the end of the line."""
-    source = report.sources.get(location.file)
-    if source is None:
-        return start_column
-    rest = source.line_text(location.line)[start_column - 1:]
-    comment = rest.find(" #")
-    if comment >= 0:
-        rest = rest[:comment]
-    return start_column + len(rest.rstrip())
 
 
 def to_json(value: Any) -> Any:

@@ -23,10 +23,11 @@ def render(report: Report, settings: ReportSettings) -> str:
         lines.append(_headline(finding, settings.color))
         if settings.show_source:
             lines.extend(_source_excerpt(report, finding, settings.color))
-    lines.append(summary_line(report))
+    if settings.show_summary:
+        lines.append(summary_line(report))
     if settings.verbose:
         lines.extend(f"{escape_control(file)}:{line}: skipped ({why})" for file, line, why in report.skipped)
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
 
 
 def _headline(finding: Finding, color: bool) -> str:
@@ -37,7 +38,8 @@ def _headline(finding: Finding, color: bool) -> str:
     if finding.location.via:
         message += f" (via {escape_control(finding.location.via)})"
     if finding.suppressed:
-        message += f" (suppressed{': ' + finding.suppression if finding.suppression else ''})"
+        message += f" (suppressed{': ' + finding.suppression if finding.suppression else ''}"
+        message += f" -- {escape_control(finding.justification)})" if finding.justification else ")"
     if color:
         severity = f"{_COLORS[finding.severity]}{severity}{_RESET}"
         rule = f"{_BOLD}{rule}{_RESET}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kubelint.model.openshift import legacy_group
 from kubelint.schema import builtin
 
 
@@ -101,6 +102,10 @@ def lookup(api_version: str, kind: str) -> Deprecation | None:
 
 def status(api_version: str, kind: str, target: str) -> Verdict | None:
     """Whether ``kind`` at ``api_version`` is deprecated or removed at Kubernetes ``target``."""
+    group = legacy_group(api_version, kind)
+    if group is not None:
+        return Verdict(False, f"{api_version} {kind} is OpenShift's legacy API without a group: oc applies it as "
+                              f"{group}/v1 with a deprecation warning, other clients refuse it; use {group}/v1")
     key = builtin.version_key(target)
     entry = lookup(api_version, kind)
     if entry is not None:

@@ -74,8 +74,8 @@ class SchemaStore:
 
     def lookup(self, resource: Resource) -> Lookup:
         """The schema (compiled validator) for a resource's apiVersion and kind, cached per type."""
-        group, version = split_api_version(resource.api_version)
-        key = (group, version, resource.kind)
+        version = split_api_version(resource.api_version)[1]
+        key = (resource.ref.group, version, resource.kind)  # the group oc maps a legacy OpenShift v1 kind to
         found = self._lookups.get(key)
         if found is None:
             found = self._lookups[key] = self._find(*key)

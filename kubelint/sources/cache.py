@@ -1,68 +1,181 @@
 """A content-addressed cache of parsed documents, so that unchanged files are not parsed again.
 
-Entries are keyed by a hash of the file's bytes and kubelint's version, written atomically
-(a temporary file renamed into place), so concurrent runs never see half an entry; an entry that
-cannot be read is ignored and rewritten.
+Entries live in the ``parse`` part of a private, signed :class:`~kubelint.cachedir.CacheFolder`: the name is a
+hash of the file's bytes and kubelint's version, the entry is signed together with that digest (so it is bound to
+the content it was parsed from), and the payload is JSON, which loading cannot turn into code. Loading checks the
+shape of everything; any entry that is not exactly what this version writes is a miss and is rewritten.
+
+A document is stored as its value, its index, the positions of its nodes as a flat list of line/column numbers in
+the order a depth-first walk of the value meets them (no paths spelled out: the walk rebuilds them), and the
+source text of its implicitly typed scalars by node number. A document whose position table is not one entry
+per node (YAML aliases and merge keys) spells its paths out instead.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import tempfile
+import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from kubelint import __version__
+from kubelint.cachedir import CacheFolder, UnsafeFolder, default_cache_dir, signing_key
+from kubelint.findings import Path as NodePath
+from kubelint.sources.yaml import Document, Position, Problem
 
-FORMAT = 2
-"""Bump when the shape of Document or Problem changes."""
+FORMAT = 3
+"""Bump when the shape of Document or Problem, or of their encoding here, changes."""
 
+KIND = "parse"
 
-def default_cache_dir() -> Path:
-    """``$KUBELINT_CACHE_DIR``, else the platform's user cache folder for kubelint."""
-    override = os.environ.get("KUBELINT_CACHE_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("kubelint", appauthor=False))
+Parsed = tuple[bool, list[Document], list[Problem]]
+"""What a file parses into: whether it is text, its documents and its reading problems."""
 
 
 class ParseCache:
-    """Parsed documents by content hash, stored under ``folder``."""
+    """Parsed documents by content hash, stored under ``folder`` (see :mod:`kubelint.cachedir`).
 
-    def __init__(self, folder: Path | None = None) -> None:
+    Raises :class:`~kubelint.cachedir.UnsafeFolder` when the folder (or the key's folder) is not private.
+    """
+
+    def __init__(self, folder: Path | None = None, state_dir: Path | None = None) -> None:
         self.folder = folder or default_cache_dir()
+        self._store = CacheFolder(self.folder, KIND, signing_key(state_dir))
         self._salt = f"kubelint {__version__} format {FORMAT}\0".encode()
 
     def key(self, data: bytes) -> str:
         """The entry name for a file's bytes."""
         return hashlib.blake2b(self._salt + data, digest_size=20).hexdigest()
 
-    def get(self, key: str) -> Any | None:
-        """The cached value, or None when absent or unreadable."""
-        try:
-            with open(self.folder / key[:2] / key[2:], "rb") as handle:
-                return pickle.load(handle)
-        except FileNotFoundError:
+    def get(self, key: str) -> Parsed | None:
+        """The cached parse, or None when absent, unreadable, forged or not of this version's shape."""
+        payload = self._store.get(key, key.encode())
+        if payload is None:
             return None
-        except Exception:
+        try:
+            return decode(payload)
+        except Exception:  # any surprise in an entry is a miss, never a crash
             return None
 
-    def put(self, key: str, value: Any) -> None:
-        """Store a value; failures (read-only disk, full disk) are ignored: the cache is an optimisation."""
-        folder = self.folder / key[:2]
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temporary, folder / key[2:])
-            except BaseException:
-                os.unlink(temporary)
-                raise
-        except OSError:
-            pass
+    def put(self, key: str, value: Parsed) -> None:
+        """Store a parse; failures (read-only disk, full disk) are ignored: the cache is an optimisation."""
+        self._store.put(key, key.encode(), encode(value))
+
+    def close(self) -> None:
+        """End of a run: prune the cache folder if this run wrote to it."""
+        self._store.close()
+
+
+def open_cache(folder: Path | None = None) -> tuple[ParseCache | None, str]:
+    """The parse cache, or None and why not (a folder that is not private, a disk that cannot hold it)."""
+    try:
+        return ParseCache(folder), ""
+    except UnsafeFolder as error:
+        return None, str(error)
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        return None, f"cannot use the cache folder{where}: {error.strerror or error}"
+
+
+def encode(value: Parsed) -> bytes:
+    """A parse as JSON bytes."""
+    is_text, documents, problems = value
+    return json.dumps(
+        [FORMAT, is_text, [_encode_document(document) for document in documents],
+         [[p.code, p.message, p.line, p.column] for p in problems]],
+        separators=(",", ":"), ensure_ascii=False,
+    ).encode("utf-8", "surrogatepass")
+
+
+def _walk(data: Any) -> list[NodePath]:
+    """Every node's path, depth first, children in order (the order the parser records positions in)."""
+    paths: list[NodePath] = [()]
+    append = paths.append
+    stack: list[tuple[NodePath, Iterator[tuple[Any, Any]]]] = []
+    if type(data) is dict:
+        stack.append(((), iter(data.items())))
+    elif type(data) is list:
+        stack.append(((), iter(enumerate(data))))
+    while stack:
+        prefix, items = stack[-1]
+        for key, node in items:
+            path = prefix + (key,)  # noqa: RUF005  # concatenation is faster than unpacking
+            append(path)
+            if type(node) is dict:
+                stack.append((path, iter(node.items())))
+                break
+            if type(node) is list:
+                stack.append((path, iter(enumerate(node))))
+                break
+        else:
+            stack.pop()
+    return paths
+
+
+def _encode_document(document: Document) -> list[Any]:
+    positions = document.positions
+    paths = _walk(document.data)
+    if len(paths) == len(positions) and all(path in positions for path in paths):
+        flat = [number for path in paths for number in positions[path]]
+        number = {path: index for index, path in enumerate(paths)}
+        implicit = [[number[path], text] for path, text in document.implicit.items() if path in number]
+        if len(implicit) == len(document.implicit):
+            return [document.data, document.index, flat, implicit]
+    return [document.data, document.index,
+            {"paths": [[list(path), line, column] for path, (line, column) in positions.items()],
+             "implicit": [[list(path), text] for path, text in document.implicit.items()]}]
+
+
+def decode(payload: bytes) -> Parsed:
+    """A parse from :func:`encode`'s bytes; ``ValueError`` (or another error) when they are not exactly that."""
+    value = json.loads(payload)
+    if type(value) is not list or len(value) != 4 or value[0] != FORMAT or type(value[1]) is not bool:
+        raise ValueError("not a parse cache entry")
+    _, is_text, documents, problems = value
+    if type(documents) is not list or type(problems) is not list:
+        raise ValueError("not a parse cache entry")
+    return is_text, [_decode_document(item) for item in documents], [_decode_problem(item) for item in problems]
+
+
+def _decode_problem(item: Any) -> Problem:
+    if (type(item) is not list or len(item) != 4 or type(item[0]) is not str or type(item[1]) is not str
+            or type(item[2]) is not int or type(item[3]) is not int):
+        raise ValueError("bad problem")
+    return Problem(item[0], item[1], item[2], item[3])
+
+
+def _decode_document(item: Any) -> Document:
+    if type(item) is not list or len(item) not in (3, 4) or type(item[1]) is not int:
+        raise ValueError("bad document")
+    data, index = item[0], item[1]
+    if len(item) == 4:
+        flat, numbered = item[2], item[3]
+        if type(flat) is not list or type(numbered) is not list:
+            raise ValueError("bad document")
+        paths = _walk(data)
+        if len(flat) != 2 * len(paths) or not _all_positive_ints(flat):
+            raise ValueError("positions do not match the document")
+        numbers = iter(flat)
+        positions: dict[NodePath, Position] = dict(zip(paths, zip(numbers, numbers, strict=True), strict=True))
+        if any(type(number) is not int or not 0 <= number < len(paths) or type(text) is not str
+               for number, text in numbered):
+            raise ValueError("bad implicit scalar")
+        implicit = {paths[number]: text for number, text in numbered}
+    else:
+        table = item[2]
+        if type(table) is not dict:
+            raise ValueError("bad document")
+        positions = {tuple(path): (line, column) for path, line, column in table["paths"]}
+        implicit = {tuple(path): text for path, text in table["implicit"]}
+        if not _all_positive_ints([number for position in positions.values() for number in position]):
+            raise ValueError("bad position")
+        if any(type(part) is not str and type(part) is not int for path in positions for part in path):
+            raise ValueError("bad path")
+        if any(type(text) is not str or path not in positions for path, text in implicit.items()):
+            raise ValueError("bad implicit scalar")
+    return Document(data, positions, index, implicit)
+
+
+def _all_positive_ints(numbers: list[Any]) -> bool:
+    return not numbers or (set(map(type, numbers)) == {int} and min(numbers) >= 1)

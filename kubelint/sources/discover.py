@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import posixpath
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -25,54 +28,135 @@ class PathNotFound(Exception):
     """A path given on the command line does not exist (a usage error)."""
 
 
+class NothingToLint(Exception):
+    """The paths hold no manifest file once excludes and ``.gitignore`` are applied (a usage error)."""
+
+    def __init__(self, paths: Iterable[str], left_out: Counter[str]) -> None:
+        shown = ", ".join(path if path != STDIN else "standard input" for path in paths)
+        reasons = [f"{left_out[key]} {label}" for key, label in
+                   (("excluded", "excluded"), ("gitignored", "ignored by .gitignore")) if left_out[key]]
+        if reasons:
+            message = f"no manifest files under {shown} after excludes ({', '.join(reasons)})"
+        else:
+            message = f"no manifest files (*.yaml, *.yml, *.json) under {shown}"
+        super().__init__(message)
+
+
+@dataclass
+class Selection:
+    """How folders are walked: exclude globs, ``.gitignore``, hidden folders to include; and what was left out."""
+
+    exclude: list[str] = field(default_factory=list)
+    gitignore: bool = False
+    """Leave out what ``.gitignore`` files and ``.git/info/exclude`` ignore (in folder walks only)."""
+    include_hidden: list[str] = field(default_factory=list)
+    """Globs of hidden names (``.deploy``) that folder walks enter; other hidden files and folders are skipped."""
+    left_out: Counter[str] = field(default_factory=Counter)
+    """How many paths each reason left out (``excluded``, ``gitignored``, ``hidden``)."""
+
+
+def anchor(pattern: str, base: str) -> str:
+    """A glob of the configuration anchored to the folder ``base``: a pattern with a ``/`` becomes absolute
+    (``charts/*`` in ``/repo/.kubelint.yaml`` -> ``/repo/charts/*``), one without matches any path component
+    wherever it is and stays as it is."""
+    pattern = pattern.replace(os.sep, "/")
+    if "/" not in pattern.rstrip("/") or pattern.startswith("**/"):
+        return pattern
+    if posixpath.isabs(pattern) or (len(pattern) > 1 and pattern[1] == ":"):
+        return pattern
+    return posixpath.normpath(posixpath.join(os.path.abspath(base).replace(os.sep, "/"), pattern))
+
+
+@functools.lru_cache(maxsize=256)
+def _anchored_here(pattern: str, cwd: str) -> str:
+    return anchor(pattern, cwd)
+
+
 def is_excluded(display: str, patterns: Iterable[str]) -> bool:
-    """True when a path or any of its parent folders matches one of the glob patterns."""
-    normalized = display.replace(os.sep, "/").removeprefix("./")
-    parts = normalized.split("/")
+    """True when a path or any of its parent folders matches one of the glob patterns.
+
+    A pattern with a ``/`` is matched against the absolute path (relative patterns are relative to the
+    current folder; the configuration's are anchored to its folder by :func:`anchor`); one without a ``/``
+    against each component of the path, so ``node_modules`` or ``*.generated.yaml`` match anywhere.
+    """
+    absolute = ""
+    parts: list[str] = []
     for pattern in patterns:
-        pattern = pattern.removeprefix("./").rstrip("/")
-        if fnmatch.fnmatchcase(normalized, pattern) or fnmatch.fnmatchcase(parts[-1], pattern):
+        pattern = pattern.replace(os.sep, "/").rstrip("/") or pattern
+        if "/" not in pattern:
+            if not parts:
+                parts = display.replace(os.sep, "/").split("/")
+            if any(fnmatch.fnmatchcase(part, pattern) for part in parts if part not in ("", ".", "..")):
+                return True
+            continue
+        if not absolute:
+            absolute = os.path.abspath(display).replace(os.sep, "/")
+        pattern = _anchored_here(pattern, os.getcwd())
+        if fnmatch.fnmatchcase(absolute, pattern):
             return True
-        if any(fnmatch.fnmatchcase("/".join(parts[: i + 1]), pattern) for i in range(len(parts) - 1)):
-            return True
-        if any(fnmatch.fnmatchcase(part, pattern) for part in parts[:-1]):
-            return True
+        prefix = absolute
+        while True:
+            parent = posixpath.dirname(prefix)
+            if parent == prefix:
+                break
+            prefix = parent
+            if fnmatch.fnmatchcase(prefix, pattern):
+                return True
     return False
 
 
 def discover(
-    paths: Iterable[str], exclude: Iterable[str] = (), kustomize_roots: list[str] | None = None
+    paths: Iterable[str], exclude: Iterable[str] | Selection = (), kustomize_roots: list[str] | None = None,
+    stdin_name: str | None = None,
 ) -> Iterator[Candidate]:
     """Yield the manifest files under ``paths``: files as given, folders recursively and sorted.
 
-    Hidden files and folders (``.git``, ``.github``) are skipped inside folders, symlinked folders are
-    followed once (a loop cannot hang), and ``exclude`` globs match paths or any of their components.
-    With ``kustomize_roots`` (a list to fill), folders that hold a kustomization file are appended to it and
-    the files in and under them are not yielded: they are rendered instead. Files given by name always are.
+    Hidden files and folders (``.git``, ``.github``) are skipped inside folders unless the selection includes
+    them, symlinked folders are followed once (a loop cannot hang), ``exclude`` globs match paths or any of
+    their components, and with ``Selection.gitignore`` what git ignores is left out of folder walks (a file
+    named on the command line is always read unless excluded). With ``kustomize_roots`` (a list to fill),
+    folders that hold a kustomization file are appended to it and the files in and under them are not yielded:
+    they are rendered instead. ``stdin_name`` names standard input for messages and exclude globs.
     """
-    patterns = list(exclude)
+    selection = exclude if isinstance(exclude, Selection) else Selection(list(exclude))
+    patterns = selection.exclude
     seen: set[str] = set()
     for given in paths:
         if given == STDIN:
-            yield Candidate(STDIN, STDIN)
+            if stdin_name and is_excluded(stdin_name, patterns):
+                selection.left_out["excluded"] += 1
+                continue
+            yield Candidate(stdin_name or STDIN, STDIN)
             continue
         if os.path.isdir(given):
-            yield from _walk(given, patterns, seen, kustomize_roots)
+            yield from _walk(given, selection, seen, kustomize_roots)
         elif os.path.exists(given) or os.path.islink(given):
-            if not is_excluded(given, patterns) and given not in seen:
+            if is_excluded(given, patterns):
+                selection.left_out["excluded"] += 1
+            elif given not in seen:
                 seen.add(given)
                 yield Candidate(given, given)
         else:
             raise PathNotFound(given)
 
 
-def _walk(root: str, patterns: list[str], seen: set[str], kustomize_roots: list[str] | None = None
+def _join(folder: str, name: str) -> str:
+    """``folder/name`` as the user will see it: ``lint .`` shows ``k8s/app.yaml``, not ``./k8s/app.yaml``."""
+    return name if folder in (".", "") else os.path.join(folder, name)
+
+
+def _walk(root: str, selection: Selection, seen: set[str], kustomize_roots: list[str] | None = None
           ) -> Iterator[Candidate]:
+    from kubelint.sources import gitignore
+
+    patterns, hidden = selection.exclude, selection.include_hidden
     visited: set[str] = set()
-    stack = [(root, False)]
+    root = os.path.normpath(root)
+    ignores = gitignore.inherited(root) if selection.gitignore else []
+    stack = [(root, False, ignores)]
     found: list[str] = []
     while stack:
-        folder, claimed = stack.pop()
+        folder, claimed, ignores = stack.pop()
         real = os.path.realpath(folder)
         if real in visited:
             continue
@@ -81,20 +165,31 @@ def _walk(root: str, patterns: list[str], seen: set[str], kustomize_roots: list[
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError:
             continue
+        if selection.gitignore and any(entry.name == ".gitignore" for entry in entries):
+            own = gitignore.read_ignore_file(os.path.join(folder, ".gitignore"), folder)
+            if own is not None:
+                ignores = [*ignores, own]
         if kustomize_roots is not None and any(entry.name in KUSTOMIZATION_FILES and entry.is_file()
                                                for entry in entries):
             kustomize_roots.append(folder)
             claimed = True
         for entry in entries:
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") and not any(fnmatch.fnmatchcase(entry.name, glob) for glob in hidden):
                 continue
-            display = entry.path
-            if is_excluded(display, patterns):
-                continue
+            display = _join(folder, entry.name)
             try:
-                if entry.is_dir():
-                    stack.append((display, claimed))
-                elif entry.name.endswith(MANIFEST_SUFFIXES) and not claimed:
+                is_dir = entry.is_dir()
+                if not is_dir and (claimed or not entry.name.endswith(MANIFEST_SUFFIXES)):
+                    continue
+                if is_excluded(display, patterns):
+                    selection.left_out["excluded"] += 1
+                    continue
+                if ignores and gitignore.ignored(display, is_dir, ignores):
+                    selection.left_out["gitignored"] += 1
+                    continue
+                if is_dir:
+                    stack.append((display, claimed, ignores))
+                else:
                     found.append(display)
             except OSError:
                 continue

@@ -1,8 +1,10 @@
 """Rule documentation: ``kubelint explain``, ``kubelint rules`` and the generated ``docs/rules/<id>.md``.
 
-Examples come from the rule's fixtures (``fixtures/<id>/example.yaml`` first, else every file there): the
-shortest YAML document with a line marked ``# expect: <id>`` is the failing example, the shortest object
-of the same kind without one the passing example.
+Examples come from the rule's fixtures (``fixtures/<id>/example.yaml`` first, else every file there). When
+``example.yaml`` marks sections with comment lines ``# example: failing`` and ``# example: passing``, each
+section (every document up to the next marker) is one example, so a rule about two objects shows both sides.
+Otherwise the shortest YAML document with a line marked ``# expect: <id>`` is the failing example, the
+shortest object of the same kind without one the passing example.
 Regenerate the pages with ``python -m kubelint.views.explain docs/rules``.
 """
 
@@ -19,6 +21,7 @@ from pathlib import Path
 from kubelint.catalog import Rule
 
 _EXPECT = re.compile(r"\s*#\s*expect:\s*([a-z0-9 ,-]+?)\s*$")
+_SECTION = re.compile(r"^#\s*example:\s*(failing|passing)\s*$", re.MULTILINE)
 _SEPARATOR = re.compile(r"^---\s*$", re.MULTILINE)
 
 
@@ -61,9 +64,30 @@ def _clean(document: str) -> str:
     return "\n".join(line.rstrip() for line in lines if not line.lstrip().startswith("#")).strip("\n")
 
 
+def sections(text: str) -> Examples | None:
+    """The ``# example: failing`` / ``# example: passing`` sections of a curated example, or None."""
+    marks = list(_SECTION.finditer(text))
+    if not marks:
+        return None
+    found: dict[str, str] = {}
+    for index, mark in enumerate(marks):
+        end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
+        documents = [_clean(document) for document in _documents(text[mark.end():end])]
+        found[mark.group(1)] = "\n---\n".join(document for document in documents if document)
+    return Examples(found.get("failing") or None, found.get("passing") or None)
+
+
 def examples(rule_id: str) -> Examples:
-    """The shortest failing and passing example documents of a rule's fixtures."""
+    """The failing and passing examples of a rule: the curated sections, else the shortest documents."""
     folder = fixtures_dir()
+    curated = folder / rule_id / "example.yaml" if folder is not None else None
+    if curated is not None and curated.is_file() and not curated.is_symlink():
+        try:
+            marked = sections(curated.read_text(encoding="utf-8")[:20_000])
+        except (OSError, UnicodeDecodeError):
+            marked = None
+        if marked is not None:
+            return marked
     failing: list[str] = []
     passing: list[str] = []
     if folder is not None and (folder / rule_id).is_dir():
@@ -100,25 +124,40 @@ def _shortest(documents: list[str]) -> str | None:
     return min(documents, key=lambda doc: (doc.count("\n"), doc)) if documents else None
 
 
-def explain_text(rule: Rule) -> str:
+def related_rules(rule: Rule, catalog: Mapping[str, Rule] | None) -> list[str]:
+    """Rules to read next: those the rule names in ``related``, those that name it, and those running the
+    same check (for the built-in catalogue: the other rules of one policy family)."""
+    if not catalog:
+        return [rule_id for rule_id in rule.related if rule_id != rule.id]
+    found = [rule_id for rule_id in rule.related if rule_id in catalog]
+    found += sorted(other.id for other in catalog.values() if rule.id in other.related)
+    if rule.check not in ("container-schema", "podspec-schema", "object-schema"):
+        found += sorted(other.id for other in catalog.values() if other.check == rule.check)
+    return [rule_id for rule_id in dict.fromkeys(found) if rule_id != rule.id]
+
+
+def explain_text(rule: Rule, catalog: Mapping[str, Rule] | None = None) -> str:
     """What ``kubelint explain RULE`` prints."""
     found = examples(rule.id)
+    origin = f"user rule from {rule.file}" if rule.user else "built-in"
     out = [
         f"{rule.id}: {rule.summary}",
         "",
         f"Severity: {rule.severity}    Enabled by default: {'yes' if rule.enabled else 'no'}    "
-        f"Tags: {', '.join(rule.tags) or '-'}",
-        "",
-        "Why it matters",
-        "",
-        _indent(rule.description.strip()),
+        f"Tags: {', '.join(rule.tags) or '-'}    ({origin})",
         "",
     ]
+    if rule.description.strip():
+        out += ["Why it matters", "", _indent(rule.description.strip()), ""]
     if found.failing:
         out += ["Failing example", "", _indent(found.failing), ""]
     if found.passing:
         out += ["Passing example", "", _indent(found.passing), ""]
-    out += ["How to fix it", "", _indent(rule.remediation.strip()), ""]
+    if rule.remediation.strip():
+        out += ["How to fix it", "", _indent(rule.remediation.strip()), ""]
+    related = related_rules(rule, catalog)
+    if related:
+        out += ["Related rules", "", _indent(", ".join(related)), ""]
     return "\n".join(out) + "\n"
 
 
@@ -126,7 +165,7 @@ def _indent(text: str) -> str:
     return "\n".join(f"    {line}" if line else "" for line in text.splitlines())
 
 
-def rule_markdown(rule: Rule) -> str:
+def rule_markdown(rule: Rule, catalog: Mapping[str, Rule] | None = None) -> str:
     """The generated documentation page of one rule."""
     found = examples(rule.id)
     out = [
@@ -156,11 +195,15 @@ def rule_markdown(rule: Rule) -> str:
         "",
         "## Suppressing it",
         "",
-        f"Annotate the object (or its pod template) with `kubelint.io/ignore: {rule.id}`, add "
-        f"`# kubelint: ignore={rule.id}` to the flagged line, or disable the rule "
+        f"Annotate the object (or its pod template) with `kubelint.io/ignore: \"{rule.id}: reason\"`, add "
+        f"`# kubelint: ignore={rule.id} -- reason` to the flagged line (`ignore-next-line=` on the line above, "
+        f"`ignore-file=` anywhere for the whole file), or disable the rule "
         f"(`--disable {rule.id}`, `rules.disable` in `.kubelint.yaml`).",
         "",
     ]
+    related = related_rules(rule, catalog)
+    if related:
+        out += ["## Related rules", "", ", ".join(f"[{rule_id}]({rule_id}.md)" for rule_id in related), ""]
     return "\n".join(out)
 
 
@@ -182,7 +225,7 @@ def index_markdown(catalog: Mapping[str, Rule]) -> str:
 
 def generated_pages(catalog: Mapping[str, Rule]) -> dict[str, str]:
     """File name -> content of every generated page."""
-    pages = {f"{rule_id}.md": rule_markdown(rule) for rule_id, rule in catalog.items()}
+    pages = {f"{rule_id}.md": rule_markdown(rule, catalog) for rule_id, rule in catalog.items()}
     pages["README.md"] = index_markdown(catalog)
     return pages
 

@@ -1,0 +1,276 @@
+"""Private, signed, bounded cache folders: safe to load even when someone else may have written the files.
+
+The parse cache (``sources/cache.py``) and any other cache kubelint keeps use a :class:`CacheFolder`:
+
+- The folder is private: created ``0700``; a folder that is a symlink, not owned by the user, or writable by
+  anyone else is refused (:class:`UnsafeFolder`, a clear message; the run goes on without a cache). A folder of
+  ours that others could only read (``0755``, as kubelint created it before) is tightened to ``0700``.
+- Entries are bytes we wrote, never code: each file holds a keyed BLAKE2b MAC over its name, the content it
+  was computed from (``binding``, e.g. the digest of the linted file) and the payload. The key (32 random bytes)
+  lives outside every cache folder, in kubelint's private state folder, so a cache folder copied from elsewhere
+  (a CI cache restored from another branch, a shared runner) holds no valid entry: a forged or moved entry is a
+  miss, never a hidden finding.
+- Writes are atomic (a temporary file renamed into place), and the folder is bounded: after a run that wrote,
+  entries unused for :data:`MAX_AGE` seconds go, then the least recently used until :data:`MAX_BYTES` is met.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import stat
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+MAGIC = b"kubelint-cache 1\n"
+MAC_SIZE = 32
+MAX_BYTES = 256 * 1024 * 1024
+"""The folder is pruned to this size (all kinds of entries together)."""
+MAX_AGE = 30 * 24 * 3600
+"""Entries unused this long (seconds) are pruned."""
+PRUNE_EVERY = 3600
+"""A folder is pruned at most this often (seconds), after a run that wrote to it."""
+TOUCH_AFTER = 24 * 3600
+"""A hit marks its entry as recently used only when the mark is older than this (one syscall saved per hit)."""
+_PRUNE_MARK = ".pruned"
+_KEY_FILE = "cache-key"
+
+
+class UnsafeFolder(Exception):
+    """A cache or state folder that others could write (or that is not ours): kubelint does not use it."""
+
+
+def default_cache_dir() -> Path:
+    """``$KUBELINT_CACHE_DIR``, else the platform's user cache folder for kubelint."""
+    override = os.environ.get("KUBELINT_CACHE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("kubelint", appauthor=False))
+
+
+def default_state_dir() -> Path:
+    """Where the signing key lives: the platform's user state folder for kubelint (``$XDG_STATE_HOME``)."""
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("kubelint", appauthor=False))
+
+
+def private_folder(folder: Path, create: bool = True) -> Path:
+    """``folder``, made (``0700``) when missing and checked to be private; :class:`UnsafeFolder` otherwise."""
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        if not create:
+            raise
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(folder, 0o700)
+        info = os.lstat(folder)
+    _check_private(folder, info)
+    return folder
+
+
+def _check_private(folder: Path, info: os.stat_result) -> None:
+    if stat.S_ISLNK(info.st_mode):
+        raise UnsafeFolder(f"{folder} is a symlink; kubelint only uses a real folder of yours for its cache "
+                           "(point --cache-dir or KUBELINT_CACHE_DIR at one, or use --no-cache)")
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafeFolder(f"{folder} is not a folder (point --cache-dir or KUBELINT_CACHE_DIR elsewhere, "
+                           "or use --no-cache)")
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is None:  # no POSIX ownership (Windows): the user's profile folders are private already
+        return
+    if info.st_uid != geteuid():
+        raise UnsafeFolder(f"{folder} belongs to user id {info.st_uid}, not to you: anyone who owns it could plant "
+                           "cache entries (point --cache-dir or KUBELINT_CACHE_DIR at a folder of yours, or use "
+                           "--no-cache)")
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o022:
+        raise UnsafeFolder(f"{folder} is writable by others (mode {mode:04o}): kubelint keeps its cache private "
+                           f"(run `chmod 700 {folder}` if only you use it, or point --cache-dir elsewhere, or use "
+                           "--no-cache)")
+    if mode & 0o077:  # readable by others but only we could write: ours, so make it private
+        os.chmod(folder, 0o700)
+
+
+def signing_key(state_dir: Path | None = None) -> bytes:
+    """The user's cache signing key (32 random bytes), created on first use in a private state folder."""
+    folder = private_folder(state_dir or default_state_dir())
+    path = folder / _KEY_FILE
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(os.urandom(32))
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        key = handle.read(64)
+    if len(key) != 32:
+        raise UnsafeFolder(f"{path} is not a kubelint cache key (delete it and a new one is made)")
+    return key
+
+
+@dataclass
+class Pruned:
+    """What pruning or cleaning removed."""
+
+    entries: int = 0
+    bytes: int = 0
+
+
+class CacheFolder:
+    """Signed entries in one kind's subfolder (``parse``, ``findings``) of a private cache folder.
+
+    ``get`` and ``put`` never raise for an unusable entry or disk: the cache is an optimisation, a problem
+    with it is a miss. The folder itself is checked when the object is made (:class:`UnsafeFolder`).
+    """
+
+    def __init__(self, root: Path, kind: str, key: bytes, max_entry: int = 1 << 30) -> None:
+        self.root = private_folder(root)
+        self.folder = root / kind
+        self.kind = kind
+        self._key = key
+        self._max_entry = max_entry
+        self.wrote = False
+
+    def _mac(self, name: str, binding: bytes, payload: bytes) -> bytes:
+        mac = hashlib.blake2b(key=self._key, digest_size=MAC_SIZE, person=b"kubelint-cache")
+        for part in (self.kind.encode(), name.encode(), binding):
+            mac.update(len(part).to_bytes(8, "big"))
+            mac.update(part)
+        mac.update(payload)
+        return mac.digest()
+
+    def _path(self, name: str) -> Path:
+        return self.folder / name[:2] / name[2:]
+
+    def get(self, name: str, binding: bytes) -> bytes | None:
+        """The payload stored under ``name`` for ``binding``, or None (absent, unreadable, forged, moved)."""
+        try:
+            with open(self._path(name), "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode) or info.st_size > self._max_entry:
+                    return None
+                blob = handle.read(self._max_entry + 1)
+        except (OSError, ValueError):
+            return None
+        header = len(MAGIC) + MAC_SIZE
+        if len(blob) < header or not blob.startswith(MAGIC):
+            return None
+        payload = blob[header:]
+        if not hmac.compare_digest(blob[len(MAGIC):header], self._mac(name, binding, payload)):
+            return None
+        if time.time() - info.st_mtime > TOUCH_AFTER:
+            with contextlib.suppress(OSError):
+                os.utime(self._path(name))
+        return payload
+
+    def put(self, name: str, binding: bytes, payload: bytes) -> None:
+        """Store ``payload`` under ``name`` for ``binding``; failures (read-only or full disk) are ignored."""
+        folder = self._path(name).parent
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(MAGIC + self._mac(name, binding, payload) + payload)
+                os.replace(temporary, self._path(name))
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError:
+            return
+        self.wrote = True
+
+    def close(self) -> None:
+        """End of a run: prune the whole cache folder when this run wrote to it (at most once an hour)."""
+        if self.wrote:
+            prune_if_due(self.root)
+
+
+def _entries(root: Path) -> Iterator[tuple[str, os.stat_result]]:
+    """Every file in the folders of a cache folder, two levels down (``kind/xx/rest``; ``xx/rest`` is the layout
+    before kinds), with its status; temporary files too. Symlinks are listed (to be removed), never followed."""
+    stack = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        for entry in _scan(folder):
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if depth < 2:
+                    stack.append((Path(entry.path), depth + 1))
+            elif depth > 0 and (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+                yield entry.path, info
+
+
+def _scan(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError:
+        return []
+
+
+def prune(root: Path, max_bytes: int = MAX_BYTES, max_age: float = MAX_AGE, now: float | None = None) -> Pruned:
+    """Remove entries unused for ``max_age`` seconds, then the least recently used until ``max_bytes`` is met."""
+    now = time.time() if now is None else now
+    found = sorted(_entries(root), key=lambda item: item[1].st_mtime)
+    total = sum(info.st_size for _, info in found)
+    pruned = Pruned()
+    for path, info in found:
+        if now - info.st_mtime <= max_age and total <= max_bytes:
+            break
+        try:
+            os.unlink(path)
+        except OSError:
+            continue
+        total -= info.st_size
+        pruned.entries += 1
+        pruned.bytes += info.st_size
+    return pruned
+
+
+def prune_if_due(root: Path) -> None:
+    """Prune ``root`` unless it was pruned within :data:`PRUNE_EVERY` seconds."""
+    mark = root / _PRUNE_MARK
+    try:
+        if time.time() - os.stat(mark).st_mtime < PRUNE_EVERY:
+            return
+    except OSError:
+        pass
+    try:
+        mark.touch()
+    except OSError:
+        return
+    prune(root)
+
+
+def clean(root: Path) -> Pruned:
+    """Remove every entry of a cache folder (the folder itself stays); refuses a folder that is not private."""
+    try:
+        private_folder(root, create=False)
+    except FileNotFoundError:
+        return Pruned()
+    removed = prune(root, max_bytes=-1, max_age=-1)
+    stack = [entry.path for entry in _scan(root) if entry.is_dir(follow_symlinks=False)]
+    emptied: list[str] = []
+    while stack:  # then the emptied folders, deepest first
+        folder = stack.pop()
+        emptied.append(folder)
+        stack.extend(entry.path for entry in _scan(Path(folder)) if entry.is_dir(follow_symlinks=False))
+    for folder in reversed(emptied):
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+    return removed
