@@ -328,7 +328,7 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
     """Export the resource graph of PATHS: workloads, Services, Ingresses, NetworkPolicies and their edges."""
     from kubelint.loader import load_tree
     from kubelint.model.units import drawn_units
-    from kubelint.sources.discover import PathNotFound
+    from kubelint.sources.discover import NothingToLint, PathNotFound
     from kubelint.views.graph import build_view, render
 
     options = _configured(config_file)
@@ -340,6 +340,8 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
         tree = load_tree(list(paths) or ["."], options)
     except PathNotFound as error:
         raise click.BadParameter(f"{error} does not exist", param_hint="PATHS") from error
+    except NothingToLint as error:
+        raise click.UsageError(str(error)) from error
     _emit(render(build_view(drawn_units(tree), reach), format_name), output)
 
 

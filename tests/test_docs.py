@@ -108,3 +108,51 @@ def test_writing_rules_worked_example_passes_kubelint_test(tmp_path: Path) -> No
     (tmp_path / "fixtures" / "team-label" / "deployments.yaml").write_text(blocks[1])
     result = CliRunner().invoke(cli, ["test", str(tmp_path)])
     assert result.exit_code == 0 and "1 passed, 0 failed" in result.output, result.output
+
+
+RELATIONSHIP_TAGS = {"relationships", "network-policy"}
+ONE_OBJECT = {"probe-port-mismatch", "selector-template-mismatch"}
+"""Relationships inside one object (a probe and its container's ports, a selector and its own template)."""
+
+
+@pytest.mark.parametrize("rule_id", sorted(CATALOG))
+def test_every_rule_ships_a_curated_example(rule_id: str) -> None:
+    path = ROOT / "fixtures" / rule_id / "example.yaml"
+    assert path.is_file(), f"{rule_id} has no curated fixtures/{rule_id}/example.yaml (the wheel ships only those)"
+    found = examples(rule_id)
+    assert found.failing and found.passing, f"{rule_id}: the example needs a failing and a passing part"
+
+
+@pytest.mark.parametrize("rule_id", sorted(r for r, rule in CATALOG.items() if RELATIONSHIP_TAGS & set(rule.tags)))
+def test_relationship_examples_show_both_sides(rule_id: str) -> None:
+    from kubelint.views.explain import sections
+
+    marked = sections((ROOT / "fixtures" / rule_id / "example.yaml").read_text(encoding="utf-8"))
+    assert marked is not None and marked.failing and marked.passing, \
+        f"{rule_id}: mark '# example: failing' and '# example: passing' sections"
+    if rule_id not in ONE_OBJECT:
+        objects = max(part.count("\nkind: ") for part in (marked.failing, marked.passing))
+        assert objects >= 2, f"{rule_id}: an example shows both objects of the relationship"
+
+
+def test_curated_examples_use_current_api_versions() -> None:
+    from kubelint.engine import lint_tree
+    from kubelint.loader import load_tree
+    from kubelint.options import Options
+
+    files = [str(ROOT / "fixtures" / rule_id / "example.yaml") for rule_id in sorted(CATALOG)
+             if (ROOT / "fixtures" / rule_id / "example.yaml").is_file()]
+    options = Options(disable=["all"], enable=["deprecated-api", "removed-api"])
+    report = lint_tree(load_tree(files, options))
+    own = ("/deprecated-api/", "/removed-api/")  # the two rules' own examples show an old version on purpose
+    stale = [f"{finding.file}:{finding.line}" for finding in report.findings
+             if not any(folder in finding.file for folder in own)]
+    assert not stale, f"curated examples with deprecated or removed apiVersions: {stale}"
+
+
+def test_explain_shows_a_user_rules_terse_page(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text("id: team-label\nsummary: Deployments carry a team label\nseverity: info\n"
+                                     "check: object-schema\nparams: {schema: {required: [metadata]}}\n")
+    result = CliRunner().invoke(cli, ["explain", "team-label", "--rules", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "(user rule from" in result.output and "Why it matters" not in result.output

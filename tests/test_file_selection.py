@@ -105,6 +105,13 @@ def test_respect_gitignore_can_be_switched_off_in_the_config(repo: Path) -> None
     assert "k8s/build/out.yaml" in files(result)
 
 
+def test_a_folder_named_on_the_command_line_is_walked_even_if_gitignored(repo: Path) -> None:
+    (repo / ".gitignore").write_text("k8s/\n")
+    result = run("lint", "k8s", "--format", "json", "--fail-on", "never")
+    assert "k8s/build/out.yaml" in files(result) and "k8s/app.yaml" in files(result)
+    assert run("lint", ".").exit_code == 2  # from above, the folder is ignored
+
+
 def test_a_file_named_on_the_command_line_is_linted_even_if_gitignored(repo: Path) -> None:
     (repo / ".gitignore").write_text("build/\n")
     result = run("lint", "k8s/build/out.yaml", "--format", "json", "--fail-on", "never")
@@ -116,8 +123,9 @@ def test_zero_files_is_a_usage_error_with_the_reason(repo: Path) -> None:
     result = run("lint", "k8s", "--exclude", "k8s/*", "--exclude", "node_modules")
     assert result.exit_code == 2
     assert "no manifest files under k8s after excludes (4 excluded)" in result.output
-    result = run("lint", "k8s/build")  # a folder git ignores is walked, but its files are still ignored
-    assert result.exit_code == 2 and "after excludes (1 ignored by .gitignore)" in result.output
+    (repo / "k8s" / "build" / ".gitignore").write_text("*.yaml\n")
+    result = run("lint", "k8s/build")  # a folder git ignores, named explicitly, is walked; its own .gitignore
+    assert result.exit_code == 2 and "after excludes (1 ignored by .gitignore)" in result.output  # applies
     (repo / "empty").mkdir()
     result = run("lint", "empty")
     assert result.exit_code == 2 and "no manifest files (*.yaml, *.yml, *.json) under empty" in result.output
@@ -157,3 +165,9 @@ def test_discover_counts_what_it_left_out(tmp_path: Path) -> None:
     selection = Selection(exclude=["a.yaml"], gitignore=True)
     assert list(discover([str(tmp_path)], selection)) == []
     assert selection.left_out == {"excluded": 1, "gitignored": 1}
+
+
+def test_graph_of_zero_files_is_a_usage_error(repo: Path) -> None:
+    (repo / "empty").mkdir()
+    result = run("graph", "empty")
+    assert result.exit_code == 2 and "no manifest files" in result.output

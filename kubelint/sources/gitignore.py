@@ -74,7 +74,10 @@ def repository_root(folder: str) -> str | None:
 
 def inherited(root: str) -> list[IgnoreFile]:
     """The ignore files that apply to ``root`` from above it: ``.git/info/exclude`` first, then every
-    ``.gitignore`` from the repository root down to ``root``'s parent (a walk reads ``root``'s own)."""
+    ``.gitignore`` from the repository root down to ``root``'s parent (a walk reads ``root``'s own).
+
+    None when they ignore ``root`` itself: the user named that folder, so it is walked (its own
+    ``.gitignore`` files still apply below it)."""
     repository = repository_root(root)
     top = os.path.abspath(root)
     found: list[IgnoreFile] = []
@@ -92,6 +95,8 @@ def inherited(root: str) -> list[IgnoreFile]:
         ignore = read_ignore_file(os.path.join(folder, ".gitignore"), folder)
         if ignore is not None:
             found.append(ignore)
+    if ignored(root, True, found):
+        return []  # a folder git ignores, named explicitly: lint it (as ripgrep and ruff walk such a root)
     return found
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from kubelint.catalog import Rule
 
 _EXPECT = re.compile(r"\s*#\s*expect:\s*([a-z0-9 ,-]+?)\s*$")
-_SECTION = re.compile(r"^#\s*example:\s*(failing|passing)\s*$", re.MULTILINE)
+_SECTION = re.compile(r"^#\s*example:\s*(failing|passing)\b.*$", re.MULTILINE)
 _SEPARATOR = re.compile(r"^---\s*$", re.MULTILINE)
 
 
@@ -58,10 +58,12 @@ def _marked(document: str, rule_id: str) -> bool:
     return False
 
 
-def _clean(document: str) -> str:
-    """Drop the ``# expect:`` markers and the lines that are only comments about the fixture."""
+def _clean(document: str, keep_comments: bool = False) -> str:
+    """Drop the ``# expect:`` markers and (unless ``keep_comments``: a curated section's comments explain the
+    example) the lines that are only comments about the fixture."""
     lines = [_EXPECT.sub("", line) for line in document.splitlines()]
-    return "\n".join(line.rstrip() for line in lines if not line.lstrip().startswith("#")).strip("\n")
+    return "\n".join(line.rstrip() for line in lines
+                     if keep_comments or not line.lstrip().startswith("#")).strip("\n")
 
 
 def sections(text: str) -> Examples | None:
@@ -72,7 +74,17 @@ def sections(text: str) -> Examples | None:
     found: dict[str, str] = {}
     for index, mark in enumerate(marks):
         end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
-        documents = [_clean(document) for document in _documents(text[mark.end():end])]
+        documents: list[str] = []
+        pending = ""  # a part that is only comments introduces the next document
+        for document in _documents(text[mark.end():end]):
+            cleaned = _clean(document, keep_comments=True)
+            if all(line.lstrip().startswith("#") for line in cleaned.splitlines()):
+                pending = f"{pending}\n{cleaned}".strip("\n")
+                continue
+            documents.append(f"{pending}\n{cleaned}".strip("\n"))
+            pending = ""
+        if pending:
+            documents.append(pending)
         found[mark.group(1)] = "\n---\n".join(document for document in documents if document)
     return Examples(found.get("failing") or None, found.get("passing") or None)
 
