@@ -73,3 +73,13 @@ def test_a_broken_rule_is_a_usage_error(tmp_path: Path) -> None:
     (rules / "team-label.yaml").write_text(RULE.replace("  kinds:", "  kind:"))
     result = CliRunner().invoke(cli, ["test", str(rules)])
     assert result.exit_code == 2 and "params.kind: unknown key (did you mean 'kinds'?)" in result.output
+
+
+def test_explain_shows_a_user_rules_own_fixtures(tmp_path: Path) -> None:
+    rules = setup(tmp_path)
+    (rules / "fixtures" / "team-label" / "example.yaml").write_text(FIXTURE)
+    result = CliRunner().invoke(cli, ["explain", "team-label", "--rules", str(rules)])
+    assert result.exit_code == 0
+    assert "Failing example\n\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web" \
+        in result.output
+    assert "labels: {team: payments}" in result.output

@@ -89,9 +89,10 @@ def sections(text: str) -> Examples | None:
     return Examples(found.get("failing") or None, found.get("passing") or None)
 
 
-def examples(rule_id: str) -> Examples:
-    """The failing and passing examples of a rule: the curated sections, else the shortest documents."""
-    folder = fixtures_dir()
+def examples(rule_id: str, folder: Path | None = None) -> Examples:
+    """The failing and passing examples of a rule: the curated sections, else the shortest documents.
+    ``folder``: the fixtures folder to look in (default: the built-in one; a user rule's is beside it)."""
+    folder = folder or fixtures_dir()
     curated = folder / rule_id / "example.yaml" if folder is not None else None
     if curated is not None and curated.is_file() and not curated.is_symlink():
         try:
@@ -150,7 +151,7 @@ def related_rules(rule: Rule, catalog: Mapping[str, Rule] | None) -> list[str]:
 
 def explain_text(rule: Rule, catalog: Mapping[str, Rule] | None = None) -> str:
     """What ``kubelint explain RULE`` prints."""
-    found = examples(rule.id)
+    found = examples(rule.id, Path(rule.file).parent / "fixtures" if rule.user else None)
     origin = f"user rule from {rule.file}" if rule.user else "built-in"
     out = [
         f"{rule.id}: {rule.summary}",
