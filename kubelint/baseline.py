@@ -15,6 +15,7 @@ from typing import Any
 
 from kubelint.findings import Finding, dotted
 from kubelint.fingerprint import VERSION, fingerprint, relative_path
+from kubelint.report.escape import json_text
 
 FORMAT = 1
 
@@ -63,7 +64,7 @@ def dump(findings: Iterable[Finding], source_root: str = ".") -> str:
             for e in entries
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document) + "\n"
 
 
 def write(path: str, findings: Iterable[Finding], source_root: str = ".") -> int:
@@ -87,6 +88,8 @@ def load(path: str) -> list[Entry]:
                             "(create it with --write-baseline)") from error
     except (ValueError, UnicodeDecodeError) as error:
         raise BaselineError(f"{path}: not a kubelint baseline (invalid JSON: {error})") from error
+    except RecursionError as error:  # json's decoder recurses once per nesting level
+        raise BaselineError(f"{path}: not a kubelint baseline (JSON nested too deeply)") from error
     return parse(document, path)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Mapping
@@ -77,7 +78,8 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
 @click.option("--schema-location", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Also look up custom resource schemas in DIR (kubeconform layout; repeatable).")
 @click.option("--no-strict", is_flag=True, help="Allow fields the schemas do not know.")
-@click.option("-v", "--verbose", count=True, help="Also list skipped documents and stale baseline entries.")
+@click.option("-v", "--verbose", count=True, help="Also list skipped documents, findings held back as uncertain "
+              "(with the reason) and stale baseline entries.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary (-v lines stay).")
 @click.option("--context", multiple=True, type=click.Path(), metavar="PATH",
               help="Load PATH too, so relationship rules see the whole tree, but report only on PATHS "
@@ -131,7 +133,7 @@ def lint(paths: tuple[str, ...], **flags: Any) -> None:
                               show_suppressed=include_suppressed, source_root=source_root,
                               fail_on=options.fail_on)
     with stage("report"):
-        _emit(render(report, format_name, settings), output)
+        _emit(render(report, format_name, settings), output, machine=format_name != "text")
         for extra_format, path in extra_reports.items():
             try:
                 _emit(render(report, extra_format, replace(settings, color=False)), path)
@@ -179,6 +181,7 @@ def _options(flags: dict[str, Any]) -> Any:
         options.enable = merge_lists(options.enable, enable, disable)
         options.disable = merge_lists(options.disable, disable, enable)
     options.verbose = flags["verbose"]
+    options.freeze_heap = True  # one lint per process: see loader.without_cycle_collection
     options.cache = not flags["no_cache"]
     if flags["cache_dir"]:
         options.cache_dir = flags["cache_dir"]
@@ -298,9 +301,9 @@ def _run(paths: list[str], options: Any) -> Any:
     try:
         return lint_paths(paths, options)
     except PathNotFound as error:
-        raise click.BadParameter(f"{error} does not exist", param_hint="PATHS") from error
+        raise click.BadParameter(f"{_shown(str(error))} does not exist", param_hint="PATHS") from error
     except NothingToLint as error:
-        raise click.UsageError(str(error)) from error
+        raise click.UsageError(_shown(str(error))) from error
     except CatalogError as error:
         raise click.UsageError(str(error)) from error
     except SchemaError as error:
@@ -339,10 +342,10 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
     try:
         tree = load_tree(list(paths) or ["."], options)
     except PathNotFound as error:
-        raise click.BadParameter(f"{error} does not exist", param_hint="PATHS") from error
+        raise click.BadParameter(f"{_shown(str(error))} does not exist", param_hint="PATHS") from error
     except NothingToLint as error:
-        raise click.UsageError(str(error)) from error
-    _emit(render(build_view(drawn_units(tree), reach), format_name), output)
+        raise click.UsageError(_shown(str(error))) from error
+    _emit(render(build_view(drawn_units(tree), reach), format_name), output, machine=format_name != "text")
 
 
 @cli.group()
@@ -396,7 +399,7 @@ def rules(format_name: str, rule_dirs: tuple[str, ...], config_file: str | None)
                     "default_severity": str(rule.severity), "default_enabled": rule.enabled,
                     "tags": list(rule.tags), "check": rule.check, "summary": rule.summary,
                     "builtin": not rule.user} for rule in ordered]
-        _emit(json.dumps(listing, indent=2) + "\n", None)
+        _emit(json.dumps(listing, indent=2) + "\n", None, machine=True)
         return
     width = max(len(rule.id) for rule in ordered)
     lines = [f"{'rule':<{width}}  severity  enabled  {'tags':<22}  summary"]
@@ -462,12 +465,27 @@ def _catalog(rule_dirs: tuple[str, ...], config_file: str | None = None) -> tupl
         raise click.UsageError(str(error)) from error
 
 
-def _emit(text: str, output: str | None) -> None:
+def _shown(text: str) -> str:
+    """A path or message for stderr, escaped (no control characters, newlines or undecodable bytes)."""
+    from kubelint.report.escape import escape_control
+
+    return escape_control(text)
+
+
+def _emit(text: str, output: str | None, machine: bool = False) -> None:
+    """Write a report or listing to ``output`` (UTF-8) or stdout. ``machine`` formats (JSON, SARIF, JUnit, DOT,
+    Mermaid) are UTF-8 whatever the locale, as their readers expect; text follows the terminal's encoding, with
+    characters it cannot show as escapes rather than a crash (a strict locale such as ``LC_ALL=C``)."""
     if output is None:
+        if machine and hasattr(sys.stdout, "buffer") and (sys.stdout.encoding or "").lower() not in ("utf-8", "utf8"):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+            sys.stdout.buffer.flush()
+            return
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    with open(output, "w", encoding="utf-8") as handle:
+    with open(output, "w", encoding="utf-8", errors="backslashreplace") as handle:
         handle.write(text)
 
 
@@ -488,17 +506,31 @@ def _exit_now(done: SystemExit) -> None:
     os._exit(code or 0)
 
 
-def main() -> None:
-    """Console entry point: exit 3 with one line naming the file being processed on an internal error."""
-    from kubelint.progress import InternalError
+def _tolerant_streams() -> None:
+    """Characters the locale cannot encode (a strict ``LC_ALL=C``) are written as escapes, never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(OSError, ValueError):
+                reconfigure(errors="backslashreplace")
 
+
+def main() -> None:
+    """Console entry point: exit 3 with one line naming the file being processed on an internal error.
+
+    That line is escaped (a file name holding a newline could otherwise start a line of its own, such as a
+    GitHub workflow command)."""
+    from kubelint.progress import InternalError
+    from kubelint.report.escape import escape_control
+
+    _tolerant_streams()
     try:
         cli.main(standalone_mode=True)
     except SystemExit as done:
         _exit_now(done)
     except InternalError as error:
-        click.echo(f"kubelint: {error}", err=True)
+        click.echo(f"kubelint: {escape_control(str(error))}", err=True)
         sys.exit(EXIT_INTERNAL)
     except Exception as error:
-        click.echo(f"kubelint: internal error: {type(error).__name__}: {error}", err=True)
+        click.echo(f"kubelint: internal error: {type(error).__name__}: {escape_control(str(error))}", err=True)
         sys.exit(EXIT_INTERNAL)

@@ -40,6 +40,8 @@ class Report:
     """Findings left out because the baseline records them (they neither show nor fail)."""
     stale: list[Entry] = field(default_factory=list)
     """Baseline entries that no finding matched any more (fixed, or changed beyond recognition)."""
+    held: list[Finding] = field(default_factory=list)
+    """Findings the checks held back as uncertain, each with its reason (``-v`` lists them); never reported."""
 
     @property
     def active(self) -> list[Finding]:
@@ -90,7 +92,7 @@ def run_rules(tree: Tree, rules: Iterable[Rule]) -> list[Finding]:
         started = time.perf_counter()
         for hit in checks[rule.check](tree, rule.params):
             severity = Severity(max(Severity.INFO, rule.severity - 1)) if hit.weaker else rule.severity
-            findings.append(Finding(rule.id, severity, hit.message, hit.location, hit.related))
+            findings.append(Finding(rule.id, severity, hit.message, hit.location, hit.related, held=hit.held))
         if timings is not None:
             timings.rules[rule.id] = time.perf_counter() - started
     findings.sort(key=Finding.sort_key)
@@ -159,6 +161,9 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
                 found.append(own_findings(unit, run_rules(unit, rules.values())))
             findings = merge_units(found)
     findings = name_templates(findings, tree.sources)
+    held = [finding for finding in findings if finding.held]
+    if held:
+        findings = [finding for finding in findings if not finding.held]
     from kubelint.suppress import suppress
 
     findings = suppress(findings, tree, rules, catalog)
@@ -166,10 +171,12 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
     focus = tree.focus
     if focus is not None:  # context files inform the rules but are not reported on
         findings = [finding for finding in findings if finding.file in focus]
+        held = [finding for finding in held if finding.file in focus]
         sources = [source for source in sources if source.display in focus]
         resources = tree.linted
         skipped = [entry for entry in skipped if entry[0] in focus]
-    report = Report(findings, rules, {source.display: source for source in sources}, len(resources), skipped)
+    report = Report(findings, rules, {source.display: source for source in sources}, len(resources), skipped,
+                    held=held)
     if baseline is None and tree.options.baseline is not None:
         from kubelint.baseline import load
 

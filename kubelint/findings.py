@@ -72,6 +72,8 @@ class Finding:
     """How the finding was suppressed (``inline comment``, ``annotation kubelint.io/ignore``, ...)."""
     justification: str = ""
     """Why, as the suppression says (``-- node agent``, ``kubelint.io/ignore-reason``, an ignore entry's reason)."""
+    held: str = ""
+    """Non-empty: the rule's check held the finding back for this reason (shown with ``-v`` only)."""
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property

@@ -104,7 +104,7 @@ def load_tree(paths: Iterable[str], options: Options) -> Tree:
     """Discover, parse and model the manifests under ``paths`` (and the context paths of ``options``)."""
     roots: list[str] | None = [] if options.render else None
     focus_roots: list[str] = []
-    with without_cycle_collection():
+    with without_cycle_collection(freeze=options.freeze_heap):
         files, focus = candidates(paths, options, roots, focus_roots)
         sources = load_sources(files, options, roots)
         if focus is not None:
@@ -135,20 +135,24 @@ def produced_in_focus(sources: Iterable[Source], focus: frozenset[str], read: se
 
 
 @contextmanager
-def without_cycle_collection() -> Iterator[None]:
-    """Build the tree without Python's cycle collector, then exempt what was built from later collections.
+def without_cycle_collection(freeze: bool = False) -> Iterator[None]:
+    """Build the tree without Python's cycle collector; with ``freeze``, exempt what was built from later
+    collections.
 
     Parsing creates millions of small containers (a 100k-object tree: about 9 million) and no reference
     cycles. With the collector on, each full collection walks the whole growing heap again (about 2 s at
     100k objects, several times per load); afterwards every collection during the rules would walk it too.
-    ``gc.freeze()`` moves the tree to the permanent generation: reference counting still frees it, only
-    the cycle search skips it.
+    ``gc.freeze()`` moves the heap to the permanent generation: reference counting still frees it, only
+    the cycle search skips it. That is right for a process that lints once and exits (the CLI sets
+    ``Options.freeze_heap``), and wrong for a library caller: frozen cycles (a tree and its analyses) are never
+    collected, so each call would keep its whole tree.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         if enabled:
             gc.enable()

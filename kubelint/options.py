@@ -64,6 +64,9 @@ class Options:
     """Extra folders of JSON schemas (kubeconform layout) for custom resources."""
     strict: bool = True
     """Unknown fields are schema errors (``--no-strict`` allows them)."""
+    freeze_heap: bool = False
+    """Exempt the loaded tree from Python's cycle collector (``gc.freeze``): faster for a process that lints once
+    and exits (the CLI), a leak for a library that lints again and again (frozen cycles are never freed)."""
     reports: dict[str, str] = field(default_factory=dict)
     """More reports to write, format -> file (``--report FORMAT=FILE``, config ``reports``)."""
 

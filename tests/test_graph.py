@@ -155,10 +155,23 @@ def test_config_workloads_extend_the_table(tmp_path: Path) -> None:
     assert [g.owner.name for g in selected] == ["orders"]
 
 
-def test_unknown_custom_pods_leave_the_selector_orphaned(tmp_path: Path) -> None:
+def test_a_custom_resource_named_in_the_selector_holds_the_finding_back(tmp_path: Path) -> None:
+    # kubelint does not know Database creates pods, but the selector names it (database: orders): its
+    # operator may, so the finding is held back with that reason (-v lists it)
     options = Options(enable=["orphan-service-selector"], disable=["all"])
-    findings = lint_tree(_tree(tmp_path, CUSTOM + OTHER_POD, options)).findings
-    assert [f.rule for f in findings] == ["orphan-service-selector"]
+    report = lint_tree(_tree(tmp_path, CUSTOM + OTHER_POD, options))
+    assert report.findings == []
+    [held] = report.held
+    assert held.rule == "orphan-service-selector"
+    assert "Database orders" in held.held and "database" in held.held
+
+
+def test_a_custom_resource_not_named_in_the_selector_is_no_evidence(tmp_path: Path) -> None:
+    options = Options(enable=["orphan-service-selector"], disable=["all"])
+    text = CUSTOM.replace("database: orders", "database: payments") + OTHER_POD
+    report = lint_tree(_tree(tmp_path, text, options))
+    assert [f.rule for f in report.findings] == ["orphan-service-selector"]
+    assert report.held == []
 
 
 @pytest.mark.parametrize("raw", [

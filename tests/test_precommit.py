@@ -82,5 +82,5 @@ def test_hook_lints_staged_files_against_the_whole_tree(tmp_path: Path) -> None:
     git(repo, "add", "k8s/service.yaml")
     result = hook(repo)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "k8s/service.yaml:6:" in result.stdout and "[orphan-service-selector]" in result.stdout
+    assert "k8s/service.yaml:7:" in result.stdout and "[orphan-service-selector]" in result.stdout  # at app: wbe
     assert "settings.yaml" not in result.stdout and "yaml-duplicate-key" not in result.stdout

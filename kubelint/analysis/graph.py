@@ -114,6 +114,7 @@ class ResourceGraph:
         """For each Service and PodDisruptionBudget: the pod groups its selector selects."""
         self._by_name: dict[tuple[str, str | None, str], list[Resource]] = defaultdict(list)
         self._kinds: set[tuple[str, str | None]] = set()
+        self._by_kind_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         self._unread = [source for source in tree.sources
                         if source.text and any(problem.code in UNREAD_PROBLEMS for problem in source.problems)]
         """Files with text the graph could not read as objects (templates, broken YAML)."""
@@ -138,6 +139,13 @@ class ResourceGraph:
             if group is None or _same_group(group, resource.ref.group, kind):
                 return resource
         return None
+
+    def elsewhere(self, kind: str, namespace: str | None, name: str, group: str | None = None) -> list[Resource]:
+        """Objects of a kind and name in namespaces other than ``namespace`` (a reference written in the wrong
+        namespace); ``group`` None accepts any API group."""
+        return [resource for resource in self._by_kind_name.get((kind, name), ())
+                if resource.namespace not in (namespace, None)
+                and (group is None or _same_group(group, resource.ref.group, kind))]
 
     def has_kind(self, kind: str, namespace: str | None) -> bool:
         """Whether the tree defines any object of a kind in a namespace."""
@@ -204,6 +212,7 @@ class ResourceGraph:
             self._node(resource.ref, resource)
             self._by_name[(resource.kind, resource.namespace, resource.name)].append(resource)
             self._kinds.add((resource.kind, resource.namespace))
+            self._by_kind_name[(resource.kind, resource.name)].append(resource)
             group = pod_group(resource, self.table)
             if group is not None:
                 self.pods.add(group)

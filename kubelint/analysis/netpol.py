@@ -369,7 +369,6 @@ class Network:
             for group in groups:
                 self._by_group.setdefault(id(group), []).append(policy)
         self._peer_cache: dict[tuple[ObjectRef, Path], Targets] = {}
-        self._custom = self._custom_resources()
         self._edges_added = False
 
     # namespaces ---------------------------------------------------------------------------------
@@ -416,36 +415,6 @@ class Network:
         if positive and defined:
             return defined, False
         return matched, True
-
-    # pods the tree does not show ----------------------------------------------------------------
-
-    def operator_pods(self, namespace: str | None, selector: Selector) -> Resource | None:
-        """A custom resource of the namespace whose operator may create the pods a selector asks for: a kind
-        kubelint does not know to create pods, whose name is a value the selector requires, or whose API group
-        lies in the domain of a label key the selector requires (``strimzi.io/cluster`` and
-        ``kafka.strimzi.io``, ``cnpg.io/cluster`` and ``postgresql.cnpg.io``)."""
-        wanted = [r for r in selector.requirements if r.operator in (Operator.IN, Operator.EXISTS)]
-        if not wanted:
-            return None
-        for resource in self._custom.get(namespace, ()):
-            group = resource.ref.group
-            for requirement in wanted:
-                domain = requirement.key.rpartition("/")[0]
-                if resource.name in requirement.values or (
-                        domain and (group == domain or group.endswith("." + domain))):
-                    return resource
-        return None
-
-    def _custom_resources(self) -> dict[str | None, list[Resource]]:
-        found: dict[str | None, list[Resource]] = {}
-        table = self.tree.workloads
-        for resource in self.tree.by_ref.values():
-            group = resource.ref.group
-            if (resource.namespace is None or "." not in group or group.endswith(".k8s.io")
-                    or (group, resource.kind) in table):
-                continue
-            found.setdefault(resource.namespace, []).append(resource)
-        return found
 
     # peers --------------------------------------------------------------------------------------
 

@@ -32,6 +32,9 @@ class Hit:
     related: tuple[Location, ...] = ()
     weaker: bool = False
     """The less certain case of the rule: reported one severity step below the rule's."""
+    held: str = ""
+    """Why the finding is held back: the tree carries evidence that it may be false (pods an operator may
+    create, a template that may define them). Held findings are not reported; ``-v`` lists them with this."""
 
 
 CheckFunction = Callable[["Tree", Params], Iterable[Hit]]

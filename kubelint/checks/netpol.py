@@ -20,7 +20,9 @@ from kubelint.analysis.netpol import (
     listening_ports,
     namespace_location,
 )
+from kubelint.analysis.unseen import evidence_of
 from kubelint.checks import Hit, Params, check
+from kubelint.checks.orphan import describe, labels_of, orphan_hit
 from kubelint.findings import Location
 from kubelint.model.resource import Resource, mapping, sequence, service_target, text
 from kubelint.model.selectors import PodGroup
@@ -120,38 +122,13 @@ def non_isolated_pod(tree: Tree, params: Params) -> Iterator[Hit]:
 def orphan_networkpolicy_selector(tree: Tree, params: Params) -> Iterator[Hit]:
     """A non-empty podSelector that matches no pods of the policy's namespace."""
     network = build_network(tree)
-    graph = network.graph
     for policy in network.policies:
         selector = policy.selector
         if selector.problems or selector.selects_everything or network.selected[policy.ref]:
             continue
-        if (not graph.pods.in_namespace(policy.namespace) or graph.unread_mention(selector) is not None
-                or network.operator_pods(policy.namespace, selector) is not None):
-            continue  # no pods there in the tree (deployed from elsewhere), or a template or an operator may make them
-        where = policy.resource.where(("spec", "podSelector"))
-        base = f"podSelector {selector} matches no pods in namespace {policy.namespace}, so the policy applies to none"
-        nearest = graph.pods.nearest(policy.namespace, selector)
-        if nearest is None:
-            yield Hit(base, where)
-            continue
-        group, failing = nearest
-        hints = [_hint(group, requirement.key) for requirement in failing]
-        yield Hit(f"{base}; nearest: {_describe(group)} has {', '.join(hints)}", where, _labels(group))
-
-
-def _hint(group: PodGroup, key: str) -> str:
-    if key in group.labels:
-        return f"{key}={group.labels[key]}"
-    import difflib
-
-    close = difflib.get_close_matches(key, list(group.labels), n=1)
-    return f"{close[0]}={group.labels[close[0]]}" if close else f"no label {key}"
-
-
-def _labels(group: PodGroup) -> tuple[Location, ...]:
-    base = group.template_path or ()
-    path = (*base, "metadata", "labels") if group.containers is not None else base
-    return (group.resource.where(path, f"labels of {_describe(group)}"),)
+        yield orphan_hit(network.graph, policy.resource, selector, ("spec", "podSelector"),
+                         f"podSelector {selector} matches no pods in namespace {policy.namespace}, so the policy "
+                         "applies to none")
 
 
 # orphan-networkpolicy-peer -------------------------------------------------------------------------
@@ -173,41 +150,49 @@ def orphan_networkpolicy_peer(tree: Tree, params: Params) -> Iterator[Hit]:
 def _orphan_peer(network: Network, policy: Policy, peer: Peer, key: str) -> Hit | None:
     if peer.invalid or peer.is_ip_block:
         return None
+    pods = peer.pods
+    if peer.namespaces is None and pods is not None:
+        # a podSelector alone: pods of the policy's own namespace
+        if network.peer_targets(policy, peer).groups:
+            return None
+        return orphan_hit(network.graph, policy.resource, pods, (*peer.path, "podSelector"),
+                          f"{key} peer: podSelector {pods} matches no pods in namespace {policy.namespace}, so the "
+                          "peer admits nothing", elsewhere_hint="a podSelector alone selects pods of the policy's "
+                          "own namespace; add a namespaceSelector to the same element")
     targets = network.peer_targets(policy, peer)
     if targets.groups or targets.outside:
         return None
-    graph = network.graph
-    if peer.pods is not None and (graph.unread_mention(peer.pods) is not None or any(
-            network.operator_pods(namespace, peer.pods) is not None for namespace in targets.namespaces)):
-        return None  # a template or an operator may create the pods
     where = policy.resource.where(peer.path)
     if peer.namespaces is not None and not targets.namespaces:
         return Hit(f"{key} peer: namespaceSelector {peer.namespaces} matches no namespace "
                    f"({_known_namespaces(network, peer)}), so the peer admits nothing", where)
-    places = ", ".join(targets.namespaces)
-    pods = peer.pods
     if pods is None:
         return None  # without podSelector the peer selects every pod of namespaces that have pods: never empty
-    nearest = None
-    for namespace in targets.namespaces:
-        nearest = graph.pods.nearest(namespace, pods)
-        if nearest is not None:
-            break
-    detail = ""
-    related: tuple[Location, ...] = ()
-    elsewhere = [group for other in graph.pods.namespaces() if other not in targets.namespaces
-                 for group in graph.pods.pods_matching(other, pods)] if peer.namespaces is None else []
-    if elsewhere:
-        detail = (f"; it matches {_describe(elsewhere[0])} in namespace {elsewhere[0].namespace}: a podSelector "
-                  "alone selects pods of the policy's own namespace; add a namespaceSelector to the same element")
-        related = _labels(elsewhere[0])
-    elif nearest is not None:
-        group, failing = nearest
-        detail = f"; nearest: {_describe(group)} has {', '.join(_hint(group, r.key) for r in failing)}"
-        related = _labels(group)
     plural = "s" if len(targets.namespaces) > 1 else ""
-    return Hit(f"{key} peer: podSelector {pods} matches no pods in namespace{plural} {places}, so the peer admits "
-               f"nothing{detail}", where, related)
+    base = (f"{key} peer: podSelector {pods} matches no pods in namespace{plural} {', '.join(targets.namespaces)}, "
+            "so the peer admits nothing")
+    for namespace in targets.namespaces:
+        evidence = evidence_of(network.tree, namespace, pods)
+        if evidence is not None:
+            return Hit(base, where, held=evidence.reason)
+    for namespace in targets.namespaces:
+        nearest = network.graph.pods.nearest(namespace, pods)
+        if nearest is not None:
+            group, failing = nearest
+            hints = ", ".join(_hint(group, r.key) for r in failing)
+            return Hit(f"{base}; nearest: {describe(group)} has {hints}",
+                       policy.resource.where((*peer.path, "podSelector", *failing[0].path)) if failing else where,
+                       labels_of([group]))
+    return Hit(base, where)
+
+
+def _hint(group: PodGroup, key: str) -> str:
+    if key in group.labels:
+        return f"{key}={group.labels[key]}"
+    import difflib
+
+    close = difflib.get_close_matches(key, list(group.labels), n=1)
+    return f"{close[0]}={group.labels[close[0]]}" if close else f"no label {key}"
 
 
 def _known_namespaces(network: Network, peer: Peer) -> str:

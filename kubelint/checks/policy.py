@@ -25,6 +25,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from kubelint.checks import Hit, Params, check, validates
+from kubelint.checks.schema_refs import schema_problem
 from kubelint.findings import Path, dotted
 from kubelint.model.resource import PodTemplate
 from kubelint.model.workloads import WorkloadKind, template_of
@@ -152,7 +153,13 @@ def _values(resource: Resource) -> dict[str, str]:
 
 def _hits(resource: Resource, params: Params, base: Path, instance: Any, values: dict[str, str]) -> Iterator[Hit]:
     template = str(params.get("message", "{kind} {name}: {error}"))
-    for path, error in schema_errors(params, instance):
+    try:
+        errors = schema_errors(params, instance)
+    except RecursionError:  # a recursive schema ($ref: '#') over an object nested hundreds of levels deep
+        yield Hit(f"{values['kind']} {values['name']} is nested too deeply for this rule's schema to check it",
+                  resource.where(base), weaker=True)
+        return
+    for path, error in errors:
         item, value = _item_and_value(instance, path)
         message = format_message(template, {**values, "error": error, "path": dotted(path), "item": item,
                                             "value": value})
@@ -228,13 +235,16 @@ def validate_params(check_name: str, params: Params) -> tuple[Path, str] | None:
     schema = params["schema"]
     if not isinstance(schema, (dict, bool)):
         return ("schema",), "params.schema must be a JSON Schema (a mapping)"
+    reference = _remote_ref(schema, ("schema",))
+    if reference is not None:
+        return reference, "only local references ($ref: '#/...') are supported; kubelint never fetches schemas"
+    problem = schema_problem(schema)  # depth, references to nowhere, endless $ref cycles: before jsonschema
+    if problem is not None:
+        return ("schema", *problem[0]), problem[1]
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         return ("schema", *error.absolute_path), f"invalid JSON Schema: {error.message}"
-    reference = _remote_ref(schema, ("schema",))
-    if reference is not None:
-        return reference, "only local references ($ref: '#/...') are supported; kubelint never fetches schemas"
     for key in ("kinds", "exclude-kinds"):
         if key in params and not (isinstance(params[key], list)
                                   and all(isinstance(kind, str) for kind in params[key])):
@@ -252,16 +262,14 @@ def validate_params(check_name: str, params: Params) -> tuple[Path, str] | None:
 
 def _remote_ref(node: Any, path: Path) -> Path | None:
     """The path of the first ``$ref``/``$dynamicRef`` that does not point inside the schema itself."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("$ref", "$dynamicRef") and not (isinstance(value, str) and value.startswith("#")):
-                return (*path, key)
-            found = _remote_ref(value, (*path, key))
-            if found is not None:
-                return found
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found = _remote_ref(value, (*path, index))
-            if found is not None:
-                return found
+    stack = [(path, node)]  # iterative: the rule file's nesting is the parser's to bound, not the stack's
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("$ref", "$dynamicRef") and not (isinstance(item, str) and item.startswith("#")):
+                    return (*where, key)
+            stack.extend(reversed([((*where, key), item) for key, item in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([((*where, index), item) for index, item in enumerate(value)]))
     return None

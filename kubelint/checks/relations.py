@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 
 from kubelint.analysis.graph import GOVERNED_BY, ROUTES, SCALES, USES, ResourceGraph, build_graph
 from kubelint.checks import Hit, Params, check
+from kubelint.checks.orphan import orphan_hit
 from kubelint.findings import Location, Path
 from kubelint.model.resource import (
     Container,
@@ -20,7 +21,7 @@ from kubelint.model.resource import (
     service_target,
     text,
 )
-from kubelint.model.selectors import EQUALITY_SELECTOR_KINDS, PodGroup, Requirement, Selector
+from kubelint.model.selectors import EQUALITY_SELECTOR_KINDS, PodGroup, Selector
 from kubelint.model.tree import Tree
 
 SELECTOR_KINDS = {
@@ -59,11 +60,11 @@ def orphan_service_selector(tree: Tree, params: Params) -> Iterator[Hit]:
         if service.spec.get("type") == "ExternalName":
             continue
         selector = Selector.parse(service.spec.get("selector"), "Service")
-        if selector.selects_nothing or selector.problems:
+        if selector.selects_nothing or selector.problems or graph.selected.get(service.ref):
             continue  # no selector: endpoints are managed by hand
-        if graph.selected.get(service.ref) or _unknowable(graph, service.namespace, selector, params):
-            continue
-        yield _orphan(graph, service, selector)
+        yield orphan_hit(graph, service, selector, ("spec", "selector"),
+                         f"selector {selector} matches no pods in namespace {service.namespace}",
+                         require_pods=params.get("require_pods", True))
 
 
 @check("orphan-pdb-selector", params={"require_pods": {
@@ -86,63 +87,11 @@ def orphan_pdb_selector(tree: Tree, params: Params) -> Iterator[Hit]:
                 yield Hit(f"an empty selector selects no pods in {resource.api_version} (policy/v1 reads it as "
                           "every pod of the namespace)", where)
             continue
-        if graph.selected.get(resource.ref) or _unknowable(graph, resource.namespace, selector, params):
+        if graph.selected.get(resource.ref):
             continue
-        yield _orphan(graph, resource, selector)
-
-
-def _unknowable(graph: ResourceGraph, namespace: str | None, selector: Selector, params: Params) -> bool:
-    """Whether the tree cannot tell: it creates no pods in the namespace at all (with
-    ``require_pods``: the workloads are deployed from elsewhere), or a file it could not read as
-    objects (a template) mentions the selected labels."""
-    if params.get("require_pods", True) and not graph.pods.in_namespace(namespace):
-        return True
-    return graph.unread_mention(selector) is not None
-
-
-def _orphan(graph: ResourceGraph, resource: Resource, selector: Selector) -> Hit:
-    """The finding for a selector that selects nothing, with the nearest pods as a hint."""
-    namespace = resource.namespace
-    where = resource.where(("spec", "selector"))
-    base = f"selector {selector} matches no pods in namespace {namespace}"
-    elsewhere = [
-        group for other in graph.pods.namespaces() if other != namespace
-        for group in graph.pods.pods_matching(other, selector)
-    ]
-    if elsewhere:
-        found = ", ".join(f"{_describe(group)} in namespace {group.namespace}" for group in elsewhere[:3])
-        return Hit(f"{base}; it matches pods of another namespace ({found}): a selector only sees its own "
-                   "namespace", where, _labels_of(elsewhere[:3]))
-    nearest = graph.pods.nearest(namespace, selector)
-    if nearest is None:
-        return Hit(f"{base}; the tree creates no pods there", where)
-    group, failing = nearest
-    if len(failing) == len(selector.requirements) and not any(
-        r.key in group.labels or r.key in group.open_keys for r in failing
-    ):
-        return Hit(f"{base}; no pod template there has any of these label keys", where)
-    hints = [_hint(requirement, group) for requirement in failing]
-    return Hit(f"{base}; nearest: {_describe(group)} has {', '.join(hints)}", where, _labels_of([group]))
-
-
-def _hint(requirement: Requirement, group: PodGroup) -> str:
-    if requirement.key in group.labels:
-        return f"{requirement.key}={group.labels[requirement.key]}"
-    import difflib
-
-    close = difflib.get_close_matches(requirement.key, list(group.labels), n=1)
-    if close:
-        return f"{close[0]}={group.labels[close[0]]}"
-    return f"no label {requirement.key}"
-
-
-def _labels_of(groups: Iterable[PodGroup]) -> tuple[Location, ...]:
-    related = []
-    for group in groups:
-        base: Path = group.template_path or ()
-        path: Path = (*base, "metadata", "labels") if group.containers is not None else base
-        related.append(group.resource.where(path, f"labels of {_describe(group)}"))
-    return tuple(related)
+        yield orphan_hit(graph, resource, selector, ("spec", "selector"),
+                         f"selector {selector} matches no pods in namespace {resource.namespace}",
+                         require_pods=params.get("require_pods", True))
 
 
 # service-target-port-mismatch ------------------------------------------------------------------
@@ -232,13 +181,18 @@ def ingress_unknown_service(tree: Tree, params: Params) -> Iterator[Hit]:
     graph = _graph(tree)
     require = params.get("require_services", True)
     for edge in graph.edges(ROUTES):
-        if require and not graph.has_kind("Service", edge.target.namespace):
-            continue  # the tree defines no Service there: they are deployed from elsewhere
-        if graph.resource(edge.target) is None and graph.unread_defines(edge.target) is None:
-            ingress = graph.resource(edge.source)
-            assert ingress is not None
-            yield Hit(f"backend Service {edge.target.name!r} is not defined in namespace {edge.target.namespace}",
-                      ingress.where(edge.path))
+        if graph.resource(edge.target) is not None or graph.unread_defines(edge.target) is not None:
+            continue
+        ingress = graph.resource(edge.source)
+        assert ingress is not None
+        base = f"backend Service {edge.target.name!r} is not defined in namespace {edge.target.namespace}"
+        moved = _wrong_namespace(graph, ingress, edge.target, base, edge.path, "Service",
+                                 "an Ingress routes only to Services of its own namespace")
+        if moved is not None:
+            yield moved
+        elif not require or graph.has_kind("Service", edge.target.namespace):
+            yield Hit(base, ingress.where(edge.path))
+        # else: the tree defines no Service there, they are deployed from elsewhere
 
 
 @check("ingress-port-mismatch")
@@ -358,6 +312,11 @@ def statefulset_missing_service(tree: Tree, params: Params) -> Iterator[Hit]:
         elif service.spec.get("clusterIP") != "None":
             yield Hit(f"Service {service.name} is not headless (clusterIP: None), so it gives the pods no "
                       "stable DNS names", where, (service.where(("spec",)),))
+        elif not any(group.owner == statefulset.ref for group in graph.selected.get(service.ref, ())):
+            selector = Selector.parse(service.spec.get("selector"), "Service")
+            what = "has no selector" if selector.selects_nothing else f"selects {selector}, not its pods"
+            yield Hit(f"headless Service {service.name} {what}: it publishes no DNS names for the pods of "
+                      "this StatefulSet", where, (service.where(("spec", "selector")),))
 
 
 # orphan-hpa-target -----------------------------------------------------------------------------
@@ -371,14 +330,37 @@ def orphan_hpa_target(tree: Tree, params: Params) -> Iterator[Hit]:
     for edge in graph.edges(SCALES):
         if graph.resource(edge.target) is not None or graph.unread_defines(edge.target) is not None:
             continue
-        if params.get("require_pods", True) and not graph.pods.in_namespace(edge.target.namespace):
-            continue  # the tree creates no pods there: the workloads are deployed from elsewhere
         hpa = graph.resource(edge.source)
         assert hpa is not None
         target = edge.target
         group = f" (API group {target.group})" if target.group else ""
-        yield Hit(f"scaleTargetRef names {target.kind} {target.name!r}{group}, which is not defined in "
-                  f"namespace {target.namespace}", hpa.where(edge.path))
+        base = (f"scaleTargetRef names {target.kind} {target.name!r}{group}, which is not defined in "
+                f"namespace {target.namespace}")
+        moved = _wrong_namespace(graph, hpa, target, base, edge.path, "object",
+                                 "a HorizontalPodAutoscaler scales only objects of its own namespace")
+        if moved is not None:
+            yield moved
+        elif not params.get("require_pods", True) or graph.pods.in_namespace(target.namespace):
+            yield Hit(base, hpa.where(edge.path))
+        # else: the tree creates no pods there, the workloads are deployed from elsewhere
+
+
+def _wrong_namespace(graph: ResourceGraph, source: Resource, target: ObjectRef, base: str, path: Path,
+                     what: str, why: str) -> Hit | None:
+    """The finding for a reference whose target is not in the source's namespace but in another namespace of the
+    tree: an error when both namespaces are written, one level lower when the target's namespace has no
+    ``what`` at all and a side names none (objects without one go where they are applied)."""
+    found = graph.elsewhere(target.kind, target.namespace, target.name, target.group or None)
+    if not found:
+        return None
+    first = found[0]
+    explicit = source.namespace_given and all(resource.namespace_given for resource in found)
+    present = graph.has_kind(target.kind, target.namespace) if what == "Service" else \
+        bool(graph.pods.in_namespace(target.namespace))
+    return Hit(f"{base}; it matches {first.kind} {first.name} in namespace {first.namespace}, not in "
+               f"{target.namespace}: {why}", source.where(path),
+               tuple(resource.where((), f"{resource.kind} {resource.name}") for resource in found[:3]),
+               weaker=not explicit and not present)
 
 
 # unknown-service-account / missing-configmap / missing-secret ----------------------------------

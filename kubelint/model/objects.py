@@ -94,12 +94,13 @@ def _collect(
     if api_version is None and kind is None:
         skipped.append((source.display, line, "no apiVersion and kind"))
         return
-    if (split_api_version(api_version)[0] if isinstance(api_version, str) else None, kind) in NOT_CLUSTER_OBJECTS:
+    if (isinstance(api_version, str) and isinstance(kind, str)
+            and (split_api_version(api_version)[0], kind) in NOT_CLUSTER_OBJECTS):
         skipped.append((source.display, line, f"{kind} is tool configuration"))
         return
     problem = _identity_problem(data, api_version, kind)
     if problem is not None:
-        if "metadata" not in data and (api_version is None or kind is None or kind not in BUILTIN_KINDS):
+        if "metadata" not in data and (api_version is None or not isinstance(kind, str) or kind not in BUILTIN_KINDS):
             # kubeconfig, KubeletConfiguration, scheduler policies: configuration files, not objects
             skipped.append((source.display, line, "not a Kubernetes object (no metadata)"))
             return

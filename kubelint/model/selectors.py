@@ -20,6 +20,7 @@ label so that a lookup inspects only the candidates of the selector's most selec
 from __future__ import annotations
 
 import enum
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -220,6 +221,9 @@ DeploymentConfig rolls out ReplicationControllers and reads its selector the sam
 
 _OPERATORS = {operator.value: operator for operator in Operator}
 
+ELSEWHERE_BUDGET = 256
+"""How many candidate groups :meth:`PodIndex.elsewhere` inspects per selector at most."""
+
 
 def _expression(raw: Any, path: Path) -> tuple[Requirement | None, tuple[Path, str] | None]:
     expression = mapping(raw)
@@ -271,6 +275,8 @@ class PodIndex:
     _by_value: dict[tuple[str | None, str, str], list[PodGroup]] = field(default_factory=lambda: defaultdict(list))
     _by_key: dict[tuple[str | None, str], list[PodGroup]] = field(default_factory=lambda: defaultdict(list))
     _open: dict[tuple[str | None, str], list[PodGroup]] = field(default_factory=lambda: defaultdict(list))
+    _anywhere: dict[tuple[str, str | None], list[PodGroup]] = field(default_factory=lambda: defaultdict(list))
+    """Groups of every namespace by (key, value); value None: the key is open (any value)."""
 
     def add(self, group: PodGroup) -> None:
         """Index one group: O(number of its labels)."""
@@ -280,10 +286,12 @@ class PodIndex:
         for key, value in group.labels.items():
             self._by_value[(namespace, key, value)].append(group)
             self._by_key[(namespace, key)].append(group)
+            self._anywhere[(key, value)].append(group)
         for key in group.open_keys:
             if key not in group.labels:
                 self._open[(namespace, key)].append(group)
                 self._by_key[(namespace, key)].append(group)
+                self._anywhere[(key, None)].append(group)
 
     def in_namespace(self, namespace: str | None) -> list[PodGroup]:
         """Every group in a namespace."""
@@ -326,6 +334,35 @@ class PodIndex:
             found.sort(key=lambda group: order[id(group)])
         return found
 
+    def elsewhere(self, namespace: str | None, selector: Selector, limit: int = 3,
+                  budget: int = ELSEWHERE_BUDGET) -> list[PodGroup]:
+        """Up to ``limit`` groups of other namespaces that ``selector`` would select there (a selector written
+        in the wrong namespace). Only a selector with an ``In`` requirement is looked up, through the groups
+        that meet its most selective one, of which at most ``budget`` are inspected: the cost is bounded per
+        selector whatever the tree."""
+        best: list[list[PodGroup]] | None = None
+        best_size = 0
+        for requirement in selector.requirements:
+            if requirement.operator is not Operator.IN:
+                continue
+            lists = [self._anywhere.get((requirement.key, value), []) for value in sorted(requirement.values)]
+            lists.append(self._anywhere.get((requirement.key, None), []))
+            size = sum(len(found) for found in lists)
+            if best is None or size < best_size:
+                best, best_size = lists, size
+        if not best:
+            return []
+        found: list[PodGroup] = []
+        seen: set[int] = set()
+        for group in itertools.islice(itertools.chain.from_iterable(best), budget):
+            if (group.namespace != namespace and id(group) not in seen
+                    and selector.matches(group.labels, group.open_keys)):
+                seen.add(id(group))
+                found.append(group)
+                if len(found) == limit:
+                    break
+        return found
+
     def nearest(self, namespace: str | None, selector: Selector) -> tuple[PodGroup, list[Requirement]] | None:
         """The group in ``namespace`` that meets most of the selector's requirements, with the rest."""
         best: tuple[tuple[int, int, int], PodGroup, list[Requirement]] | None = None
@@ -342,3 +379,4 @@ class PodIndex:
 
     def __iter__(self) -> Iterator[PodGroup]:
         return iter(self.groups)
+

@@ -78,10 +78,14 @@ and batch groups alike), beyond the template's own. OpenShift's DeploymentConfig
 pods with the config's name and the name of the deployment (``<name>-<version>``) it rolled out."""
 
 def _prometheus_operator_kind(kind: str, app_name: str, extra: Mapping[str, str | None] = {}) -> WorkloadKind:
-    """A kind whose StatefulSet prometheus-operator builds: pods get ``spec.podMetadata.labels`` plus these."""
+    """A kind whose StatefulSet prometheus-operator builds: pods get ``spec.podMetadata.labels`` plus these.
+
+    Operators before v0.4x labelled the pods ``app: <app name>`` instead of ``app.kubernetes.io/name`` (the
+    v0.3x ``makeStatefulSetSpec``); the tree does not say which version runs, so the pods carry both."""
     return WorkloadKind(
         "monitoring.coreos.com", kind, labels=("spec", "podMetadata", "labels"),
         added={
+            "app": app_name,
             "app.kubernetes.io/name": app_name,
             "app.kubernetes.io/managed-by": "prometheus-operator",
             "app.kubernetes.io/instance": "{name}",

@@ -1,14 +1,36 @@
-"""Make text from manifests safe to print: no control characters reach the terminal."""
+"""Make text from manifests and file names safe to print: no control characters reach the terminal, and no
+undecodable file-name bytes (lone surrogates) reach an encoder."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""What ``json.dumps(ensure_ascii=False)`` leaves raw although a terminal or an encoder chokes on it."""
+
+
+def _visible(character: str) -> str:
+    code = ord(character)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8 (Python's surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}"
 
 
 def escape_control(text: str, keep_newlines: bool = False) -> str:
-    """Replace control characters (and bidi overrides) with visible escapes such as ``\\x1b``."""
-    escaped = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100
-                           else f"\\u{ord(match.group()):04x}", text)
+    """Replace control characters, bidi overrides and undecodable file-name bytes with visible escapes such as
+    ``\\x1b``, ``\\u202e`` and ``\\xff``."""
+    escaped = _CONTROL.sub(lambda match: _visible(match.group()), text)
     return escaped if keep_newlines else escaped.replace("\n", "\\n")
+
+
+def json_text(value: Any, indent: int | None = 2) -> str:
+    """``json.dumps`` safe to print and to encode, with the same data: C1 controls, bidi overrides and lone
+    surrogates (the undecodable bytes of a file name) are written as ``\\uXXXX`` escapes, which JSON allows and
+    which Python's ``json`` reads back to the same string (``os.fsencode`` then gives the exact name)."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

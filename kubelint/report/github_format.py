@@ -108,7 +108,8 @@ def markdown_summary(report: Report, settings: ReportSettings, environ: Mapping[
         for finding in active[:top]:
             place = "stdin" if finding.file == "-" else relative_path(finding.file, settings.source_root)
             where = f"{place}:{finding.line}"
-            link = (f"[{md_escape(where)}]({blob}{quote(place, safe='/')}#L{finding.line})"
+            target = quote(place, safe="/", errors="surrogateescape")  # a name's undecodable bytes as %FF
+            link = (f"[{md_escape(where)}]({blob}{target}#L{finding.line})"
                     if blob and finding.file != "-" and not place.startswith(("/", "..")) else md_escape(where))
             out.append(f"- {link} **{finding.severity}** `{finding.rule}`: {md_escape(finding.message)}")
         if len(active) > top:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kubelint import __version__
 from kubelint.engine import Report
 from kubelint.findings import Finding, Severity, dotted
 from kubelint.report import ReportSettings, end_column, rule_help_uri
+from kubelint.report.escape import json_text
 
 
 def render(report: Report, settings: ReportSettings) -> str:
@@ -29,7 +29,7 @@ def render(report: Report, settings: ReportSettings) -> str:
         },
         "findings": [finding_to_json(finding, report) for finding in findings],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document) + "\n"
 
 
 def finding_to_json(finding: Finding, report: Report | None = None) -> dict[str, Any]:

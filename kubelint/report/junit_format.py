@@ -26,8 +26,9 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(text: str) -> str:
-    """Text that XML 1.0 can hold: control characters become visible escapes, the rest is dropped."""
-    return _NOT_XML.sub("\ufffd", escape_control(text, keep_newlines=True))
+    """Text that XML 1.0 can hold, on one line: control characters (newlines too: a file name's newline printed
+    in a CI log could start a workflow command) become visible escapes, the rest is dropped."""
+    return _NOT_XML.sub("\ufffd", escape_control(text))
 
 
 def render(report: Report, settings: ReportSettings) -> str:

@@ -13,7 +13,6 @@ warns about every result whose supplied value differs from its own (``codeql-act
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from kubelint.findings import Finding, Location, Severity, dotted
 from kubelint.fingerprint import VERSION as FINGERPRINT_VERSION
 from kubelint.fingerprint import occurrences, relative_path
 from kubelint.report import REPOSITORY_URL, ReportSettings, end_column, rule_help_uri
+from kubelint.report.escape import escape_control, json_text
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -46,7 +46,7 @@ def render(report: Report, settings: ReportSettings) -> str:
     """The whole SARIF log as indented JSON."""
     log = to_json(build_log(report, settings))
     ordered = {"$schema": log.pop("$schema"), "version": log.pop("version"), **log}
-    return json.dumps(ordered, indent=2, ensure_ascii=False) + "\n"
+    return json_text(ordered) + "\n"
 
 
 def build_log(report: Report, settings: ReportSettings) -> Any:
@@ -180,7 +180,7 @@ def artifact_uri(file: str, source_root: str) -> tuple[str, str | None]:
     relative = relative_path(file, source_root)
     if relative.startswith("/") or re.match(r"^[A-Za-z]:/", relative):
         return Path(relative).as_uri(), None
-    return quote(relative, safe="/"), SRCROOT
+    return quote(relative, safe="/", errors="surrogateescape"), SRCROOT  # a name's undecodable bytes as %FF
 
 
 def to_json(value: Any) -> Any:
@@ -203,6 +203,8 @@ def to_json(value: Any) -> Any:
         return {str(key): to_json(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_json(item) for item in value]
+    if isinstance(value, str):  # messages and names from manifests: no terminal escapes or bidi overrides
+        return escape_control(value, keep_newlines=True)
     return value
 
 

@@ -27,6 +27,8 @@ def render(report: Report, settings: ReportSettings) -> str:
         lines.append(summary_line(report))
     if settings.verbose:
         lines.extend(f"{escape_control(file)}:{line}: skipped ({why})" for file, line, why in report.skipped)
+        lines.extend(f"{escape_control(f.file)}:{f.line}:{f.column}: held back [{f.rule}] "
+                     f"{escape_control(f.message)} ({escape_control(f.held)})" for f in report.held)
     return "".join(line + "\n" for line in lines)
 
 

@@ -227,7 +227,7 @@ def _from_location(folder: str, group: str, version: str, kind: str, k8s: str, s
             try:
                 with open(candidate, encoding="utf-8") as handle:
                     schema = json.load(handle)
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):  # unreadable, not JSON, nested too deeply for json
                 continue
             if isinstance(schema, dict):
                 return schema

@@ -7,6 +7,7 @@ values Kubernetes will see.
 
 from __future__ import annotations
 
+import math
 import re
 
 _BOOLS = {
@@ -42,25 +43,41 @@ def resolve_plain(text: str) -> Scalar:
         return special
     digits = text.replace("_", "") if "_" in text else text
     if _INT.fullmatch(digits):
-        return _parse_int(digits)
-    if _FLOAT.fullmatch(text):
-        return float(text)
+        number = _parse_int(digits)
+        if number is not None:
+            return number
+    if _FLOAT.fullmatch(digits):
+        value = float(digits)
+        if not math.isinf(value):  # Go's ParseFloat refuses what overflows a float64: the text stays a string
+            return value
     return text
 
 
-def _parse_int(digits: str) -> int:
+_INT64_MIN, _INT64_MAX, _UINT64_MAX = -(1 << 63), (1 << 63) - 1, (1 << 64) - 1
+
+
+def _parse_int(digits: str) -> int | None:
+    """An integer as Go's ``ParseInt``/``ParseUint`` read it (64 bits), or None when it does not fit.
+
+    go-yaml then tries the text as a float, else keeps it as a string; so no integer here is ever longer than
+    20 digits (Python refuses to convert or print integers over 4,300 digits, and such numbers mean nothing to
+    Kubernetes)."""
     sign = -1 if digits[0] == "-" else 1
     body = digits.lstrip("+-")
     prefix = body[:2].lower()
-    if prefix == "0x":
-        return sign * int(body[2:], 16)
-    if prefix == "0b":
-        return sign * int(body[2:], 2)
-    if prefix == "0o":
-        return sign * int(body[2:], 8)
-    if len(body) > 1 and body[0] == "0":
-        return sign * int(body, 8)
-    return sign * int(body)
+    if prefix in ("0x", "0b", "0o"):
+        base, body = {"0x": 16, "0b": 2, "0o": 8}[prefix], body[2:]
+    elif len(body) > 1 and body[0] == "0":
+        base = 8
+    else:
+        base = 10
+    significant = body.lstrip("0")
+    if len(significant) > 64:  # more than 64 bits in any base (checked before converting anything long)
+        return None
+    value = sign * int(significant or "0", base)
+    if _INT64_MIN <= value <= _INT64_MAX or (digits[0] not in "+-" and value <= _UINT64_MAX):
+        return value
+    return None
 
 
 def key_text(value: Scalar) -> str:

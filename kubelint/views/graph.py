@@ -9,7 +9,6 @@ Each deployable unit of the tree (a rendered Kustomize root) is its own graph.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from kubelint.analysis.netpol import ALLOWS_FROM, ALLOWS_TO, ISOLATES, OUTSIDE, 
 from kubelint.model.resource import ObjectRef, mapping, sequence, service_target
 from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
+from kubelint.report.escape import escape_control, json_text
 
 FORMATS = ("text", "dot", "mermaid", "json")
 RELATIONS = (SELECTS, ROUTES, ISOLATES, ALLOWS_FROM, ALLOWS_TO)
@@ -152,13 +152,16 @@ def _reach(view: View, tree: Tree, unit: str) -> None:
 
 
 def render(view: View, format_name: str) -> str:
+    """The view as text, DOT, Mermaid or JSON. Names come from manifests and file names: in every format but
+    JSON (which escapes them itself) control characters, bidi overrides and undecodable bytes become visible
+    escapes, so a name cannot move the terminal's cursor or hide text."""
     if format_name == "json":
         return _json(view)
     if format_name == "dot":
-        return _dot(view)
+        return escape_control(_dot(view), keep_newlines=True)
     if format_name == "mermaid":
-        return _mermaid(view)
-    return _text(view)
+        return escape_control(_mermaid(view), keep_newlines=True)
+    return escape_control(_text(view), keep_newlines=True)
 
 
 def _by_unit(view: View) -> list[tuple[str, list[Node]]]:
@@ -193,7 +196,7 @@ def _json(view: View) -> str:
         "edges": [{"source": link.source, "target": link.target, "relation": link.relation, "ports": link.ports}
                   for link in view.links],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document) + "\n"
 
 
 _DOT_SHAPES = {"Service": "ellipse", "Ingress": "parallelogram", "NetworkPolicy": "hexagon", "": "doublecircle"}
