@@ -37,6 +37,7 @@ def lint(paths: list[Path], **options: object) -> list[Finding]:
 
 
 def by_rule(findings: list[Finding], rule: str) -> list[tuple[str, int]]:
+    """(file name, line) of a rule's findings; a selector that selects nothing is reported at its label."""
     return sorted((Path(f.file).name, f.line) for f in findings if f.rule == rule)
 
 
@@ -66,7 +67,7 @@ def test_files_a_kustomization_does_not_name_are_not_part_of_its_render(tmp_path
     # alternatives and separate examples are never applied together: no duplicate
     assert by_rule(findings, "duplicate-object") == []
     # a plain file sees the pods of the render beside it (and still finds a selector that matches none)
-    assert by_rule(findings, "orphan-service-selector") == [("typo.yaml", 7)]
+    assert by_rule(findings, "orphan-service-selector") == [("typo.yaml", 8)]
 
 
 def test_alternatives_are_each_checked_in_full(tmp_path: Path) -> None:
@@ -75,7 +76,7 @@ def test_alternatives_are_each_checked_in_full(tmp_path: Path) -> None:
     (tmp_path / "svc-a.yaml").write_text(service("web", "wbe"))
     (tmp_path / "svc-b.yaml").write_text(service("web", "webb"))
     findings = lint([tmp_path])
-    assert by_rule(findings, "orphan-service-selector") == [("svc-a.yaml", 6), ("svc-b.yaml", 6)]
+    assert by_rule(findings, "orphan-service-selector") == [("svc-a.yaml", 7), ("svc-b.yaml", 7)]
     assert by_rule(findings, "duplicate-object") == []
 
 
@@ -90,7 +91,7 @@ def test_a_plain_file_sees_the_units_of_its_folder_above_and_below_not_of_siblin
     (other / "deploy.yaml").write_text(deployment("worker", "worker", "shop"))
     (other / "service.yaml").write_text(service("web", "web", "shop"))  # app/ is a sibling: not seen
     findings = lint([tmp_path])
-    assert by_rule(findings, "orphan-service-selector") == [("service.yaml", 7)]
+    assert by_rule(findings, "orphan-service-selector") == [("service.yaml", 8)]
     assert "nearest: Deployment worker" in next(f.message for f in findings if f.rule == "orphan-service-selector")
 
 
@@ -101,7 +102,7 @@ def test_a_rendered_root_does_not_see_the_plain_files_beside_it(tmp_path: Path) 
     (app / "service.yaml").write_text(service("web", "web"))
     (app / "worker.yaml").write_text(deployment("worker", "worker"))
     (app / "example-web.yaml").write_text(deployment("web", "web"))  # an example kustomize does not apply
-    assert by_rule(lint([tmp_path]), "orphan-service-selector") == [("service.yaml", 6)]
+    assert by_rule(lint([tmp_path]), "orphan-service-selector") == [("service.yaml", 7)]
 
 
 def test_named_context_is_seen_by_every_unit(tmp_path: Path) -> None:
@@ -113,7 +114,7 @@ def test_named_context_is_seen_by_every_unit(tmp_path: Path) -> None:
     (policies / "service.yaml").write_text(service("operator", "operator", "ops"))
     (policies / "typo.yaml").write_text(service("operator-typo", "operatr", "ops"))
     findings = lint([policies], context=[str(install)])
-    assert by_rule(findings, "orphan-service-selector") == [("typo.yaml", 7)]
+    assert by_rule(findings, "orphan-service-selector") == [("typo.yaml", 8)]
 
 
 def test_config_units_group_files_applied_together(tmp_path: Path) -> None:
