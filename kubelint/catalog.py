@@ -35,6 +35,8 @@ class Rule:
     remediation: str = ""
     enabled: bool = True
     tags: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    """Profiles that promote the rule: enabled, and at least a warning (see :func:`kubelint.engine.select_rules`)."""
     params: Mapping[str, Any] = field(default_factory=dict)
     file: str = ""
     user: bool = False
@@ -43,6 +45,16 @@ class Rule:
     """The built-in rule id this user rule takes the place of."""
     related: tuple[str, ...] = ()
     """Rules about the same problem or its other side (``kubelint explain`` lists them)."""
+
+
+DEFAULT_PROFILE = "baseline"
+"""The profile of a run that names none: the catalogue as written (errors and real risks; hardening advice
+stays info)."""
+
+
+def profiles(catalog: Mapping[str, Rule]) -> list[str]:
+    """The profile names a run may use: the default one and every profile a rule of the catalogue joins."""
+    return sorted({DEFAULT_PROFILE, *(name for rule in catalog.values() for name in rule.profiles)})
 
 
 def builtin_rules_dir() -> Path:
@@ -159,6 +171,7 @@ def load_rule(path: str, validate: bool = True, user: bool = True) -> Rule:
             remediation=str(data.get("remediation", "")),
             enabled=bool(data.get("enabled", True)),
             tags=tuple(data.get("tags", ())),
+            profiles=tuple(data.get("profiles", ())),
             params=data.get("params") or {},
             file=path,
             user=user,

@@ -55,6 +55,10 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Enter hidden folders (and read hidden files) matching NAME, e.g. '.deploy' (repeatable).")
 @click.option("--stdin-filename", default=None, metavar="PATH",
               help="The file that standard input ('-') stands for, in messages, excludes and ignore entries.")
+@click.option("--profile", default=None, metavar="NAME",
+              help="Rule profile: baseline (the default), restricted (security hardening as warnings) or strict "
+                   "(all hardening advice as warnings); `kubelint rules` shows each rule's profiles.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES, case_sensitive=False), default=None,
               help="Exit 1 when a finding is at or above this severity; 'never' only reports [default: warning].")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False),
@@ -131,7 +135,7 @@ def lint(paths: tuple[str, ...], **flags: Any) -> None:
     settings = ReportSettings(color=use_color(color_mode, output is None and sys.stdout.isatty(), os.environ),
                               show_source=not quiet, show_summary=not quiet, verbose=verbose,
                               show_suppressed=include_suppressed, source_root=source_root,
-                              fail_on=options.fail_on)
+                              fail_on=options.fail_on, statistics=flags["statistics"])
     with stage("report"):
         _emit(render(report, format_name, settings), output, machine=format_name != "text")
         for extra_format, path in extra_reports.items():
@@ -180,6 +184,8 @@ def _options(flags: dict[str, Any]) -> Any:
 
         options.enable = merge_lists(options.enable, enable, disable)
         options.disable = merge_lists(options.disable, disable, enable)
+    if flags["profile"]:
+        options.profile = flags["profile"]
     options.verbose = flags["verbose"]
     options.freeze_heap = True  # one lint per process: see loader.without_cycle_collection
     options.cache = not flags["no_cache"]
@@ -294,7 +300,7 @@ def _run(paths: list[str], options: Any) -> Any:
     """Lint, turning the errors a user can cause into usage errors (exit 2)."""
     from kubelint.baseline import BaselineError
     from kubelint.catalog import CatalogError
-    from kubelint.engine import UnknownRule, lint_paths
+    from kubelint.engine import UnknownProfile, UnknownRule, lint_paths
     from kubelint.schema.builtin import SchemaError
     from kubelint.sources.discover import NothingToLint, PathNotFound
 
@@ -308,6 +314,8 @@ def _run(paths: list[str], options: Any) -> Any:
         raise click.UsageError(str(error)) from error
     except SchemaError as error:
         raise click.UsageError(str(error)) from error
+    except UnknownProfile as error:
+        raise click.BadParameter(str(error), param_hint="--profile / profile") from error
     except UnknownRule as error:
         raise click.UsageError(f"{error}; `kubelint rules` lists them") from error
     except BaselineError as error:
@@ -386,27 +394,27 @@ def rules(format_name: str, rule_dirs: tuple[str, ...], config_file: str | None)
     import json
 
     catalog, options = _catalog(rule_dirs, config_file)
-    from kubelint.engine import UnknownRule, select_rules
+    from kubelint.engine import UnknownProfile, UnknownRule, select_rules
 
     try:
         running = select_rules(catalog, options)
-    except UnknownRule as error:
+    except (UnknownRule, UnknownProfile) as error:
         raise click.UsageError(str(error)) from error
     ordered = sorted(catalog.values(), key=lambda rule: rule.id)
     severity = {rule.id: running[rule.id].severity if rule.id in running else rule.severity for rule in ordered}
     if format_name.lower() == "json":
         listing = [{"id": rule.id, "severity": str(severity[rule.id]), "enabled": rule.id in running,
                     "default_severity": str(rule.severity), "default_enabled": rule.enabled,
-                    "tags": list(rule.tags), "check": rule.check, "summary": rule.summary,
-                    "builtin": not rule.user} for rule in ordered]
+                    "tags": list(rule.tags), "profiles": list(rule.profiles), "check": rule.check,
+                    "summary": rule.summary, "builtin": not rule.user} for rule in ordered]
         _emit(json.dumps(listing, indent=2) + "\n", None, machine=True)
         return
     width = max(len(rule.id) for rule in ordered)
-    lines = [f"{'rule':<{width}}  severity  enabled  {'tags':<22}  summary"]
+    lines = [f"{'rule':<{width}}  severity  enabled  {'profiles':<18}  {'tags':<22}  summary"]
     for rule in ordered:
         tags = ",".join(rule.tags)
         lines.append(f"{rule.id:<{width}}  {severity[rule.id]!s:<8}  {'yes' if rule.id in running else 'no':<7}  "
-                     f"{tags:<22}  {rule.summary}")
+                     f"{','.join(rule.profiles) or '-':<18}  {tags:<22}  {rule.summary}")
     if options.config_file:
         lines.append(f"(enabled and severity as configured in {options.config_file})")
     _emit("\n".join(lines) + "\n", None)

@@ -160,6 +160,8 @@ def to_options(config: Config | None) -> Options:
     options.include_hidden = list(data.get("include-hidden", []))
     if "namespace" in data:
         options.namespace = data["namespace"]
+    if "profile" in data:
+        options.profile = data["profile"]
     if "kubernetes-version" in data:
         options.kubernetes_version = data["kubernetes-version"].removeprefix("v")
     options.schema_location = [_relative_to(config, path) for path in data.get("schema-location", [])]
@@ -239,6 +241,7 @@ def effective(options: Options) -> dict[str, Any]:
         "respect-gitignore": options.gitignore,
         "include-hidden": list(options.include_hidden),
         "namespace": options.namespace,
+        "profile": options.profile,
         "kubernetes-version": options.kubernetes_version,
         "schema-location": list(options.schema_location),
         "strict": options.strict,

@@ -27,6 +27,14 @@ class UnknownRule(Exception):
     suggests the nearest known one)."""
 
 
+class UnknownProfile(Exception):
+    """The profile named in the options is not the default and no rule joins it (a usage error)."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown profile {name!r} (known: {', '.join(known)})")
+        self.name, self.known = name, known
+
+
 @dataclass
 class Report:
     """The outcome of a run: findings (sorted), the rules that ran, and what was read."""
@@ -58,8 +66,15 @@ class Report:
 
 
 def select_rules(catalog: Mapping[str, Rule], options: Options) -> dict[str, Rule]:
-    """The rules to run: enabled by default or by ``options.enable``, minus ``options.disable`` (ids, ``tag:``
-    entries or ``all``; see :mod:`kubelint.rule_selection`)."""
+    """The rules to run: enabled by default, by the profile or by ``options.enable``, minus ``options.disable``
+    (ids, ``tag:`` entries or ``all``; see :mod:`kubelint.rule_selection`).
+
+    A rule that lists the run's profile is enabled (as if on by default) and reported at least as a warning;
+    an explicit ``options.severity`` for the rule wins over the profile, ``options.disable`` over both.
+    """
+    from dataclasses import replace
+
+    from kubelint.catalog import DEFAULT_PROFILE, profiles
     from kubelint.rule_selection import unknown_entry, wanted
 
     for entry in [*options.enable, *options.disable]:
@@ -69,10 +84,16 @@ def select_rules(catalog: Mapping[str, Rule], options: Options) -> dict[str, Rul
     for rule_id in options.severity:
         if rule_id not in catalog:
             raise UnknownRule(unknown_entry(rule_id, catalog) or rule_id)
+    known = profiles(catalog)
+    if options.profile not in known:
+        raise UnknownProfile(options.profile, known)
     selected = {}
     for rule_id, rule in catalog.items():
-        if wanted(rule, options.enable, options.disable):
+        promoted = options.profile != DEFAULT_PROFILE and options.profile in rule.profiles
+        if wanted(replace(rule, enabled=True) if promoted else rule, options.enable, options.disable):
             severity = options.severity.get(rule_id)
+            if severity is None and promoted and rule.severity < Severity.WARNING:
+                severity = Severity.WARNING
             selected[rule_id] = rule if severity is None else _with_severity(rule, severity)
     return selected
 

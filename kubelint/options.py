@@ -32,6 +32,8 @@ class Options:
     enable: list[str] = field(default_factory=list)
     disable: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
+    profile: str = "baseline"
+    """The rule profile (``--profile``, config ``profile``): rules that list it are enabled and at least warnings."""
     verbose: int = 0
     render: bool = True
     """Render folders holding a kustomization file (``--no-render`` lints their raw files instead)."""

@@ -238,7 +238,9 @@ def test_rules_command_lists_every_rule() -> None:
     ids = [rule["id"] for rule in listing]
     assert ids == sorted(ids) and "run-as-root" in ids
     default_namespace = next(rule for rule in listing if rule["id"] == "default-namespace")
-    assert default_namespace["enabled"] is False and default_namespace["severity"] == "warning"
+    assert default_namespace["enabled"] is False and default_namespace["severity"] == "info"
+    run_as_root = next(rule for rule in listing if rule["id"] == "run-as-root")
+    assert run_as_root["severity"] == "info" and run_as_root["profiles"] == ["restricted", "strict"]
     text = run("rules").output
     assert "docker-socket-mount" in text and "error" in text
 

@@ -23,11 +23,13 @@ class ReportSettings:
     color: bool = False
     show_source: bool = True
     show_summary: bool = True
-    """The text report's summary line (``-q`` leaves it out; ``-v``'s lines stay)."""
+    """The text report's top rules and summary line (``-q`` leaves them out; ``-v``'s lines stay)."""
     verbose: int = 0
     show_suppressed: bool = False
     source_root: str = "."
     """Machine formats (SARIF, GitHub, JUnit) give file paths relative to this folder."""
+    statistics: bool = False
+    """Text: the number of findings per rule instead of the findings (``--statistics``)."""
     fail_on: Severity | None = Severity.WARNING
     """The run's fail threshold: JUnit makes only findings at or above it ``<failure>``s."""
 

@@ -14,16 +14,27 @@ EXCERPT_WIDTH = 160
 EXCERPT_CONTEXT = 60
 
 
+TOP_RULES = 5
+"""How many of the most frequent rules the summary names."""
+
+
 def render(report: Report, settings: ReportSettings) -> str:
-    """Render findings one per line (clickable in editors) followed by a summary."""
+    """Render findings one per line (clickable in editors), or per-rule counts with ``statistics``, followed by
+    the most frequent rules and a summary."""
     lines: list[str] = []
-    for finding in report.findings:
-        if finding.suppressed and not settings.show_suppressed:
-            continue
-        lines.append(_headline(finding, settings.color))
-        if settings.show_source:
-            lines.extend(_source_excerpt(report, finding, settings.color))
+    if settings.statistics:
+        lines.extend(statistics(report))
+    else:
+        for finding in report.findings:
+            if finding.suppressed and not settings.show_suppressed:
+                continue
+            lines.append(_headline(finding, settings.color))
+            if settings.show_source:
+                lines.extend(_source_excerpt(report, finding, settings.color))
     if settings.show_summary:
+        top = top_rules(report)
+        if top and not settings.statistics:
+            lines.append(top)
         lines.append(summary_line(report))
     if settings.verbose:
         lines.extend(f"{escape_control(file)}:{line}: skipped ({why})" for file, line, why in report.skipped)
@@ -66,6 +77,41 @@ def _source_excerpt(report: Report, finding: Finding, color: bool) -> list[str]:
     if color:
         return [f"  {_DIM}{shown}{_RESET}", f"  {_COLORS[finding.severity]}{caret}{_RESET}"]
     return [f"  {shown}", f"  {caret}"]
+
+
+def rule_counts(report: Report) -> list[tuple[str, int, Severity]]:
+    """(rule, active findings, highest severity) per rule, most frequent first."""
+    counts: dict[str, int] = {}
+    worst: dict[str, Severity] = {}
+    for finding in report.active:
+        counts[finding.rule] = counts.get(finding.rule, 0) + 1
+        worst[finding.rule] = max(worst.get(finding.rule, finding.severity), finding.severity)
+    return [(rule, count, worst[rule]) for rule, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def statistics(report: Report) -> list[str]:
+    """``--statistics``: one line per rule, as ruff prints them: count, rule id, severity, summary."""
+    counted = rule_counts(report)
+    if not counted:
+        return []
+    width = max(len(str(count)) for _, count, _ in counted)
+    rule_width = max(len(rule) for rule, _, _ in counted)
+    out = []
+    for rule_id, count, severity in counted:
+        rule = report.rules.get(rule_id)
+        summary = escape_control(rule.summary) if rule is not None else ""
+        out.append(f"{count:>{width}}  {rule_id:<{rule_width}}  {severity!s:<7}  {summary}".rstrip())
+    return out
+
+
+def top_rules(report: Report) -> str:
+    """``top rules: run-as-root 12, latest-image-tag 3 (--statistics lists all 7)`` (empty without findings)."""
+    counted = rule_counts(report)
+    if not counted:
+        return ""
+    shown = ", ".join(f"{rule} {count}" for rule, count, _ in counted[:TOP_RULES])
+    more = f" (--statistics lists all {len(counted)})" if len(counted) > TOP_RULES else ""
+    return f"top rules: {shown}{more}"
 
 
 def summary_line(report: Report) -> str:

@@ -137,6 +137,24 @@ def _shortest(documents: list[str]) -> str | None:
     return min(documents, key=lambda doc: (doc.count("\n"), doc)) if documents else None
 
 
+TIERS = {
+    "error": "it will be refused by the API server or admission, or it will not work",
+    "warning": "a likely defect or a real risk",
+    "info": "hardening advice",
+}
+"""What each severity means (every rule's tier is chosen on this basis)."""
+
+
+def tier(rule: Rule) -> str:
+    """``info (hardening advice); a warning under the restricted, strict profiles``."""
+    text = f"{rule.severity} ({TIERS[str(rule.severity)]})"
+    if rule.profiles:
+        promoted = "enabled and at least a warning" if not rule.enabled else "at least a warning"
+        plural = "s" if len(rule.profiles) > 1 else ""
+        text += f"; {promoted} under the {', '.join(rule.profiles)} profile{plural}"
+    return text
+
+
 def related_rules(rule: Rule, catalog: Mapping[str, Rule] | None) -> list[str]:
     """Rules to read next: those the rule names in ``related``, those that name it, and those running the
     same check (for the built-in catalogue: the other rules of one policy family)."""
@@ -156,8 +174,8 @@ def explain_text(rule: Rule, catalog: Mapping[str, Rule] | None = None) -> str:
     out = [
         f"{rule.id}: {rule.summary}",
         "",
-        f"Severity: {rule.severity}    Enabled by default: {'yes' if rule.enabled else 'no'}    "
-        f"Tags: {', '.join(rule.tags) or '-'}    ({origin})",
+        f"Severity: {tier(rule)}",
+        f"Enabled by default: {'yes' if rule.enabled else 'no'}    Tags: {', '.join(rule.tags) or '-'}    ({origin})",
         "",
     ]
     if rule.description.strip():
@@ -188,9 +206,12 @@ def rule_markdown(rule: Rule, catalog: Mapping[str, Rule] | None = None) -> str:
         "",
         f"{rule.summary}.",
         "",
-        "| severity | enabled by default | tags | check |",
-        "|---|---|---|---|",
-        f"| {rule.severity} | {'yes' if rule.enabled else 'no'} | {', '.join(rule.tags) or '-'} | `{rule.check}` |",
+        "| severity | profiles | enabled by default | tags | check |",
+        "|---|---|---|---|---|",
+        f"| {rule.severity} | {', '.join(rule.profiles) or '-'} | {'yes' if rule.enabled else 'no'} "
+        f"| {', '.join(rule.tags) or '-'} | `{rule.check}` |",
+        "",
+        f"Severity: {tier(rule)}.",
         "",
         "## What it does and why it matters",
         "",
@@ -227,12 +248,17 @@ def index_markdown(catalog: Mapping[str, Rule]) -> str:
         "",
         "<!-- Generated from rules/ by `python -m kubelint.views.explain docs/rules`; do not edit. -->",
         "",
-        "| rule | severity | enabled | summary |",
-        "|---|---|---|---|",
+        "Severity means impact: error = " + TIERS["error"] + "; warning = " + TIERS["warning"] + "; info = "
+        + TIERS["info"] + ". A profile (`--profile restricted|strict`) enables the rules that list it and "
+        "reports them at least as warnings.",
+        "",
+        "| rule | severity | profiles | enabled | summary |",
+        "|---|---|---|---|---|",
     ]
     for rule in sorted(catalog.values(), key=lambda rule: rule.id):
         summary = rule.summary.replace("|", "\\|")
-        out.append(f"| [{rule.id}]({rule.id}.md) | {rule.severity} | {'yes' if rule.enabled else 'no'} | {summary} |")
+        out.append(f"| [{rule.id}]({rule.id}.md) | {rule.severity} | {', '.join(rule.profiles) or '-'} "
+                   f"| {'yes' if rule.enabled else 'no'} | {summary} |")
     return "\n".join(out) + "\n"
 
 
