@@ -18,10 +18,11 @@ judgement of each finding, one line per finding or per group of findings with th
     verdict | rule | file[:line] | object | reason
 
 ``verdict`` is true, acceptable or false; ``rule``, ``file`` and ``object`` are globs (``*`` matches anything,
-``/`` included); ``object`` is written as in the snapshot (``Kind namespace/name``, ``-`` for none); an optional
-``:line`` (or ``:from-to``) narrows the file. The first matching line wins, so put specific lines before
-general ones. The corpora are read-only, so a verdict keyed on file and line survives unrelated changes. A
-finding judged false is a bug: it must eventually leave the snapshot (``--strict`` fails while one is there).
+``/`` included; ``{a,b}`` alternatives); ``object`` is written as in the snapshot (``Kind namespace/name``, ``-``
+for none); an optional ``:line`` (or ``:from-to``) narrows the file. The first matching line wins, so put
+specific lines before general ones. The corpora are read-only, so a verdict keyed on file and line survives
+unrelated changes. A finding judged false is a bug: it must eventually leave the snapshot (``--strict`` fails
+while one is there).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +191,9 @@ def _units_of(folder: Path, entry: Any, where: str) -> list[Unit]:
     if root_only and context:
         raise UsageError(f"{where}: root_only and context do not go together")
     if "hierarchy" in entry:
-        return _hierarchy(folder, entry["hierarchy"], where)
+        excepted = _strings(entry.get("except"), where)
+        return [replace(unit, paths=tuple(path for path in unit.paths if not _matches(path, excepted)))
+                for unit in _hierarchy(folder, entry["hierarchy"], where)]
     if "each" in entry:
         excepted = _strings(entry.get("except"), where)
         extra = tuple(expand(folder, _strings(entry.get("with"), where)))
@@ -353,11 +356,11 @@ class Verdict:
     used: int = 0
 
     def matches(self, line: Line) -> bool:
-        if not fnmatch.fnmatchcase(line.rule, self.rule) or not fnmatch.fnmatchcase(line.file, self.file):
+        if not _matches(line.rule, [self.rule]) or not _matches(line.file, [self.file]):
             return False
         if self.lines is not None and not self.lines[0] <= line.line <= self.lines[1]:
             return False
-        return fnmatch.fnmatchcase(line.object, self.object)
+        return _matches(line.object, [self.object])
 
 
 def read_verdicts(path: Path) -> list[Verdict]:

@@ -93,7 +93,11 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Keep the parse cache in DIR (private to you) [default: $KUBELINT_CACHE_DIR, else the user's "
                    "cache folder].")
 @click.option("--hook", is_flag=True,
-              help="Pre-commit mode: PATHS are the staged files; the context defaults to the current folder.")
+              help="Pre-commit mode: lint what the index would commit and fail only on findings HEAD does not have "
+                   "(git tells what is staged; PATHS are ignored).")
+@click.option("--new-since", default=None, metavar="REF",
+              help="Report and fail only on findings that the tree at the git revision REF does not have "
+                   "(e.g. the merge base of a pull request).")
 @click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
               help="Also write the report in FORMAT to FILE (repeatable), e.g. --report sarif=kubelint.sarif.")
 @click.option("--baseline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
@@ -118,10 +122,13 @@ def lint(paths: tuple[str, ...], **flags: Any) -> None:
 
         _emit(effective_config(options), flags["output"])
         sys.exit(EXIT_CLEAN)
-    if options.hook and not paths:
-        sys.exit(EXIT_CLEAN)  # pre-commit passed no files: nothing staged to lint
     extra_reports = {**options.reports, **dict(_parse_report(value) for value in flags["reports"])}
     write_baseline, source_root = flags["write_baseline"], options.source_root
+    if write_baseline and (options.new_since or options.hook):
+        raise click.UsageError("--write-baseline records every finding; it cannot be combined with --new-since "
+                               "or --hook")
+    if options.hook:
+        _check_hook_paths(paths)
     report = _run(list(paths) or ["."], options)
     if write_baseline:
         _write_baseline(report, write_baseline, source_root)
@@ -193,6 +200,8 @@ def _options(flags: dict[str, Any]) -> Any:
         options.cache_dir = flags["cache_dir"]
     options.context = [*options.context, *flags["context"]]
     options.hook = flags["hook"]
+    if flags["new_since"]:
+        options.new_since = flags["new_since"]
     if flags["namespace"]:
         options.namespace = flags["namespace"]
     if flags["max_file_size"]:
@@ -286,6 +295,16 @@ def _tell_baseline(report: Any, verbose: int) -> None:
             click.echo(f"kubelint: stale baseline entry: {escape_control(entry.describe())}", err=True)
 
 
+def _check_hook_paths(paths: tuple[str, ...]) -> None:
+    """In hook mode git says what is staged; the file names pre-commit passes (after ``--``) only have to exist.
+    An option given after ``--`` (``args:`` in .pre-commit-config.yaml) is a file name there: say where it goes."""
+    for path in paths:
+        if path.startswith("-") and path != "-" and not os.path.lexists(path):
+            raise click.BadParameter(
+                f"{path!r} is not a file: the hook's options after `--` are file names; set options in "
+                ".kubelint.yaml (or in the hook's `entry:`)", param_hint="PATHS")
+
+
 def _kubernetes_version(wanted: str) -> str:
     """``--kubernetes-version``: one of the minors with schemas, else a usage error."""
     from kubelint.schema.builtin import SchemaError, resolve_version
@@ -303,9 +322,20 @@ def _run(paths: list[str], options: Any) -> Any:
     from kubelint.engine import UnknownProfile, UnknownRule, lint_paths
     from kubelint.schema.builtin import SchemaError
     from kubelint.sources.discover import NothingToLint, PathNotFound
+    from kubelint.sources.git import GitError
 
     try:
+        if options.hook:
+            from kubelint.newsince import lint_staged
+
+            return lint_staged(options, options.new_since or "HEAD")
+        if options.new_since:
+            from kubelint.newsince import lint_new_since
+
+            return lint_new_since(paths, options, options.new_since)
         return lint_paths(paths, options)
+    except GitError as error:
+        raise click.UsageError(str(error)) from error
     except PathNotFound as error:
         raise click.BadParameter(f"{_shown(str(error))} does not exist", param_hint="PATHS") from error
     except NothingToLint as error:

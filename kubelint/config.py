@@ -187,6 +187,8 @@ def to_options(config: Config | None) -> Options:
             raise config.error(("workloads", index), str(error)) from error
     options.units = [_unit_spec(config, entry) for entry in data.get("units", [])]
     options.ignore = [_anchored_entry(entry, config.folder) for entry in data.get("ignore", [])]
+    if "new-since" in data:
+        options.new_since = data["new-since"]
     return options
 
 
@@ -256,6 +258,7 @@ def effective(options: Options) -> dict[str, Any]:
         "units": [unit_entry(spec) for spec in options.units],
         "workloads": workloads,
         "ignore": list(options.ignore),
+        "new-since": options.new_since,
     }
 
 

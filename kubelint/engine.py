@@ -46,6 +46,19 @@ class Report:
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
     baselined: list[Finding] = field(default_factory=list)
     """Findings left out because the baseline records them (they neither show nor fail)."""
+    existing: list[Finding] = field(default_factory=list)
+    """With ``--new-since``: findings the earlier state already had (SARIF keeps them; they never fail the run)."""
+    new_since: str | None = None
+    """With ``--new-since``: how the earlier state was named (``origin/main``, ``HEAD``)."""
+    single_object_rules: frozenset[str] = frozenset()
+    """The rules whose checks looked at single objects in this run (see ``Tree.linted``)."""
+    files: int | None = None
+    """How many files were read, when ``sources`` holds only some of them."""
+
+    @property
+    def file_count(self) -> int:
+        """How many files were read."""
+        return len(self.sources) if self.files is None else self.files
     stale: list[Entry] = field(default_factory=list)
     """Baseline entries that no finding matched any more (fixed, or changed beyond recognition)."""
     held: list[Finding] = field(default_factory=list)
@@ -104,16 +117,20 @@ def _with_severity(rule: Rule, severity: Severity) -> Rule:
     return replace(rule, severity=severity)
 
 
-def run_rules(tree: Tree, rules: Iterable[Rule]) -> list[Finding]:
-    """Run each rule's check and turn its hits into findings, sorted by place."""
+def run_rules(tree: Tree, rules: Iterable[Rule], single: set[str] | None = None) -> list[Finding]:
+    """Run each rule's check and turn its hits into findings, sorted by place. The ids of rules whose check
+    looked at single objects (read ``tree.linted``) are added to ``single``."""
     checks = registry()
     findings = []
     timings = current_timings()
     for rule in rules:
         started = time.perf_counter()
+        tree.__dict__["linted_read"] = False
         for hit in checks[rule.check](tree, rule.params):
             severity = Severity(max(Severity.INFO, rule.severity - 1)) if hit.weaker else rule.severity
             findings.append(Finding(rule.id, severity, hit.message, hit.location, hit.related, held=hit.held))
+        if single is not None and tree.__dict__.get("linted_read"):
+            single.add(rule.id)
         if timings is not None:
             timings.rules[rule.id] = time.perf_counter() - started
     findings.sort(key=Finding.sort_key)
@@ -172,14 +189,15 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
         catalog = load_catalog(tree.options.rule_dirs)
     rules = select_rules(catalog, tree.options)
     units = tree.units()
+    single: set[str] = set()
     with stage("rules"):
         if len(units) == 1 and units[0] is tree:
-            findings = run_rules(tree, rules.values())
+            findings = run_rules(tree, rules.values(), single)
         else:
             found = []
             while units:
                 unit = units.pop(0)  # each unit's graph and schemas are freed once its rules ran
-                found.append(own_findings(unit, run_rules(unit, rules.values())))
+                found.append(own_findings(unit, run_rules(unit, rules.values(), single)))
             findings = merge_units(found)
     findings = name_templates(findings, tree.sources)
     held = [finding for finding in findings if finding.held]
@@ -194,10 +212,10 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
         findings = [finding for finding in findings if finding.file in focus]
         held = [finding for finding in held if finding.file in focus]
         sources = [source for source in sources if source.display in focus]
-        resources = tree.linted
+        resources = [resource for resource in tree.resources if resource.file in focus]
         skipped = [entry for entry in skipped if entry[0] in focus]
     report = Report(findings, rules, {source.display: source for source in sources}, len(resources), skipped,
-                    held=held)
+                    held=held, single_object_rules=frozenset(single))
     if baseline is None and tree.options.baseline is not None:
         from kubelint.baseline import load
 

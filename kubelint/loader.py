@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kubelint.model import units
 from kubelint.model.objects import crd_scopes, resources_of
@@ -19,6 +20,10 @@ from kubelint.sources.cache import ParseCache, open_cache
 from kubelint.sources.discover import STDIN, Candidate, NothingToLint, Selection, discover
 from kubelint.sources.helm import helm_templates, is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, load_source
+
+if TYPE_CHECKING:
+    from kubelint.sources.git import Snapshot
+    from kubelint.sources.snapshot import Loaded
 
 
 def candidates(
@@ -48,7 +53,7 @@ def candidates(
 
 def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] | None = None) -> list[Source]:
     """Read and parse files (reusing cached parses of unchanged ones), split helm streams, render roots."""
-    cache = _parse_cache(options)
+    cache = parse_cache(options)
     sources = []
     for candidate in files:
         with processing(candidate.display):
@@ -75,7 +80,7 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
     return sources
 
 
-def _parse_cache(options: Options) -> ParseCache | None:
+def parse_cache(options: Options) -> ParseCache | None:
     """The parse cache of a run, or None (``--no-cache``, or a cache folder that is not safe: said on stderr)."""
     if not options.cache:
         return None
@@ -156,3 +161,21 @@ def without_cycle_collection(freeze: bool = False) -> Iterator[None]:
             gc.freeze()
         if enabled:
             gc.enable()
+
+
+def load_snapshot_tree(snapshot: Snapshot, paths: Iterable[str], options: Options) -> tuple[Tree, Loaded]:
+    """The tree under ``paths`` (and the context paths of ``options``) in a git tree state, named as in a
+    checkout (see :mod:`kubelint.sources.snapshot`), with what was loaded (units' inputs, repository paths)."""
+    from kubelint.sources.snapshot import load
+
+    with without_cycle_collection():
+        loaded = load(snapshot, paths, options)
+        return build_tree(loaded.sources, options, loaded.focus), loaded
+
+
+def load_tree_at(revision: str, paths: Iterable[str], options: Options) -> Tree:
+    """The tree under ``paths`` as it was at a git ``revision`` of the repository holding the current folder
+    (read from git's objects; :class:`kubelint.sources.git.GitError` names the fix when it cannot be)."""
+    from kubelint.sources.git import repository
+
+    return load_snapshot_tree(repository(".").tree(revision), paths, options)[0]

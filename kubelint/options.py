@@ -66,6 +66,8 @@ class Options:
     """Extra folders of JSON schemas (kubeconform layout) for custom resources."""
     strict: bool = True
     """Unknown fields are schema errors (``--no-strict`` allows them)."""
+    new_since: str | None = None
+    """A git revision: report and fail only on findings the tree at that revision lacks (``--new-since``)."""
     freeze_heap: bool = False
     """Exempt the loaded tree from Python's cycle collector (``gc.freeze``): faster for a process that lints once
     and exits (the CLI), a leak for a library that lints again and again (frozen cycles are never freed)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,8 +133,12 @@ def test_zero_files_is_a_usage_error_with_the_reason(repo: Path) -> None:
 
 
 def test_hook_runs_with_every_staged_file_excluded_pass(repo: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "k8s/app.yaml"], cwd=repo, check=True)
     result = run("lint", "--hook", "k8s/app.yaml", "--exclude", "k8s/app.yaml", "--context", "k8s/legacy")
     assert result.exit_code == 0, result.output
+    result = run("lint", "--hook", "k8s/app.yaml", "--exclude", "*.yaml")
+    assert result.exit_code == 0 and "0 files" in result.output, result.output
 
 
 def test_hidden_folders_are_entered_only_when_included(repo: Path) -> None:

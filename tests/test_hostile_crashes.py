@@ -74,8 +74,8 @@ def test_non_utf8_file_names_in_every_format(tmp_path: Path, format_name: str, m
     summary = tmp_path / "summary.md"
     github = {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_SERVER_URL": "https://github.com",
               "GITHUB_REPOSITORY": "o/r", "GITHUB_SHA": "abc"}
-    result = CliRunner().invoke(cli, ["lint", "--no-cache", str(folder), "--format", format_name, "--output",
-                                      str(report)], env=github)
+    result = CliRunner().invoke(cli, ["lint", "--no-cache", "--fail-on", "info", str(folder), "--format", format_name,
+                                      "--output", str(report)], env=github)
     code, output = result.exit_code, result.output
     assert code == 1, output
     if format_name == "github":
@@ -98,8 +98,8 @@ def test_a_strict_locale_does_not_crash(tmp_path: Path, format_name: str) -> Non
     folder = _non_utf8_tree(tmp_path)
     env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0",
            "PYTHONIOENCODING": ""}
-    done = subprocess.run([sys.executable, "-m", "kubelint", "lint", "--no-cache", "--format", format_name,
-                           str(folder)], capture_output=True, env=env, check=False)
+    done = subprocess.run([sys.executable, "-m", "kubelint", "lint", "--no-cache", "--fail-on", "info", "--format",
+                           format_name, str(folder)], capture_output=True, env=env, check=False)
     assert done.returncode == 1, done.stderr
     if format_name in ("json", "sarif"):
         assert json.loads(done.stdout.decode("utf-8"))  # machine formats are UTF-8 whatever the locale

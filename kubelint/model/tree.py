@@ -27,6 +27,10 @@ class Tree:
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
     focus: frozenset[str] | None = None
     """With context paths: the files whose findings are reported (all others are context only)."""
+    changed: frozenset[str] | None = None
+    """Comparing with an earlier state (``--new-since``, the hook): the files that may have findings of their own
+    that the earlier state lacks. Checks that look at one object at a time see only these files' objects; the
+    other files' such findings are the earlier state's (see :mod:`kubelint.newsince`)."""
     members: frozenset[str] | None = None
     """The units this tree checks (keys, see :mod:`kubelint.model.units`); its other objects are only seen:
     they satisfy references and selectors but are not reported on. None: every object is its own."""
@@ -43,15 +47,25 @@ class Tree:
             found.setdefault(resource.ref, resource)
         return found
 
-    @cached_property
+    @property
     def linted(self) -> list[Resource]:
         """The resources whose own findings are reported: all of them, or with context only those of the
-        focus files. Checks that look at one object at a time iterate these; relationship checks still see
-        every resource through the graph."""
-        if self.focus is None and self.members is None:
-            return self.resources
-        return [resource for resource in self.resources
-                if (self.focus is None or resource.file in self.focus) and self.is_member(resource)]
+        focus files (and with ``changed`` only those of the changed files), and only the objects of the units
+        this tree checks (``members``). Checks that look at one object at a time iterate these, and report only
+        on the objects they iterate; relationship checks see every resource through the graph. Reading it marks
+        the running rule as one that looks at single objects."""
+        self.__dict__["linted_read"] = True
+        linted: list[Resource] | None = self.__dict__.get("_linted")
+        if linted is None:
+            linted = self.resources
+            if self.focus is not None:
+                linted = [resource for resource in linted if resource.file in self.focus]
+            if self.changed is not None:
+                linted = [resource for resource in linted if resource.file in self.changed]
+            if self.members is not None:
+                linted = [resource for resource in linted if self.is_member(resource)]
+            self.__dict__["_linted"] = linted
+        return linted
 
     def units(self) -> list[Tree]:
         """The trees the rules run on, one per deployable unit (or batch of plain files) with the units it

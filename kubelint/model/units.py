@@ -197,8 +197,8 @@ def rule_units(tree: Tree) -> list[Tree]:
         sources = [source for unit in (*members, *seen) for source in groups[unit]]
         resources = [resource for unit in (*members, *seen) for resource in objects.get(unit, ())]
         skipped = [entry for entry in tree.skipped if entry[0] in files]
-        out.append(Tree(sources, resources, tree.options, skipped, tree.focus, members=frozenset(members),
-                        label=label))
+        out.append(Tree(sources, resources, tree.options, skipped, tree.focus, tree.changed,
+                        members=frozenset(members), label=label))
     return out
 
 
@@ -234,5 +234,5 @@ def drawn_units(tree: Tree) -> list[Tree]:
         resources = [resource for resource in tree.resources if resource_unit(resource) in members]
         files = {source.display for source in sources}
         out.append(Tree(sources, resources, tree.options, [e for e in tree.skipped if e[0] in files], tree.focus,
-                        members=frozenset(members), label=unit.partition(":")[2] if unit else ""))
+                        tree.changed, members=frozenset(members), label=unit.partition(":")[2] if unit else ""))
     return out

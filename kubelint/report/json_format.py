@@ -18,7 +18,7 @@ def render(report: Report, settings: ReportSettings) -> str:
     document = {
         "version": __version__,
         "summary": {
-            "files": len(report.sources),
+            "files": report.file_count,
             "objects": report.objects,
             "findings": len(report.active),
             "error": counts[Severity.ERROR],
@@ -26,6 +26,8 @@ def render(report: Report, settings: ReportSettings) -> str:
             "info": counts[Severity.INFO],
             "suppressed": len(report.findings) - len(report.active),
             "baselined": len(report.baselined),
+            **({"existing": len(report.existing), "new-since": report.new_since}
+               if report.new_since is not None else {}),
         },
         "findings": [finding_to_json(finding, report) for finding in findings],
     }

@@ -61,11 +61,20 @@ def build_log(report: Report, settings: ReportSettings) -> Any:
     shown = [finding for finding in report.findings if settings.show_suppressed or not finding.suppressed]
     if settings.show_suppressed and report.baselined:  # known findings, suppressed by the baseline file
         shown.extend(replace(finding, suppressed=True, suppression="baseline") for finding in report.baselined)
-        shown.sort(key=Finding.sort_key)
+    existing = {id(finding) for finding in report.existing}
+    shown.extend(report.existing)  # code scanning does its own diffing: it gets every finding, new or not
+    shown.sort(key=Finding.sort_key)
+    for finding in report.existing:
+        if all(rule.id != finding.rule for rule in rules):
+            index[finding.rule] = len(rules)
+            rules.append(Rule(finding.rule, finding.rule, finding.severity, "", "", ""))
     results = [
         _result(finding, key, number, index[finding.rule], report, settings)
         for finding, key, number in occurrences(shown, settings.source_root)
     ]
+    if report.new_since is not None:  # SARIF's own words for what is new since the earlier state
+        for result, (finding, _, _) in zip(results, occurrences(shown, settings.source_root), strict=True):
+            result.baseline_state = "unchanged" if id(finding) in existing else "new"
     driver = om.ToolComponent(
         name="kubelint",
         version=__version__,

@@ -117,7 +117,7 @@ def top_rules(report: Report) -> str:
 def summary_line(report: Report) -> str:
     """``3 files, 12 objects: 1 error, 2 warnings, 0 info (1 suppressed)``."""
     counts = report.counts()
-    files = len(report.sources)
+    files = report.file_count
     parts = [
         _plural(counts[Severity.ERROR], "error"),
         _plural(counts[Severity.WARNING], "warning"),
@@ -129,6 +129,8 @@ def summary_line(report: Report) -> str:
         text += f" ({suppressed} suppressed)"
     if report.baselined:
         text += f" ({len(report.baselined)} in the baseline)"
+    if report.new_since is not None:
+        text += f"; {_plural(len(report.existing), 'finding')} already there at {report.new_since}"
     return text
 
 

@@ -48,7 +48,12 @@ def read_ignore_file(path: str, base: str) -> IgnoreFile | None:
             data = handle.read(MAX_BYTES)
     except OSError:
         return None
-    lines = data.decode("utf-8", errors="replace").splitlines()[:MAX_PATTERNS]
+    return parse_ignore_file(data, base)
+
+
+def parse_ignore_file(data: bytes, base: str) -> IgnoreFile | None:
+    """The patterns of an ignore file's bytes (read from disk or from git), relative to the folder ``base``."""
+    lines = data[:MAX_BYTES].decode("utf-8", errors="replace").splitlines()[:MAX_PATTERNS]
     if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
         return None
     import pathspec

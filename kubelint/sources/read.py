@@ -6,6 +6,7 @@ import functools
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,24 +87,31 @@ def load_source(
     if data is None:
         assert problem is not None
         return Source(candidate.display, problems=[problem])
-    if b"{{" in data and is_chart_template(candidate.path):
+    return source_of(candidate.display, data, cache, lambda: is_chart_template(candidate.path))
+
+
+def source_of(display: str, data: bytes, cache: ParseCache | None = None,
+              chart_template: Callable[[], bool] = lambda: False) -> Source:
+    """Parse a file's bytes (read from disk or from git) into a :class:`Source`, reusing a cached parse;
+    ``chart_template`` says whether the file lies in a Helm chart's ``templates/`` folder."""
+    if b"{{" in data and chart_template():
         # a Helm chart's template means nothing until rendered, even where its actions sit in quotes
         text, _ = decode(data)
         action = _TEMPLATE_ACTION.search(text or "")
         if text is not None and action is not None:
-            return Source(candidate.display, text, [], [_template_problem(text, action.start())])
+            return Source(display, text, [], [_template_problem(text, action.start())])
     key = cache.key(data) if cache is not None else ""
     cached = cache.get(key) if cache is not None else None
     if cached is not None:
         is_text, documents, problems = cached
-        return Source(candidate.display, data.decode("utf-8-sig") if is_text else "", documents, problems)
+        return Source(display, data.decode("utf-8-sig") if is_text else "", documents, problems)
     text, problem = decode(data)
     if text is None:
         assert problem is not None
-        source = Source(candidate.display, problems=[problem])
+        source = Source(display, problems=[problem])
     else:
         documents, problems = parse_text(text)
-        source = Source(candidate.display, text, documents, problems)
+        source = Source(display, text, documents, problems)
     if cache is not None:
         cache.put(key, (text is not None, source.documents, source.problems))
     return source
