@@ -71,6 +71,8 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Refuse files larger than this many MiB [default: 20].")
 @click.option("--no-render", is_flag=True,
               help="Lint the raw files of Kustomize folders instead of rendering them.")
+@click.option("--allow-remote-bases", is_flag=True,
+              help="Let kustomize fetch remote bases (git repositories, URLs) while rendering; offline otherwise.")
 @click.option("--render-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Give up rendering one Kustomize root after this long [default: 60].")
 @click.option("--color", "color", type=click.Choice(COLOR_CHOICES, case_sensitive=False), default=None,
@@ -175,6 +177,11 @@ def _options(flags: dict[str, Any]) -> Any:
     from kubelint.findings import Severity
 
     options = _configured(flags["config_file"], flags["rule_dirs"])
+    if flags["verbose"]:
+        from kubelint.config import outside_repository
+
+        for note in outside_repository(options):
+            click.echo(f"kubelint: {_shown(note)}", err=True)
     options.exclude = [*options.exclude, *flags["exclude"]]
     if flags["no_gitignore"]:
         options.gitignore = False
@@ -216,6 +223,8 @@ def _options(flags: dict[str, Any]) -> Any:
         options.render = False
     if flags["render_timeout"]:
         options.render_timeout = flags["render_timeout"]
+    if flags["allow_remote_bases"]:
+        options.allow_remote_bases = True
     if flags["kubernetes_version"] or options.kubernetes_version:
         options.kubernetes_version = _kubernetes_version(flags["kubernetes_version"] or options.kubernetes_version)
     options.schema_location = [*options.schema_location, *flags["schema_location"]]

@@ -173,6 +173,7 @@ def to_options(config: Config | None) -> Options:
     options.render = bool(data.get("render", True))
     if "render-timeout" in data:
         options.render_timeout = float(data["render-timeout"])
+    options.allow_remote_bases = bool(data.get("allow-remote-bases", False))
     if "baseline" in data:
         options.baseline = _relative_to(config, data["baseline"])
     if "source-root" in data:
@@ -220,6 +221,26 @@ def _relative_to(config: Config, path: str) -> str:
     return path if os.path.isabs(path) else os.path.normpath(os.path.join(config.folder, path))
 
 
+def outside_repository(options: Options) -> list[str]:
+    """Notes (for ``-v``) about the configuration's ``context`` and ``rule-dirs`` entries that lie outside the
+    repository holding the configuration file: allowed (the repository's owner chose them), but kubelint then reads
+    or loads files from elsewhere on the machine, which a reviewer of a pull request should know."""
+    from kubelint.sources.boundary import repository_top
+
+    if options.config_file is None:
+        return []
+    folder = os.path.realpath(os.path.dirname(os.path.abspath(options.config_file)))
+    top = repository_top(folder) or folder
+    notes = []
+    for key, paths in (("context", options.context), ("rule-dirs", options.rule_dirs)):
+        for path in paths:
+            real = os.path.realpath(path)
+            if real != top and not real.startswith(top.rstrip(os.sep) + os.sep):
+                notes.append(f"{options.config_file}: {key} entry {path} is outside the repository ({top}); "
+                             f"kubelint {'reads files' if key == 'context' else 'loads rules'} there as configured")
+    return notes
+
+
 def merge_lists(base: list[str], add: Iterable[str], remove: Iterable[str]) -> list[str]:
     """``base`` without ``remove``, plus ``add`` (keeping order, no duplicates)."""
     removed = set(remove)
@@ -251,6 +272,7 @@ def effective(options: Options) -> dict[str, Any]:
         "max-file-size": max_mib,
         "render": options.render,
         "render-timeout": _number(options.render_timeout),
+        "allow-remote-bases": options.allow_remote_bases,
         "baseline": options.baseline,
         "source-root": options.source_root,
         "reports": dict(options.reports),

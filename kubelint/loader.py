@@ -16,6 +16,7 @@ from kubelint.model.resource import Resource
 from kubelint.model.tree import Tree
 from kubelint.options import Options
 from kubelint.progress import processing
+from kubelint.sources.boundary import Boundary
 from kubelint.sources.cache import ParseCache, open_cache
 from kubelint.sources.discover import STDIN, Candidate, NothingToLint, Selection, discover
 from kubelint.sources.helm import helm_templates, is_helm_stream, split_helm_stream
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
 
 def candidates(
-    paths: Iterable[str], options: Options, roots: list[str] | None = None, focus_roots: list[str] | None = None
+    paths: Iterable[str], options: Options, roots: list[str] | None = None, boundary: Boundary | None = None,
+    focus_roots: list[str] | None = None,
 ) -> tuple[list[Candidate], frozenset[str] | None]:
     """The files to read: those under ``paths``, then the context files not among them.
 
@@ -37,7 +39,8 @@ def candidates(
     Paths that hold nothing to lint raise :class:`NothingToLint` (except in a hook run: nothing staged is fine).
     """
     paths = list(paths)
-    selection = Selection(options.exclude, options.gitignore, options.include_hidden)
+    selection = Selection(options.exclude, options.gitignore, options.include_hidden,
+                          inside=boundary.contains if boundary is not None else None)
     focus = list(discover(paths, selection, roots, options.stdin_filename))
     if not focus and not roots and not options.hook:
         raise NothingToLint(paths, selection.left_out)
@@ -51,23 +54,16 @@ def candidates(
     return focus + context, frozenset(candidate.display for candidate in focus)
 
 
-def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] | None = None) -> list[Source]:
-    """Read and parse files (reusing cached parses of unchanged ones), split helm streams, render roots."""
+def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] | None = None,
+                 boundary: Boundary | None = None) -> list[Source]:
+    """Read and parse files (reusing cached parses of unchanged ones), split helm streams, render roots; with a
+    ``boundary``, nothing outside the linted roots is read."""
     cache = parse_cache(options)
     sources = []
     for candidate in files:
         with processing(candidate.display):
-            source = load_source(candidate, options.max_file_size, cache)
-            if candidate.display == STDIN:  # stdin with no --stdin-filename: no file to point at
-                source.unit = units.STDIN_KEY
-                if is_helm_stream(source.text):  # findings name the templates
-                    sources.extend(split_helm_stream(source))
-                    continue
-            elif is_helm_stream(source.text):  # a file keeps its name and lines; findings name the template
-                source.templates = helm_templates(source.text)
-                source.unit = units.helm_unit(source.display, [template.name or "" for template in source.templates
-                                                               if template.comment_line])
-        sources.append(source)
+            source = load_source(candidate, options.max_file_size, cache, boundary)
+            sources.extend(as_linted(source, candidate.display == STDIN))
     if cache is not None:
         cache.close()
     if roots:
@@ -75,9 +71,24 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
 
         unique = list(dict.fromkeys(roots))
         sources.extend(render_kustomizations(unique, options.render_timeout, options.max_file_size,
-                                             exclude=options.exclude))
+                                             exclude=options.exclude, boundary=boundary,
+                                             allow_remote=options.allow_remote_bases))
     units.assign_configured(sources, options.units)
     return sources
+
+
+def as_linted(source: Source, stdin: bool = False) -> list[Source]:
+    """A file as read, as the rules see it, with its unit: ``helm template`` output keeps its name and lines and
+    learns each document's template; only a stream on stdin (``stdin``: no file name to point at) is split into
+    one source per template."""
+    if stdin:
+        source.unit = units.STDIN_KEY
+        return split_helm_stream(source) if is_helm_stream(source.text) else [source]
+    if is_helm_stream(source.text):
+        source.templates = helm_templates(source.text)
+        source.unit = units.helm_unit(source.display, [template.name or "" for template in source.templates
+                                                       if template.comment_line])
+    return [source]
 
 
 def parse_cache(options: Options) -> ParseCache | None:
@@ -108,10 +119,12 @@ def build_tree(sources: list[Source], options: Options, focus: frozenset[str] | 
 def load_tree(paths: Iterable[str], options: Options) -> Tree:
     """Discover, parse and model the manifests under ``paths`` (and the context paths of ``options``)."""
     roots: list[str] | None = [] if options.render else None
+    paths = list(paths)
+    boundary = Boundary.around([*paths, *options.context_paths()])
     focus_roots: list[str] = []
     with without_cycle_collection(freeze=options.freeze_heap):
-        files, focus = candidates(paths, options, roots, focus_roots)
-        sources = load_sources(files, options, roots)
+        files, focus = candidates(paths, options, roots, boundary, focus_roots)
+        sources = load_sources(files, options, roots, boundary)
         if focus is not None:
             focus = focus | produced_in_focus(sources, focus, {c.display for c in files}, focus_roots)
         return build_tree(sources, options, focus)

@@ -188,11 +188,13 @@ def collect(tree: Tree) -> Directives:
         if "kubelint:" in source.text:
             _comment_directives(source, found, seen)
     mentioned = {source.display for source in tree.sources if ANNOTATION in source.text}
-    if mentioned:
-        workloads = tree.workloads
-        for resource in tree.resources:
-            if resource.file in mentioned:
-                _annotation_directives(resource, workloads, found, seen)
+    workloads = tree.workloads
+    for resource in tree.resources:
+        # a rendered object may carry an annotation its file does not mention (kustomize commonAnnotations)
+        if resource.file in mentioned or resource.via:
+            _annotation_directives(resource, workloads, found, seen, templates=True)
+        elif ANNOTATION in mapping(resource.metadata.get("annotations")):
+            _annotation_directives(resource, workloads, found, seen, templates=False)
     return found
 
 
@@ -219,9 +221,9 @@ def _comment_directives(source: Source, found: Directives, seen: set[tuple[str, 
 
 
 def _annotation_directives(resource: Resource, workloads: Mapping[tuple[str, str], WorkloadKind],
-                           found: Directives, seen: set[tuple[str, int, int, str]]) -> None:
+                           found: Directives, seen: set[tuple[str, int, int, str]], templates: bool) -> None:
     places: list[tuple[str, tuple[str | int, ...]]] = [(f"annotation {ANNOTATION}", ("metadata", "annotations"))]
-    template = _template_metadata_path(resource, workloads)
+    template = _template_metadata_path(resource, workloads) if templates else None
     if template is not None:
         places.append((f"pod template annotation {ANNOTATION}", template))
     for kind, path in places:

@@ -156,3 +156,19 @@ def test_explain_shows_a_user_rules_terse_page(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["explain", "team-label", "--rules", str(tmp_path)])
     assert result.exit_code == 0
     assert "(user rule from" in result.output and "Why it matters" not in result.output
+
+
+@pytest.mark.parametrize("rule_id", sorted(CATALOG))
+def test_every_rule_page_has_tier_profile_what_why_examples_fix_and_related(rule_id: str) -> None:
+    from kubelint.views.explain import rule_markdown
+
+    page = rule_markdown(CATALOG[rule_id], CATALOG)
+    parts = ["| severity | profiles |", "Severity: ", "## What it does and why it matters", "## Failing example",
+             "## Passing example", "## How to fix it", "## Related rules"]
+    positions = [page.find(part) for part in parts]
+    lacking = [part for part, at in zip(parts, positions, strict=True) if at < 0]
+    assert not lacking, (f"{rule_id}: the page lacks {lacking} "
+                         "(examples: fixtures/<id>/example.yaml; related rules: `related:` in the rule)")
+    assert positions == sorted(positions)
+    text = CliRunner().invoke(cli, ["explain", rule_id]).output
+    assert "Related rules" in text and "Severity: " in text

@@ -182,3 +182,18 @@ def test_hierarchy_units(tmp_path: Path) -> None:
 def test_braces() -> None:
     assert ecosystem.braces("a/{b,c}/{d,e}.yaml") == ["a/b/d.yaml", "a/b/e.yaml", "a/c/d.yaml", "a/c/e.yaml"]
     assert ecosystem.braces("x{,-psa}.yaml") == ["x.yaml", "x-psa.yaml"]
+
+
+def test_another_profile_is_measured_not_compared(setup: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+                                                  ) -> None:
+    corpora, data = setup
+    assert _run(corpora, data, "--update") == 0
+    before = _snapshot(data)
+    capsys.readouterr()
+    assert _run(corpora, data, "--profile", "strict") == 0  # more warnings, but no snapshot comparison
+    assert _run(corpora, data, "--profile", "strict", "--update") == 0
+    assert _snapshot(data) == before
+    out = capsys.readouterr().out
+    shop = next(line.split() for line in out.splitlines() if line.startswith("shop "))
+    assert int(shop[4]) > 0  # warnings under strict (the baseline snapshot has none for this tree)
+    assert not any("\twarning\t" in line for line in before)

@@ -270,3 +270,33 @@ def test_any_policy_shape_lints_and_graphs_without_raising() -> None:
             assert render(build_view(tree.units(), reach), "mermaid").startswith("flowchart LR")
 
     run()
+
+
+BLANKET = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: blanket, namespace: team}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress: [RULES]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: team, labels: {app: api}}
+spec: {containers: [{name: api, image: "nginx:1.27"}]}
+"""
+
+
+@pytest.mark.parametrize(("rules", "severity"), [
+    ("{from: [{podSelector: {}}]}", None),  # isolates every pod, present and future: default isolation
+    ("{ports: [{port: 8080}]}", None),
+    ("{}", "info"),  # isolates every pod but admits everything: a word of advice, no warning
+])
+def test_a_policy_selecting_every_pod_gives_default_isolation(tmp_path: Path, rules: str,
+                                                                severity: str | None) -> None:
+    tree = tree_of(tmp_path, BLANKET.replace("RULES", rules))
+    findings = [f for f in lint_tree(tree).findings if f.rule == "missing-default-deny-ingress"]
+    assert [str(f.severity) for f in findings] == ([severity] if severity else [])
+    for finding in findings:
+        assert "later" not in finding.message and "blanket selects every pod" in finding.message

@@ -132,3 +132,20 @@ def test_unused_suppressions_are_off_by_default(tmp_path: Path) -> None:
     assert not [f for f in lint(tmp_path, text) if f["rule"] == "unused-suppression"]
     unused = [f for f in lint(tmp_path, text, "--enable", "unused-suppression") if f["rule"] == "unused-suppression"]
     assert [(f["line"], f["severity"]) for f in unused] == [(12, "info")]
+
+
+def test_an_annotation_kustomize_adds_suppresses(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "agent.yaml").write_text(AGENT.replace(
+        '    kubelint.io/ignore: "host-network: reads node metrics"\n', "    team: ops\n"))
+    (tmp_path / "app" / "kustomization.yaml").write_text(
+        "resources: [agent.yaml]\ncommonAnnotations:\n  kubelint.io/ignore: 'host-network: node agent'\n")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(cli, ["lint", "app", "--format", "json", "--show-suppressed", "--disable",
+                                          "all", "--enable", "host-network"])
+    finally:
+        os.chdir(cwd)
+    found = json.loads(result.stdout)["findings"]
+    assert [(f["rule"], f.get("suppression_reason")) for f in found] == [("host-network", "node agent")]

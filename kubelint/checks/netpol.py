@@ -68,6 +68,14 @@ def _missing_default_deny(network: Network, direction: str) -> Iterator[Hit]:
         policies = network.in_namespace.get(namespace, [])
         if any(policy.is_default_deny(direction) for policy in policies):
             continue
+        blanket = [policy for policy in policies if policy.selector.selects_everything and direction in policy.types]
+        if blanket:
+            # podSelector {} isolates every present and future pod of the namespace, whatever it admits: the
+            # namespace has its default isolation. Only one that admits everything is worth a word (as info).
+            hit = _blanket_admits_all(network, namespace, direction, blanket)
+            if hit is not None:
+                yield hit
+            continue
         groups = list(network.workloads(namespace))
         isolated = [group for group in groups if network.isolated(group, direction)]
         open_all = [group for group in isolated
@@ -85,7 +93,7 @@ def _missing_default_deny(network: Network, direction: str) -> Iterator[Hit]:
                 state += f" ({which}by a policy that admits all {word} traffic, which restricts nothing)"
             rest = [group for group in groups if group not in isolated]
             state += f"; {_names(rest)} {'is' if len(rest) == 1 else 'are'} not" if rest else \
-                "; pods added later are not"
+                "; pods added later with other labels are not"
         where = namespace_location(network, namespace)
         if where is None:
             continue
@@ -93,6 +101,22 @@ def _missing_default_deny(network: Network, direction: str) -> Iterator[Hit]:
             " (the namespace of objects that name none)"
         yield Hit(f"namespace {namespace}{implied} has no default-deny {word} NetworkPolicy (podSelector {{}}, "
                   f"policyTypes [{direction}], no {word} rules): {state}", where)
+
+
+def _blanket_admits_all(network: Network, namespace: str, direction: str, blanket: list[Policy]) -> Hit | None:
+    """The info for a namespace whose every pod a ``podSelector: {}`` policy isolates, when one of them admits
+    all traffic of the direction (a rule without peers and ports): the isolation then restricts nothing."""
+    word = direction.lower()
+    open_all = [policy for policy in blanket if policy.admits_all(direction)]
+    where = namespace_location(network, namespace)
+    if not open_all or where is None:
+        return None
+    policy = open_all[0]
+    return Hit(f"namespace {namespace} has no default-deny {word} NetworkPolicy: {policy.resource.name} selects "
+               f"every pod (podSelector {{}}), so they are all isolated for {word}, but it admits all {word} "
+               f"traffic, which restricts nothing; a default deny with no {word} rules and policies for the "
+               "traffic each workload needs would", where,
+               (policy.resource.where(("spec", word), f"{word} rules of {policy.resource.name}"),), weaker=True)
 
 
 # non-isolated-pod ----------------------------------------------------------------------------------

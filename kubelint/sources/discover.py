@@ -7,7 +7,7 @@ import functools
 import os
 import posixpath
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -53,6 +53,9 @@ class Selection:
     """Globs of hidden names (``.deploy``) that folder walks enter; other hidden files and folders are skipped."""
     left_out: Counter[str] = field(default_factory=Counter)
     """How many paths each reason left out (``excluded``, ``gitignored``, ``hidden``)."""
+    inside: Callable[[str], bool] | None = None
+    """Whether a path's real path lies in the linted roots (``Boundary.contains``); a symlinked folder that leads
+    elsewhere is not walked but yielded as a candidate, which reading then reports as outside the tree."""
 
 
 def anchor(pattern: str, base: str) -> str:
@@ -187,7 +190,9 @@ def _walk(root: str, selection: Selection, seen: set[str], kustomize_roots: list
                 if ignores and gitignore.ignored(display, is_dir, ignores):
                     selection.left_out["gitignored"] += 1
                     continue
-                if is_dir:
+                if is_dir and selection.inside is not None and entry.is_symlink() and not selection.inside(display):
+                    found.append(display)  # not walked: reading reports it (a symlink out of the tree)
+                elif is_dir:
                     stack.append((display, claimed, ignores))
                 else:
                     found.append(display)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubelint.sources.boundary import OUTSIDE_HINT, Boundary
 from kubelint.sources.cache import ParseCache
 from kubelint.sources.discover import STDIN, Candidate
 from kubelint.sources.yaml import Document, Problem, parse
@@ -80,9 +81,15 @@ def decode(data: bytes) -> tuple[str | None, Problem | None]:
 
 
 def load_source(
-    candidate: Candidate, max_size: int = DEFAULT_MAX_FILE_SIZE, cache: ParseCache | None = None
+    candidate: Candidate, max_size: int = DEFAULT_MAX_FILE_SIZE, cache: ParseCache | None = None,
+    boundary: Boundary | None = None,
 ) -> Source:
-    """Read and parse one file into a :class:`Source`, reusing a cached parse of the same bytes."""
+    """Read and parse one file into a :class:`Source`, reusing a cached parse of the same bytes.
+
+    With a ``boundary``, a path whose real path lies outside the linted roots (a symlink out of the tree) is not
+    read at all: its source holds one ``unreadable-file`` problem and no text."""
+    if boundary is not None and candidate.path != STDIN and not boundary.contains(candidate.path):
+        return Source(candidate.display, problems=[outside_problem(candidate.path)])
     data, problem = read_bytes(candidate, max_size)
     if data is None:
         assert problem is not None
@@ -115,6 +122,12 @@ def source_of(display: str, data: bytes, cache: ParseCache | None = None,
     if cache is not None:
         cache.put(key, (text is not None, source.documents, source.problems))
     return source
+
+
+def outside_problem(path: str) -> Problem:
+    """Why a path that leads outside the linted roots was not read."""
+    what = "symlink" if os.path.islink(path) else "path"
+    return Problem("unreadable-file", f"not read: this {what} leads outside the linted tree; {OUTSIDE_HINT}")
 
 
 def parse_text(text: str) -> tuple[list[Document], list[Problem]]:

@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubelint.findings import Path
-from kubelint.model.units import KUSTOMIZE, key
+from kubelint.model.units import KUSTOMIZE
+from kubelint.model.units import key as unit_key
 from kubelint.progress import processing
+from kubelint.sources.boundary import OUTSIDE_HINT, Boundary
 from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, Candidate, is_excluded
-from kubelint.sources.read import Source, load_source
-from kubelint.sources.yaml import Document, Position, Problem, parse
+from kubelint.sources.read import Source, load_source, outside_problem
+from kubelint.sources.yaml import Document, Position, Problem, nearest_position, parse
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 DEFAULT_TIMEOUT = 60.0
@@ -55,6 +57,24 @@ class Kustomization:
     """Real paths of the local folders named in ``resources``, ``bases`` and ``components``."""
     files: set[str] = field(default_factory=set)
     """Real paths of the local files it names anywhere (resources, patches, generator sources, ...)."""
+    named: list[tuple[str, str, Position]] = field(default_factory=list)
+    """What its path fields name and kustomize reads: (entry as written, real path, position in the file)."""
+    remote: list[tuple[str, Position]] = field(default_factory=list)
+    """Remote bases and resources (git repositories, URLs) kustomize would fetch: (entry, position)."""
+    sets_origin: Position | None = None
+    """Where it (or an inline patch) sets the origin annotation kubelint asks kustomize for, if it does."""
+
+
+_PATH_LISTS = ("resources", "bases", "components", "crds", "configurations", "transformers", "generators",
+               "validators", "patchesStrategicMerge")
+"""Fields whose entries are paths (or inline YAML, for the last four)."""
+_PATH_KEYS = {"patches": ("path",), "patchesJson6902": ("path",), "replacements": ("path",),
+              "configMapGenerator": ("files", "envs", "env"), "secretGenerator": ("files", "envs", "env")}
+"""Fields whose entries are mappings with path keys (a ``files`` entry may be ``key=path``)."""
+ORIGIN_KEYS = (ORIGIN_ANNOTATION, "config.kubernetes.io~1origin")
+"""The origin annotation as a key, and as a JSON patch path spells it."""
+_REMOTE = re.compile(r"://|^git@|^[\w-]+(?:\.[\w-]+)+/|\?ref=|\.git(?:$|/)", re.IGNORECASE)
+"""What kustomize treats as remote: URLs, ``git@`` and host/path repository specs, ``?ref=`` and ``.git``."""
 
 
 def read_kustomization(folder: str) -> Kustomization | None:
@@ -68,8 +88,9 @@ def read_kustomization(folder: str) -> Kustomization | None:
             documents, _ = parse(handle.read())
     except OSError:
         return found
-    data = documents[0].data if documents else None
-    if not isinstance(data, dict):
+    document = documents[0] if documents else None
+    data = document.data if document is not None else None
+    if document is None or not isinstance(data, dict):
         return found
     found.component = data.get("kind") == "Component"
     real = os.path.realpath(folder)
@@ -86,7 +107,67 @@ def read_kustomization(folder: str) -> Kustomization | None:
                 target = os.path.realpath(os.path.join(real, entry))
                 if os.path.isdir(target):
                     found.references.add(target)
+    for path, entry in _path_entries(data):
+        position = nearest_position(document.positions, path)
+        local = os.path.join(real, entry)
+        if os.path.lexists(local):
+            found.named.append((entry, os.path.realpath(local), position))
+        elif path[0] in _REFERENCE_FIELDS and _REMOTE.search(entry):
+            found.remote.append((entry, position))
+    origin = _origin_mention(data, ())
+    if origin is not None:
+        found.sets_origin = nearest_position(document.positions, origin)
     return found
+
+
+def _path_entries(data: dict[str, Any]) -> list[tuple[Path, str]]:
+    """The entries of a kustomization's path fields: (where in the file, the entry as written)."""
+    found: list[tuple[Path, str]] = []
+    for name in _PATH_LISTS:
+        entries = data.get(name)
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, str) and entry and "\n" not in entry and "\0" not in entry:
+                found.append(((name, index), entry))
+    for name, keys in _PATH_KEYS.items():
+        entries = data.get(name)
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            if not isinstance(entry, dict):
+                continue
+            for key in keys:
+                values = entry.get(key)
+                items = values if isinstance(values, list) else [values]
+                for number, value in enumerate(items):
+                    if isinstance(value, str) and value and "\n" not in value and "\0" not in value:
+                        where: Path = (name, index, key, number) if isinstance(values, list) else (name, index, key)
+                        found.append((where, value.rpartition("=")[2] if key == "files" else value))
+    openapi = data.get("openapi")
+    if isinstance(openapi, dict) and isinstance(openapi.get("path"), str) and openapi["path"]:
+        found.append((("openapi", "path"), openapi["path"]))
+    return found
+
+
+def _origin_mention(data: Any, base: Path, inline: bool = True) -> Path | None:
+    """Where a key or string of ``data`` names the origin annotation (inline patches are parsed too, once:
+    kustomize reads a patch's text once)."""
+    stack: list[tuple[Path, Any]] = [(base, data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if any(name in key for name in ORIGIN_KEYS):
+                    return (*path, key)
+                stack.append(((*path, key), value))
+        elif isinstance(node, list):
+            stack.extend(((*path, index), value) for index, value in enumerate(node))
+        elif isinstance(node, str):
+            if any(name in node for name in ORIGIN_KEYS):
+                return path
+            if inline and ("\n" in node or node.lstrip().startswith(("{", "["))):  # an inline patch: YAML text
+                documents, _ = parse(node)
+                for document in documents:
+                    if _origin_mention(document.data, (), inline=False) is not None:
+                        return path
+    return None
 
 
 def _strings(data: Any) -> list[str]:
@@ -158,14 +239,15 @@ class _Origins:
     """Origin files, read once per run. Every root that uses one reports its reading problems: the engine
     merges the same finding from several units into one that names them all."""
 
-    def __init__(self, max_size: int) -> None:
+    def __init__(self, max_size: int, boundary: Boundary | None = None) -> None:
         self.max_size = max_size
+        self.boundary = boundary
         self.sources: dict[str, Source] = {}
 
     def get(self, display: str, path: str) -> Source:
         source = self.sources.get(path)
         if source is None:
-            source = load_source(Candidate(display, path), self.max_size)
+            source = load_source(Candidate(display, path), self.max_size, boundary=self.boundary)
             self.sources[path] = source
         return source
 
@@ -173,21 +255,93 @@ class _Origins:
         return list(self.sources[path].problems)
 
 
+@dataclass
+class RootTree:
+    """What rendering one root makes kustomize read: the kustomizations it reaches and the files they name."""
+
+    kustomizations: list[Kustomization] = field(default_factory=list)
+    targets: set[str] = field(default_factory=set)
+    """Real paths an origin annotation may name: the files the tree's kustomizations name, and themselves."""
+    outside: tuple[Kustomization, str, Position] | None = None
+    """A path entry that leads outside the linted roots (its kustomization, the entry, where it is written)."""
+    remote: list[tuple[Kustomization, str, Position]] = field(default_factory=list)
+    """Remote bases kustomize would fetch over the network."""
+    sets_origin: bool = False
+    """Whether a kustomization or patch of the tree sets the origin annotation itself (then no origin is
+    trusted: kubelint cannot tell its own from the user's)."""
+
+
+def root_tree(root: Kustomization, boundary: Boundary | None = None) -> RootTree:
+    """Follow a root's local references (bases, components, resource folders) inside the linted roots."""
+    tree = RootTree()
+    seen: set[str] = set()
+    stack = [root]
+    while stack:
+        kustomization = stack.pop()
+        real_folder = os.path.realpath(kustomization.folder)
+        if real_folder in seen:
+            continue
+        seen.add(real_folder)
+        tree.kustomizations.append(kustomization)
+        tree.targets.add(os.path.realpath(kustomization.file))
+        tree.remote.extend((kustomization, entry, position) for entry, position in kustomization.remote)
+        tree.sets_origin = tree.sets_origin or kustomization.sets_origin is not None
+        for entry, real, position in kustomization.named:
+            if boundary is not None and not boundary.contains(real):
+                tree.outside = tree.outside or (kustomization, entry, position)
+                continue
+            if not os.path.isdir(real):
+                tree.targets.add(real)
+                continue
+            file = kustomization_file(real)
+            if file is None:
+                continue
+            if boundary is not None and not boundary.contains(file):  # an inside folder, its file a symlink out
+                tree.outside = tree.outside or (kustomization, entry, position)
+                continue
+            found = read_kustomization(real)
+            if found is not None:
+                stack.append(found)
+    return tree
+
+
 def render_kustomizations(
     folders: Iterable[str], timeout: float = DEFAULT_TIMEOUT, max_size: int = 20 * 1024 * 1024,
-    command: list[str] | None = None, exclude: Iterable[str] = (),
+    command: list[str] | None = None, exclude: Iterable[str] = (), boundary: Boundary | None = None,
+    allow_remote: bool = False,
 ) -> list[Source]:
     """Render every entry root among the kustomization ``folders`` into sources named after origin files,
     plus the plain sources of files in those folders that no kustomization uses (see :func:`leftovers`).
-    Up to four renders run at once; their outputs are mapped in order."""
+    Up to four renders run at once; their outputs are mapped in order.
+
+    With a ``boundary``, nothing outside the linted roots is read, by kubelint or by kustomize: a kustomization
+    file that is a symlink out of the tree is not read, and a root whose references lead out is not rendered
+    (a finding at the reference). Remote bases are not fetched unless ``allow_remote``: such a root is a
+    finding at its remote entry, and kustomize runs without network access."""
     unique: dict[str, str] = {}
     for folder in folders:  # a folder reached through two given paths is one root
         unique.setdefault(os.path.realpath(folder), folder)
-    kustomizations = [k for k in (read_kustomization(folder) for folder in unique.values()) if k is not None]
-    roots = entry_roots(kustomizations)
-    command = command or renderer()
-    origins = _Origins(max_size)
     sources: list[Source] = []
+    kustomizations = []
+    for folder in unique.values():
+        file = kustomization_file(folder)
+        if file is not None and boundary is not None and not boundary.contains(file):
+            sources.append(Source(file, problems=[outside_problem(file)], via=folder))
+            continue
+        found = read_kustomization(folder)
+        if found is not None:
+            kustomizations.append(found)
+    origins = _Origins(max_size, boundary)
+    trees: dict[str, RootTree] = {}
+    roots = []
+    for root in entry_roots(kustomizations):
+        tree = trees[root.folder] = root_tree(root, boundary)
+        refused = _refusals(root, tree, allow_remote, origins)
+        if refused:
+            sources.extend(refused)
+        else:
+            roots.append(root)
+    command = command or renderer()
     if roots and command is None:
         sources.extend(_failed(root, "cannot render this Kustomize root: neither kubectl nor kustomize is on PATH; "
                                      f"{INSTALL_HINT}") for root in roots)
@@ -195,18 +349,43 @@ def render_kustomizations(
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(4, len(roots))) as pool:
-            builds = list(pool.map(lambda root: _build(root, command, timeout), roots))
+            builds = list(pool.map(lambda root: _build(root, command, timeout, offline=not allow_remote), roots))
         for build in builds:
             with processing(build.root.folder):
-                sources.extend(_finish(build, origins))
+                sources.extend(_finish(build, origins, trees[build.root.folder]))
     used = set(origins.sources).union(*(k.files for k in kustomizations))
     patterns = list(exclude)
     for kustomization in kustomizations:
         for candidate in leftovers(kustomization, used, patterns):
             with processing(candidate.display):
-                source = load_source(candidate, max_size)
+                source = load_source(candidate, max_size, boundary=boundary)
             sources.append(source)  # kustomize ignores it: a separate example or alternative, a unit of its own
     return sources
+
+
+REMOTE_HINT = ("kubelint renders offline, so kustomize fetches nothing over the network; allow it with "
+               "--allow-remote-bases (or allow-remote-bases: true in .kubelint.yaml), or lint with --no-render")
+
+
+def _refusals(root: Kustomization, tree: RootTree, allow_remote: bool, origins: _Origins) -> list[Source]:
+    """Findings for a root that is not rendered (a reference out of the linted roots, a remote base), or []."""
+    found: list[tuple[Kustomization, str, Position]] = []
+    if tree.outside is not None:
+        kustomization, entry, position = tree.outside
+        found.append((kustomization, f"not rendered: {entry!r} leads outside the linted tree, and kustomize would "
+                                     f"read it; {OUTSIDE_HINT}", position))
+    if not allow_remote:
+        found += [(kustomization, f"not rendered: {entry!r} is a remote base; {REMOTE_HINT}", position)
+                  for kustomization, entry, position in tree.remote]
+    grouped: dict[str, Source] = {}
+    for kustomization, message, position in found:
+        real = os.path.realpath(kustomization.file)
+        source = grouped.get(real)
+        if source is None:
+            display = _display(root, real)
+            source = grouped[real] = Source(display, origins.get(display, real).text, via=root.folder)
+        source.problems.append(Problem("render-failed", message, *position))
+    return list(grouped.values())
 
 
 @dataclass
@@ -221,7 +400,14 @@ class _Build:
     kustomize_error: bool = False
 
 
-def _build(root: Kustomization, command: list[str], timeout: float) -> _Build:
+OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+           "https_proxy": "http://127.0.0.1:9", "NO_PROXY": "", "no_proxy": "", "ALL_PROXY": "http://127.0.0.1:9",
+           "GIT_ALLOW_PROTOCOL": "file", "GIT_TERMINAL_PROMPT": "0", "GIT_SSH_COMMAND": "false"}
+"""The environment of an offline render: any fetch kustomize still tries fails at once (a proxy on the discard
+port, git limited to local repositories, no ssh, no password prompt) instead of reaching the network or hanging."""
+
+
+def _build(root: Kustomization, command: list[str], timeout: float, offline: bool = True) -> _Build:
     """Run kustomize on a temporary wrapper that includes the root and asks for origin annotations."""
     with tempfile.TemporaryDirectory(prefix="kubelint-render-") as temporary:
         wrapper = os.path.realpath(temporary)
@@ -229,7 +415,9 @@ def _build(root: Kustomization, command: list[str], timeout: float) -> _Build:
         with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
             handle.write(f"resources:\n- {_quote(target)}\nbuildMetadata: [originAnnotations]\n")
         try:
-            done = subprocess.run([*command, wrapper], capture_output=True, timeout=timeout, check=False)
+            environment = {**os.environ, **OFFLINE} if offline else None
+            done = subprocess.run([*command, wrapper], capture_output=True, timeout=timeout, check=False,
+                                  env=environment)
         except subprocess.TimeoutExpired:
             return _Build(root, wrapper, failure=f"rendering did not finish within {timeout:g} s; raise the limit "
                                                  "with --render-timeout or lint the raw files with --no-render")
@@ -241,10 +429,10 @@ def _build(root: Kustomization, command: list[str], timeout: float) -> _Build:
     return _Build(root, wrapper, output=done.stdout.decode("utf-8", "replace"))
 
 
-def _finish(build: _Build, origins: _Origins) -> list[Source]:
+def _finish(build: _Build, origins: _Origins, tree: RootTree | None = None) -> list[Source]:
     """The sources of one render, or its failure (with the YAML problems of the files it pulls in)."""
     if not build.failure:
-        return _map_output(build.root, build.output, build.wrapper, origins)
+        return _map_output(build.root, build.output, build.wrapper, origins, tree)
     if not build.kustomize_error:
         return [_failed(build.root, build.failure)]
     found = _reading_problems(build.root, origins)
@@ -265,6 +453,8 @@ def _reading_problems(root: Kustomization, origins: _Origins) -> list[Source]:
         if real in seen:
             continue
         seen.add(real)
+        if origins.boundary is not None and not origins.boundary.contains(real):
+            continue  # kustomize was not asked to read it either (the root would not have been rendered)
         kustomization = read_kustomization(folder)
         if kustomization is not None:
             folders.extend(sorted(kustomization.references))
@@ -284,7 +474,7 @@ def _reading_problems(root: Kustomization, origins: _Origins) -> list[Source]:
 
 
 def _unit(root: Kustomization) -> str:
-    return key(KUSTOMIZE, root.folder)
+    return unit_key(KUSTOMIZE, root.folder)
 
 
 def _quote(text: str) -> str:
@@ -329,7 +519,8 @@ def _display(root: Kustomization, real_path: str) -> str:
     return "./" + shown if root.folder.startswith("./") and not shown.startswith(("..", "/")) else shown
 
 
-def _map_output(root: Kustomization, text: str, wrapper: str, origins: _Origins) -> list[Source]:
+def _map_output(root: Kustomization, text: str, wrapper: str, origins: _Origins,
+                tree: RootTree | None = None) -> list[Source]:
     documents, problems = parse(text)
     if problems:
         return [_failed(root, f"the rendered output is not readable YAML: {problems[0].message}")]
@@ -339,7 +530,7 @@ def _map_output(root: Kustomization, text: str, wrapper: str, origins: _Origins)
         if not isinstance(data, dict):
             continue
         origin = _take_origin(data)
-        display, path, mapped = _locate(root, data, origin, wrapper, origins)
+        display, path, mapped = _locate(root, data, origin, wrapper, origins, tree)
         source = grouped.get(path)
         if source is None:
             source = Source(display, origins.sources[path].text, [], origins.problems(path), via=root.folder,
@@ -366,13 +557,20 @@ def _take_origin(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _locate(
-    root: Kustomization, data: dict[str, Any], origin: dict[str, Any], wrapper: str, origins: _Origins
+    root: Kustomization, data: dict[str, Any], origin: dict[str, Any], wrapper: str, origins: _Origins,
+    tree: RootTree | None = None,
 ) -> tuple[str, str, Document]:
-    """The origin file of a rendered object (display, real path) and its document with origin positions."""
+    """The origin file of a rendered object (display, real path) and its document with origin positions.
+
+    An origin is believed only when kustomize set it (no kustomization or patch of the root's tree sets the
+    annotation) and it names a file of the root's tree: a forged one cannot make kubelint read or show another
+    file; the object is then located at the root's kustomization file."""
     relative = origin.get("configuredIn") or origin.get("path")
     generated = "configuredIn" in origin
     real = os.path.realpath(os.path.normpath(os.path.join(wrapper, relative))) if isinstance(
         relative, str) and "\0" not in relative and not origin.get("repo") else None
+    if tree is not None and (tree.sets_origin or real not in tree.targets):
+        real = None
     known = real is not None and os.path.isfile(real)
     if real is None or not known:  # a remote resource or an unannotated object: the root's kustomization
         real = os.path.realpath(root.file)

@@ -19,12 +19,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from kubelint.model.units import KUSTOMIZE, assign_configured
+from kubelint.model.units import key as unit_key
 from kubelint.options import Options
 from kubelint.progress import processing
 from kubelint.sources import gitignore
 from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, STDIN, Candidate, is_excluded
 from kubelint.sources.git import GitError, Snapshot
-from kubelint.sources.helm import is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, source_of
 from kubelint.sources.yaml import Problem, parse
 
@@ -201,6 +202,7 @@ def load(snapshot: Snapshot, paths: Iterable[str], options: Options) -> Loaded:
     layout = Layout(snapshot)
     roots: list[tuple[str, str]] | None = [] if options.render else None
     focus_files = list(discover(snapshot, layout, paths, options, roots))
+    focus_roots = [display for display, _ in roots or []]
     files, focus = focus_files, None
     context_paths = options.context_paths()
     if context_paths:
@@ -214,11 +216,16 @@ def load(snapshot: Snapshot, paths: Iterable[str], options: Options) -> Loaded:
         sources, inputs = render(snapshot, layout, unique, options)
         loaded.sources.extend(sources)
         loaded.inputs = inputs
+    assign_configured(loaded.sources, options.units)
+    if focus is not None:
+        from kubelint.loader import produced_in_focus
+
+        loaded.focus = focus | produced_in_focus(loaded.sources, focus, {c.display for c in files}, focus_roots)
     return loaded
 
 
 def _read(snapshot: Snapshot, files: list[Candidate], options: Options) -> list[Source]:
-    from kubelint.loader import parse_cache
+    from kubelint.loader import as_linted, parse_cache
 
     cache = parse_cache(options)
     targets = {c.path: snapshot.resolve(c.path, dangling=True) if snapshot.entries[c.path].is_symlink else c.path
@@ -236,10 +243,7 @@ def _read(snapshot: Snapshot, files: list[Candidate], options: Options) -> list[
             else:
                 source = source_of(candidate.display, blobs[target], cache,
                                    lambda target=target: is_chart_template(snapshot, target))  # type: ignore[misc]
-            if is_helm_stream(source.text):
-                sources.extend(split_helm_stream(source))
-            else:
-                sources.append(source)
+            sources.extend(as_linted(source))
     if cache is not None:
         cache.close()
     return sources
@@ -318,6 +322,7 @@ def _strings(data: bytes) -> list[str]:
 def render(snapshot: Snapshot, layout: Layout, roots: list[tuple[str, str]], options: Options
            ) -> tuple[list[Source], dict[str, Inputs]]:
     """Render Kustomize roots of the state from a temporary export, with the display names a checkout gives."""
+    from kubelint.sources.boundary import Boundary
     from kubelint.sources.render import render_kustomizations
 
     strings = kustomization_strings(snapshot)
@@ -341,13 +346,21 @@ def render(snapshot: Snapshot, layout: Layout, roots: list[tuple[str, str]], opt
         os.makedirs(here, exist_ok=True)
         with _inside(here):
             sources = render_kustomizations(list(relative.values()), options.render_timeout, options.max_file_size,
-                                            exclude=options.exclude)
+                                            exclude=options.exclude, boundary=Boundary((export,)),
+                                            allow_remote=options.allow_remote_bases)
         for source in sources:
             if source.via in absolute:
                 source.display = os.path.normpath(os.path.join(here_absolute, source.display))
                 source.via = absolute[source.via]
+                source.unit = unit_key(KUSTOMIZE, source.via)
+            elif not source.via and any(_under(source.display, shown) for shown in absolute):
+                source.display = os.path.normpath(os.path.join(here_absolute, source.display))  # a file left out
             source.problems = [_without_export(problem, export, snapshot.repo.root) for problem in source.problems]
     return sources, inputs
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _without_export(problem: Problem, export: str, root: str) -> Problem:
