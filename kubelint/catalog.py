@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kubelint.findings import Severity
+from kubelint.sources.boundary import Boundary
 from kubelint.sources.discover import Candidate
 from kubelint.sources.read import load_source
 from kubelint.sources.yaml import nearest_position
@@ -132,10 +133,11 @@ def _load_folder(folder: str, validate: bool, user: bool) -> list[Rule]:
         raise CatalogError(f"{folder}: rule folder not found")
     rules = []
     problems = []
+    inside = Boundary.around([folder]) if user else None  # a rule file of a repository may not lead out of it
     for name in sorted(os.listdir(folder)):
         if name.endswith((".yaml", ".yml")) and not name.startswith("."):
             try:
-                rules.append(load_rule(os.path.join(folder, name), validate, user=user))
+                rules.append(load_rule(os.path.join(folder, name), validate, user=user, boundary=inside))
             except CatalogError as error:
                 problems.append(str(error))
     if problems:
@@ -143,9 +145,10 @@ def _load_folder(folder: str, validate: bool, user: bool) -> list[Rule]:
     return rules
 
 
-def load_rule(path: str, validate: bool = True, user: bool = True) -> Rule:
-    """Read one rule file, validating it when asked: every problem is reported at once, each at its line."""
-    source = load_source(Candidate(path, path))
+def load_rule(path: str, validate: bool = True, user: bool = True, boundary: Boundary | None = None) -> Rule:
+    """Read one rule file, validating it when asked: every problem is reported at once, each at its line.
+    With a ``boundary``, a rule file whose real path lies outside it (a symlink out) is not read."""
+    source = load_source(Candidate(path, path), boundary=boundary)
     for problem in source.problems:
         raise CatalogError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
     if len(source.documents) != 1 or not isinstance(source.documents[0].data, dict):

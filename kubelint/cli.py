@@ -241,7 +241,7 @@ def _configured(config_file: str | None, extra_rule_dirs: tuple[str, ...] = ()) 
     if path is None:
         return to_options(None)
     try:
-        config = load_config(path)
+        config = load_config(path, found=not config_file)
         options = to_options(config)
         if options.enable or options.disable or options.severity or options.ignore:
             from kubelint.catalog import CatalogError, load_catalog

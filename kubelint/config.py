@@ -79,14 +79,16 @@ def find_config(start: str = ".") -> str | None:
     return None
 
 
-def load_config(path: str) -> Config:
-    """Read and validate a configuration file."""
+def load_config(path: str, found: bool = False) -> Config:
+    """Read and validate a configuration file. One ``found`` in a folder (not named with ``--config``) is not
+    read when it is a symlink out of its repository: a repository cannot make kubelint read a file elsewhere."""
+    from kubelint.sources.boundary import Boundary
     from kubelint.sources.discover import Candidate
     from kubelint.sources.read import load_source
 
     if not os.path.isfile(path):
         raise ConfigError(f"{path}: configuration file not found")
-    source = load_source(Candidate(path, path))
+    source = load_source(Candidate(path, path), boundary=Boundary.around([path]) if found else None)
     for problem in source.problems:
         raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
     if not source.documents:

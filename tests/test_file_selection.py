@@ -176,3 +176,27 @@ def test_graph_of_zero_files_is_a_usage_error(repo: Path) -> None:
     (repo / "empty").mkdir()
     result = run("graph", "empty")
     assert result.exit_code == 2 and "no manifest files" in result.output
+
+
+def test_a_hostile_gitignore_cannot_hang_the_walk(repo: Path) -> None:
+    """pathspec's regexes backtrack: '*a*a*a*a*a*b' against a long name took minutes; such patterns are dropped."""
+    import time
+
+    (repo / "k8s" / ("a" * 200 + ".yaml")).write_text(pod("long"))
+    (repo / ".gitignore").write_text("*a*a*a*a*a*a*b\nbuild/\n")
+    started = time.perf_counter()
+    result = run("lint", "k8s", "--format", "json", "--fail-on", "never")
+    assert time.perf_counter() - started < 30
+    assert "k8s/build/out.yaml" not in files(result) and f"k8s/{'a' * 200}.yaml" in files(result)
+
+
+def test_past_the_time_budget_ignore_files_stop_applying_and_it_is_said(
+        repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from kubelint.sources import gitignore
+
+    monkeypatch.setattr(gitignore, "BUDGET_SECONDS", 0.0)
+    (repo / ".gitignore").write_text("build/\nnode_modules/\n")
+    selection = Selection(gitignore=True)
+    found = [candidate.display for candidate in discover(["k8s"], selection)]
+    assert "k8s/build/out.yaml" in found or "k8s/node_modules/dep/x.yaml" in found
+    assert "they are not applied to the rest of the tree" in capsys.readouterr().err

@@ -153,3 +153,22 @@ def test_config_paths_outside_the_repository_are_allowed_and_said_with_v(
     assert [note.split(" entry ")[0] for note in notes] == ["kubelint: .kubelint.yaml: context",
                                                            "kubelint: .kubelint.yaml: rule-dirs"]
     assert "../shared" in notes[0] and "../rules" in notes[1]
+
+
+def test_a_rule_file_or_config_file_symlinked_out_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A validation error would echo what the file holds (a kubeconfig's keys and values)."""
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("id: SECRET-TOKEN\nclusters: [x]\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "rules").mkdir()
+    (repo / "rules" / "mine.yaml").symlink_to(secret)
+    (repo / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(cli, ["lint", "--no-cache", "--rules", "rules", "cm.yaml"])
+    assert result.exit_code == 2 and "SECRET" not in result.output and "leads outside" in result.output
+    (repo / ".kubelint.yaml").symlink_to(secret)
+    result = CliRunner().invoke(cli, ["lint", "--no-cache", "cm.yaml"])
+    assert result.exit_code == 2 and "SECRET" not in result.output and "leads outside" in result.output
+    named = CliRunner().invoke(cli, ["lint", "--no-cache", "--config", str(secret), "cm.yaml"])
+    assert named.exit_code == 2 and "unknown key" in named.output  # named on purpose: read (and refused as config)

@@ -381,8 +381,20 @@ def _missing(tree: Tree, kind: str, skip: Iterable[str] = ()) -> Iterator[tuple[
 
 @check("unknown-service-account")
 def unknown_service_account(tree: Tree, params: Params) -> Iterator[Hit]:
-    """Pods that run as a ServiceAccount the tree does not define (``default`` always exists)."""
+    """Pods that run as a ServiceAccount the tree does not define (``default`` always exists).
+
+    When the tree does not define the namespace either (no Namespace object, and it is not the namespace the
+    unit is applied into), the workload goes into a namespace set up elsewhere (a copy of an operator's own
+    Deployment, say), whose ServiceAccounts come from there too: the tree cannot decide, so it is said one level
+    lower, as uncertain."""
     for source, target, path, _ in _missing(tree, "ServiceAccount"):
+        namespace = target.namespace or ""
+        foreign = namespace != tree.options.namespace and ObjectRef("", "Namespace", None, namespace) not in tree.by_ref
+        if foreign:
+            yield Hit(f"ServiceAccount {target.name!r} is not defined in namespace {namespace}, and neither is the "
+                      "namespace: if both are created elsewhere, the pods start; otherwise they are not created "
+                      "until the ServiceAccount exists", source.where(path), weaker=True)
+            continue
         yield Hit(f"ServiceAccount {target.name!r} is not defined in namespace {target.namespace}; the pods "
                   "are not created until it exists", source.where(path))
 

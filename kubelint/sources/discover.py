@@ -6,9 +6,12 @@ import fnmatch
 import functools
 import os
 import posixpath
+import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -53,6 +56,8 @@ class Selection:
     """Globs of hidden names (``.deploy``) that folder walks enter; other hidden files and folders are skipped."""
     left_out: Counter[str] = field(default_factory=Counter)
     """How many paths each reason left out (``excluded``, ``gitignored``, ``hidden``)."""
+    gitignore_seconds: float = 0.0
+    """Time spent matching ignore patterns (bounded by ``gitignore.BUDGET_SECONDS``)."""
     inside: Callable[[str], bool] | None = None
     """Whether a path's real path lies in the linted roots (``Boundary.contains``); a symlinked folder that leads
     elsewhere is not walked but yielded as a candidate, which reading then reports as outside the tree."""
@@ -148,6 +153,20 @@ def _join(folder: str, name: str) -> str:
     return name if folder in (".", "") else os.path.join(folder, name)
 
 
+def _gitignored(display: str, is_dir: bool, ignores: list[Any], selection: Selection) -> bool:
+    """``gitignore.ignored``, within the walk's time budget: past it, ignore files stop applying."""
+    from kubelint.sources import gitignore
+
+    started = time.perf_counter()
+    verdict = gitignore.ignored(display, is_dir, ignores)
+    selection.gitignore_seconds += time.perf_counter() - started
+    if selection.gitignore_seconds > gitignore.BUDGET_SECONDS:
+        selection.gitignore = False
+        sys.stderr.write(f"kubelint: matching .gitignore patterns took over {gitignore.BUDGET_SECONDS:.0f} s; "
+                         "they are not applied to the rest of the tree (use --no-gitignore, or simplify them)\n")
+    return verdict
+
+
 def _walk(root: str, selection: Selection, seen: set[str], kustomize_roots: list[str] | None = None
           ) -> Iterator[Candidate]:
     from kubelint.sources import gitignore
@@ -187,7 +206,7 @@ def _walk(root: str, selection: Selection, seen: set[str], kustomize_roots: list
                 if is_excluded(display, patterns):
                     selection.left_out["excluded"] += 1
                     continue
-                if ignores and gitignore.ignored(display, is_dir, ignores):
+                if ignores and selection.gitignore and _gitignored(display, is_dir, ignores, selection):
                     selection.left_out["gitignored"] += 1
                     continue
                 if is_dir and selection.inside is not None and entry.is_symlink() and not selection.inside(display):

@@ -6,17 +6,30 @@ comes after all of them, and nothing inside an ignored folder can be re-included
 ``pathspec`` implements the pattern language; this module only stacks the files as git does.
 
 The files are untrusted input: each is read up to :data:`MAX_BYTES`, with at most :data:`MAX_PATTERNS`
-patterns, and a file that cannot be read or decoded is treated as empty.
+patterns, and a file that cannot be read or decoded is treated as empty. ``pathspec`` matches with
+backtracking regular expressions, whose time grows as a power of the name's length with the number of
+wildcards (``*a*a*a*b`` against a 250-character name: about a second): a pattern with more than
+:data:`MAX_WILDCARDS` ``*`` runs is left out (git would honour it; real ``.gitignore`` files do not need it),
+and a walk stops applying ignore files once matching has taken :data:`BUDGET_SECONDS` in all (the walk in
+``sources.discover`` keeps the account and says so on stderr).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
 MAX_BYTES = 1024 * 1024
-MAX_PATTERNS = 10_000
+MAX_PATTERNS = 1_000
+MAX_WILDCARDS = 2
+"""The most ``*`` runs (``**`` counts as one) a pattern may have; more could take seconds per path to match."""
+BUDGET_SECONDS = 10.0
+"""The time one walk may spend matching ignore patterns before it stops applying them."""
+
+
+_WILDCARD_RUNS = re.compile(r"\*+")
 
 
 @dataclass(frozen=True)
@@ -53,7 +66,8 @@ def read_ignore_file(path: str, base: str) -> IgnoreFile | None:
 
 def parse_ignore_file(data: bytes, base: str) -> IgnoreFile | None:
     """The patterns of an ignore file's bytes (read from disk or from git), relative to the folder ``base``."""
-    lines = data[:MAX_BYTES].decode("utf-8", errors="replace").splitlines()[:MAX_PATTERNS]
+    lines = [line for line in data[:MAX_BYTES].decode("utf-8", errors="replace").splitlines()[:MAX_PATTERNS]
+             if len(_WILDCARD_RUNS.findall(line)) <= MAX_WILDCARDS]
     if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
         return None
     import pathspec
