@@ -37,13 +37,13 @@ from run import Sample, kubelint_command, run_once  # noqa: E402
 
 WORK = HERE / ".work"
 TARGETS = {"hook, warm": "<= 1.0 s", "hook, first run": "<= 2x plain lint, first run"}
-CHANGED = "payments-001/payments-api.yaml"
+_IMAGE = re.compile(r"(image: registry\.example\.com/\S+:)\S+")
 
 
-def repository(objects: int) -> Path:
-    """The synthetic tree of ``objects`` objects, committed once into a git repository."""
-    tree = cached(str(WORK / f"synthetic-{objects}"), objects)
-    repo = WORK / f"hook-{objects}"
+def repository(objects: int, work: Path = WORK) -> Path:
+    """The synthetic tree of ``objects`` objects, committed once into a git repository under ``work``."""
+    tree = cached(str(work / f"synthetic-{objects}"), objects)
+    repo = work / f"hook-{objects}"
     stamp = repo / ".git" / "kubelint-bench"
     if stamp.exists() and stamp.read_text() == str(tree.objects):
         return repo
@@ -56,18 +56,25 @@ def repository(objects: int) -> Path:
     return repo
 
 
-def stage_change(repo: Path, number: int) -> None:
+def changed_file(repo: Path) -> str:
+    """The file the runs change: an app of the last namespace (the deliberate mistakes are in the first ones)."""
+    folders = sorted(path for path in repo.iterdir() if path.is_dir() and not path.name.startswith("."))
+    for path in sorted(folders[-1].glob("*.yaml")):
+        if "kind: Deployment" in path.read_text() and _IMAGE.search(path.read_text()):
+            return str(path.relative_to(repo))
+    raise SystemExit(f"no Deployment with an image in {folders[-1]}")
+
+
+def stage_change(repo: Path, changed: str, number: int) -> None:
     """Stage a change to one Deployment that adds no finding (another image tag)."""
-    subprocess.run(["git", "checkout", "-q", "HEAD", "--", CHANGED], cwd=repo, check=True)
-    path = repo / CHANGED
-    text, count = re.subn(r"(image: \S+/payments-api:)\S+", rf"\g<1>9.{number}.0", path.read_text(), count=1)
-    assert count == 1, f"no payments-api image in {CHANGED}"
-    path.write_text(text)
-    subprocess.run(["git", "add", "--", CHANGED], cwd=repo, check=True)
+    subprocess.run(["git", "checkout", "-q", "HEAD", "--", changed], cwd=repo, check=True)
+    path = repo / changed
+    path.write_text(_IMAGE.sub(rf"\g<1>9.{number}.0", path.read_text(), count=1))
+    subprocess.run(["git", "add", "--", changed], cwd=repo, check=True)
 
 
-def reset(repo: Path) -> None:
-    subprocess.run(["git", "checkout", "-q", "HEAD", "--", CHANGED], cwd=repo, check=True)
+def reset(repo: Path, changed: str) -> None:
+    subprocess.run(["git", "checkout", "-q", "HEAD", "--", changed], cwd=repo, check=True)
 
 
 def lint(repo: Path, cache: str, hook: bool) -> Sample:
@@ -97,10 +104,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--objects", type=int, default=16000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=WORK, help="where trees are kept (default benchmarks/.work)")
     args = parser.parse_args()
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    os.environ["PYTHONPYCACHEPREFIX"] = str(WORK / "pycache")
-    repo = repository(args.objects)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(args.work / "pycache")
+    repo = repository(args.objects, args.work)
+    changed = changed_file(repo)
     samples: dict[str, list[Sample]] = {name: [] for name in
                                         ("plain lint, first run", "hook, first run", "hook, warm", "hook, again")}
     with tempfile.TemporaryDirectory(prefix="kubelint-hook-bench-") as work:
@@ -112,17 +121,17 @@ def main() -> int:
         for number in range(args.runs):
             cold = tempfile.mkdtemp(dir=work)
             samples["plain lint, first run"].append(lint(repo, cold, hook=False))
-            stage_change(repo, 2 * number)
+            stage_change(repo, changed, 2 * number)
             cold = tempfile.mkdtemp(dir=work)
             samples["hook, first run"].append(lint(repo, cold, hook=True))
-            stage_change(repo, 2 * number + 1)
+            stage_change(repo, changed, 2 * number + 1)
             samples["hook, warm"].append(lint(repo, warm, hook=True))
             samples["hook, again"].append(lint(repo, warm, hook=True))
             for case in ("hook, first run", "hook, warm", "hook, again"):
                 check_hook(samples[case][-1], plain_findings, case)
-            reset(repo)
+            reset(repo, changed)
     load = os.getloadavg()
-    print(f"{args.objects:,} objects requested; repository {repo}; {args.runs} interleaved rounds; "
+    print(f"{args.objects:,} objects requested; repository {repo}, {changed} changed; {args.runs} interleaved rounds; "
           f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} ({os.cpu_count()} cores, shared)")
     print(f"{'case':<24} {'median wall':>11} {'min':>7} {'max':>7} {'median cpu':>10}  stages (median s)")
     medians = {}

@@ -24,7 +24,7 @@ from kubelint.sources.read import Source, load_source
 
 if TYPE_CHECKING:
     from kubelint.sources.git import Snapshot
-    from kubelint.sources.snapshot import Loaded
+    from kubelint.sources.snapshot import Loaded, Parsed
 
 
 def candidates(
@@ -176,13 +176,15 @@ def without_cycle_collection(freeze: bool = False) -> Iterator[None]:
             gc.enable()
 
 
-def load_snapshot_tree(snapshot: Snapshot, paths: Iterable[str], options: Options) -> tuple[Tree, Loaded]:
+def load_snapshot_tree(snapshot: Snapshot, paths: Iterable[str], options: Options,
+                       parsed: Parsed | None = None) -> tuple[Tree, Loaded]:
     """The tree under ``paths`` (and the context paths of ``options``) in a git tree state, named as in a
-    checkout (see :mod:`kubelint.sources.snapshot`), with what was loaded (units' inputs, repository paths)."""
+    checkout (see :mod:`kubelint.sources.snapshot`), with what was loaded (units' inputs, repository paths).
+    ``parsed``: files parsed by an earlier load of another state, reused (see ``snapshot.Parsed``)."""
     from kubelint.sources.snapshot import load
 
-    with without_cycle_collection():
-        loaded = load(snapshot, paths, options)
+    with without_cycle_collection(freeze=options.freeze_heap):
+        loaded = load(snapshot, paths, options, parsed)
         return build_tree(loaded.sources, options, loaded.focus), loaded
 
 

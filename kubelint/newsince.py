@@ -26,7 +26,7 @@ from kubelint.model.tree import Tree
 from kubelint.options import Options
 from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES
 from kubelint.sources.git import Change, GitError, Snapshot, repository
-from kubelint.sources.snapshot import Layout, Loaded, kustomization_strings, kustomize_inputs
+from kubelint.sources.snapshot import Layout, Loaded, Parsed, kustomization_strings, kustomize_inputs
 from kubelint.timings import count, stage
 
 __all__ = ["GitError", "lint_new_since", "lint_staged"]
@@ -62,16 +62,18 @@ def lint_staged(options: Options, revision: str = "HEAD") -> Report:
     with stage("load"):
         changes = repo.diff(earlier, staged)
     layout = Layout(staged)
-    base = _state(earlier, paths, lint_options)
+    parsed: Parsed = {}  # files parsed for HEAD's lint, reused for the staged state's
+    base = _state(earlier, paths, lint_options, parsed)
     renames = _renames(changes)
-    current = _staged_state(earlier, staged, changes, base, paths, lint_options, layout)
+    current = _staged_state(earlier, staged, changes, base, paths, lint_options, layout, parsed)
     report = current if isinstance(current, Report) else _from_state(current, staged, layout, lint_options)
     apply_baseline_file(report, options)
     earlier_states = [(base.findings, renames)]
     merging = repo.merge_head() if staged.tree_id is None else None
     if merging is not None:  # a merge commit: what either parent has is not new
         other = repo.tree(merging)
-        earlier_states.append((_state(other, paths, lint_options).findings, _renames(repo.diff(other, staged))))
+        earlier_states.append((_state(other, paths, lint_options, parsed).findings,
+                               _renames(repo.diff(other, staged))))
     return _keep_new(report, earlier_states, layout, options, revision)
 
 
@@ -79,7 +81,7 @@ def _renames(changes: Iterable[Change]) -> dict[str, str]:
     return {change.old_path: change.path for change in changes if change.status == "R" and change.old_path}
 
 
-def _state(snapshot: Snapshot, paths: list[str], options: Options) -> StateFindings:
+def _state(snapshot: Snapshot, paths: list[str], options: Options, parsed: Parsed | None = None) -> StateFindings:
     """Every finding of a tree state (from the cache when it was linted before with the same settings)."""
     cache = open_findings_cache(options)
     key = state_key(snapshot.key(), paths, options)
@@ -87,23 +89,24 @@ def _state(snapshot: Snapshot, paths: list[str], options: Options) -> StateFindi
     if found is not None:
         count("cached states", 1)
         return found
-    report, _ = _lint_snapshot(snapshot, paths, options)
+    report, _ = _lint_snapshot(snapshot, paths, options, parsed)
     state = StateFindings(report.findings, report.single_object_rules, len(report.sources), report.objects)
     if cache is not None:
         cache.put(key, state)
     return state
 
 
-def _lint_snapshot(snapshot: Snapshot, paths: list[str], options: Options) -> tuple[Report, Loaded]:
+def _lint_snapshot(snapshot: Snapshot, paths: list[str], options: Options,
+                   parsed: Parsed | None = None) -> tuple[Report, Loaded]:
     from kubelint.loader import load_snapshot_tree
 
     with stage("load"):
-        tree, loaded = load_snapshot_tree(snapshot, paths, options)
+        tree, loaded = load_snapshot_tree(snapshot, paths, options, parsed)
     return lint_tree(tree, baseline=[]), loaded
 
 
 def _staged_state(earlier: Snapshot, staged: Snapshot, changes: list[Change], base: StateFindings,
-                  paths: list[str], options: Options, layout: Layout) -> StateFindings | Report:
+                  paths: list[str], options: Options, layout: Layout, parsed: Parsed) -> StateFindings | Report:
     """The findings of the staged state: cached, the earlier state's when nothing linted changed, or linted
     again where the change can have an effect (a :class:`Report`, with the staged sources for excerpts)."""
     from kubelint.loader import load_snapshot_tree
@@ -118,7 +121,7 @@ def _staged_state(earlier: Snapshot, staged: Snapshot, changes: list[Change], ba
     if not _relevant(touched, earlier, staged):
         return base
     with stage("load"):
-        tree, loaded = load_snapshot_tree(staged, paths, options)
+        tree, loaded = load_snapshot_tree(staged, paths, options, parsed)
         if not _defines_kinds(touched, earlier, staged):  # else every custom resource may read differently
             tree.changed = _changed_files(loaded, touched, layout, tree)
     report = lint_tree(tree, baseline=[])

@@ -51,3 +51,14 @@ def test_expected_mistakes_point_at_the_right_lines(tmp_path: Path) -> None:
         elif expected.rule != "yaml-syntax":
             assert region[0] == "apiVersion: " + region[0].split(": ", 1)[1]  # an object starts the range
             assert any(line.startswith("kind: ") for line in region[:2])
+
+
+def test_the_hook_benchmark_checks_every_run(tmp_path: Path) -> None:
+    """benchmarks/hook.py on a small repository: each hook run finds no new finding and every old one."""
+    import subprocess
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "hook.py"
+    done = subprocess.run([sys.executable, str(script), "--objects", "150", "--runs", "1", "--work", str(tmp_path)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "hook, warm" in done.stdout and "hook, first run / plain lint, first run" in done.stdout

@@ -196,9 +196,9 @@ def is_chart_template(snapshot: Snapshot, path: str) -> bool:
     return False
 
 
-def load(snapshot: Snapshot, paths: Iterable[str], options: Options) -> Loaded:
+def load(snapshot: Snapshot, paths: Iterable[str], options: Options, parsed: Parsed | None = None) -> Loaded:
     """The sources under ``paths`` (and the context paths of ``options``) in ``snapshot``, as :func:`loader.load_tree`
-    reads them from the working tree."""
+    reads them from the working tree. ``parsed`` (shared between loads) saves parsing a file twice."""
     layout = Layout(snapshot)
     roots: list[tuple[str, str]] | None = [] if options.render else None
     focus_files = list(discover(snapshot, layout, paths, options, roots))
@@ -209,7 +209,7 @@ def load(snapshot: Snapshot, paths: Iterable[str], options: Options) -> Loaded:
         seen = {candidate.path for candidate in focus_files}
         context = [c for c in discover(snapshot, layout, context_paths, options, roots) if c.path not in seen]
         files, focus = focus_files + context, frozenset(candidate.display for candidate in focus_files)
-    loaded = Loaded(_read(snapshot, files, options), focus)
+    loaded = Loaded(_read(snapshot, files, options, parsed), focus)
     loaded.repo_paths = {candidate.display: candidate.path for candidate in files}
     if roots:
         unique = list(dict.fromkeys(roots))
@@ -224,25 +224,37 @@ def load(snapshot: Snapshot, paths: Iterable[str], options: Options) -> Loaded:
     return loaded
 
 
-def _read(snapshot: Snapshot, files: list[Candidate], options: Options) -> list[Source]:
+Parsed = dict[tuple[str, bool], Source]
+"""Sources already parsed in this process, by blob id and whether the file is a chart template: two states of
+one repository share almost every file, and the hook loads two states."""
+
+
+def _read(snapshot: Snapshot, files: list[Candidate], options: Options, parsed: Parsed | None = None) -> list[Source]:
     from kubelint.loader import as_linted, parse_cache
 
-    cache = parse_cache(options)
+    parsed = {} if parsed is None else parsed
     targets = {c.path: snapshot.resolve(c.path, dangling=True) if snapshot.entries[c.path].is_symlink else c.path
                for c in files}
-    readable = {target for target in targets.values() if target is not None and target in snapshot.entries}
-    sizes = snapshot.sizes(readable)
-    blobs = snapshot.read(target for target in readable if sizes.get(target, 0) <= options.max_file_size)
+    keys = {target: (snapshot.entries[target].oid, is_chart_template(snapshot, target))
+            for target in set(targets.values()) if target is not None and target in snapshot.entries}
+    wanted = {target for target, key in keys.items() if key not in parsed}
+    sizes = snapshot.sizes(wanted)
+    blobs = snapshot.read(target for target in wanted if sizes.get(target, 0) <= options.max_file_size)
+    cache = parse_cache(options) if blobs else None
     sources: list[Source] = []
     for candidate in files:
         target = targets[candidate.path]
         with processing(candidate.display):
-            problem = _unreadable(target, sizes, blobs, options.max_file_size)
-            if problem is not None or target is None:
+            known = parsed.get(keys[target]) if target in keys else None
+            problem = None if known is not None else _unreadable(target, sizes, blobs, options.max_file_size)
+            if known is not None:
+                source = Source(candidate.display, known.text, known.documents, known.problems)
+            elif problem is not None or target is None:
                 source = Source(candidate.display, problems=[problem] if problem is not None else [])
             else:
-                source = source_of(candidate.display, blobs[target], cache,
-                                   lambda target=target: is_chart_template(snapshot, target))  # type: ignore[misc]
+                chart = keys[target][1]
+                source = source_of(candidate.display, blobs[target], cache, lambda: chart)  # noqa: B023 (called here)
+                parsed[keys[target]] = source
             sources.extend(as_linted(source))
     if cache is not None:
         cache.close()
