@@ -2,10 +2,11 @@
 
     python benchmarks/compare.py BEFORE [AFTER] [--sizes 10000,100000] [--runs 5]
 
-BEFORE and AFTER are git revisions (AFTER defaults to the working tree). Each revision's ``kubelint``
-package is exported to a temporary folder and put first on PYTHONPATH, so both run with the same
+BEFORE and AFTER are git revisions (AFTER defaults to the working tree). Each side is a wheel installed
+in a venv of its own with compiled bytecode (``benchmarks/install.py``), as users run kubelint, with the same
 interpreter and dependencies. Interleaving keeps a busy, shared machine from favouring either side;
-CPU time (user + system of the child) is reported beside wall time because it is steadier.
+CPU time (user + system of the child) is reported beside wall time because it is steadier. Besides the
+first runs (``--no-cache``), kube-prometheus is also linted with the parse cache warm.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
@@ -24,35 +23,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import cached  # noqa: E402
-from run import KUBE_PROMETHEUS, ONE_FILE, ROOT, Sample, lint_command, run_once  # noqa: E402
+from install import install  # noqa: E402
+from run import KUBE_PROMETHEUS, ONE_FILE, Sample, lint_command, run_once  # noqa: E402
 
 
-def export(revision: str, folder: str) -> str:
-    """The tree of ``revision`` (or the working tree for ``.``) under ``folder``; returns its path."""
-    target = os.path.join(folder, revision.replace("/", "_"))
-    if revision == ".":
-        shutil.copytree(ROOT / "kubelint", os.path.join(target, "kubelint"))
-        shutil.copytree(ROOT / "rules", os.path.join(target, "rules"))
-        return target
-    archive = os.path.join(folder, "export.tar")
-    subprocess.run(["git", "-C", str(ROOT), "archive", "-o", archive, revision, "kubelint", "rules"], check=True)
-    with tarfile.open(archive) as handle:
-        handle.extractall(target, filter="data")
-    return target
-
-
-def timed(command: list[str], path: str) -> Sample:
-    previous = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = path
-    try:
-        sample = run_once(command)
-    finally:
-        if previous is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = previous
+def timed(executable: str, path: str, report: str, cache_dir: str | None) -> Sample:
+    """One run of ``executable`` on ``path`` (with ``cache_dir``: the parse cache in that folder)."""
+    command = lint_command(path, report, cache=cache_dir is not None, executable=executable)
+    env = {"KUBELINT_CACHE_DIR": cache_dir} if cache_dir is not None else None
+    sample = run_once(command, env=env)
     if sample.status != 0:
-        raise SystemExit(f"kubelint failed under {path}: {sample.stderr[-1000:]}")
+        raise SystemExit(f"{executable} failed: {sample.stderr[-1000:]}")
     return sample
 
 
@@ -69,23 +50,30 @@ def main() -> int:
 
     scratch = tempfile.mkdtemp(prefix="kubelint-compare-")
     try:
-        sides = {"before": export(args.before, scratch), "after": export(args.after, scratch)}
-        cases: list[tuple[str, str, int]] = []
+        sides = {"before": install(args.before, args.workdir, "compare-before"),
+                 "after": install(None if args.after == "." else args.after, args.workdir, "compare-after")}
+        cases: list[tuple[str, str, int, bool]] = []
         if not args.no_corpus:
-            cases += [("one file", str(ONE_FILE), args.runs), ("kube-prometheus", str(KUBE_PROMETHEUS), args.runs)]
+            cases += [("one file", str(ONE_FILE), args.runs, False),
+                      ("kube-prometheus", str(KUBE_PROMETHEUS), args.runs, False),
+                      ("kube-prometheus, cache warm", str(KUBE_PROMETHEUS), args.runs, True)]
         for size in [int(size) for size in args.sizes.split(",") if size]:
             tree = cached(os.path.join(args.workdir, f"synthetic-{size}"), size)
-            cases.append((f"synthetic {size}", tree.root, args.big_runs if size >= 50_000 else args.runs))
+            cases.append((f"synthetic {size}", tree.root, args.big_runs if size >= 50_000 else args.runs, False))
         print(f"before = {args.before}, after = {args.after}; medians of interleaved runs; ratio = before / after")
         print("| case | runs | wall before (s) | wall after (s) | wall ratio | CPU before (s) | CPU after (s) | "
               "CPU ratio | peak MB before | peak MB after | load before | load after |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for name, path, runs in cases:
+        for name, path, runs, warm in cases:
             report = os.path.join(scratch, "report.json")
             samples: dict[str, list[Sample]] = {"before": [], "after": []}
+            caches = {side: os.path.join(scratch, f"cache-{side}") if warm else None for side in sides}
+            if warm:  # fill each side's cache once
+                for side, executable in sides.items():
+                    timed(executable, path, report, caches[side])
             for _ in range(runs):
-                for side, folder in sides.items():
-                    samples[side].append(timed(lint_command(path, report), folder))
+                for side, executable in sides.items():
+                    samples[side].append(timed(executable, path, report, caches[side]))
             wall = {side: statistics.median(s.wall for s in found) for side, found in samples.items()}
             cpu = {side: statistics.median(s.cpu for s in found) for side, found in samples.items()}
             peak = {side: max(s.peak_kb for s in found) / 1024 for side, found in samples.items()}

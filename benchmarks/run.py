@@ -1,9 +1,15 @@
 """Benchmark kubelint: wall time, objects/s, peak memory and time per stage, each run in a fresh process.
 
-    python benchmarks/run.py            # every case, medians of several runs, Checkov ratios if installed
+    python benchmarks/run.py            # every case, medians of several runs, ratios to the peers if installed
     python benchmarks/run.py --quick    # small trees, one run each: correctness only (CI), no timing verdicts
+    python benchmarks/run.py --revision main   # the same cases for a wheel of another git revision
 
-Cases: ``kubelint --version``; one file; the kube-prometheus manifests; synthetic trees of 1k, 10k and 100k
+What is measured is kubelint as users run it: a wheel of the working tree (or of ``--revision``) installed
+in a venv of its own, bytecode compiled (``benchmarks/install.py``); ``--kubelint`` names another executable,
+``--quick`` uses the one beside this Python.
+
+Cases: ``kubelint --version``; one file; the kube-prometheus manifests, a first run (``--no-cache``) and with
+the parse cache warm; synthetic trees of 1k, 10k and 100k
 objects (``benchmarks/generate.py``, cached under ``benchmarks/.work``). Every lint runs
 ``kubelint lint PATH --format json --timings`` in a new subprocess; wall time is measured around the
 process, peak memory is the child's maximum resident set (``os.wait4`` rusage, i.e. getrusage of the
@@ -14,8 +20,11 @@ Correctness is checked on every run: exit status, object and file counts, and fo
 deliberate mistakes (each rule of theirs that is in the catalogue must fire exactly there and nowhere
 else). A failed check exits 1; a missed target is reported, never an error.
 
-Checkov (``--checkov``, default ``/work/venv/checkov/bin/checkov``: a separate venv, never a kubelint
-dependency) runs on the one file and kube-prometheus in the same session, and is given as a ratio.
+The peers run in the same session, their runs interleaved with kubelint's, each from a venv of its own
+(never a kubelint dependency), and are given as ratios (peer time / kubelint time): Checkov (``--checkov``,
+default ``/work/venv/checkov/bin/checkov``) on the one file and kube-prometheus, and
+``kubernetes-validate`` (``--kubernetes-validate``, default
+``/work/venv/kubernetes-validate/bin/kubernetes-validate``) on the one file.
 """
 
 from __future__ import annotations
@@ -48,15 +57,24 @@ KUBE_PROMETHEUS = CORPORA / "kube-prometheus" / "manifests"
 ONE_FILE = KUBE_PROMETHEUS / "grafana-deployment.yaml"
 EXAMPLES = ROOT / "examples"
 DEFAULT_CHECKOV = "/work/venv/checkov/bin/checkov"
+DEFAULT_KUBERNETES_VALIDATE = "/work/venv/kubernetes-validate/bin/kubernetes-validate"
+
+
+def _ratio(result: Result, peer: str, at_least: float) -> bool:
+    ratio = result.ratios.get(peer)
+    return ratio is None or ratio >= at_least
+
 
 TARGETS = {
     "version": ("<= 0.08 s", lambda r: r.wall <= 0.08),
-    "one-file": ("<= 0.35 s (aim 0.25 s)", lambda r: r.wall <= 0.35),
-    "kube-prometheus": ("<= 1.0 s and >= 20x faster than Checkov",
-                        lambda r: r.wall <= 1.0 and (r.checkov_ratio is None or r.checkov_ratio >= 20)),
+    "one-file": ("<= 0.35 s and faster than kubernetes-validate",
+                 lambda r: r.wall <= 0.35 and _ratio(r, "kubernetes-validate", 1.0)),
+    "kube-prometheus": ("<= 1.0 s and >= 30x faster than Checkov",
+                        lambda r: r.wall <= 1.0 and _ratio(r, "Checkov", 30.0)),
+    "kube-prometheus-warm": (">= 50x faster than Checkov", lambda r: _ratio(r, "Checkov", 50.0)),
     "synthetic-10k": ("<= 5 s", lambda r: r.wall <= 5.0),
-    "synthetic-100k": ("<= 50 s, peak <= 2 GB, linear from 1k",
-                       lambda r: r.wall <= 50.0 and r.peak_mb <= 2048 and (r.scaling or 0) <= 1.25),
+    "synthetic-100k": ("<= 20 s, peak <= 1 GB, per object within 1.2x of 10k",
+                       lambda r: r.wall <= 20.0 and r.peak_mb <= 1024 and (r.scaling or 0) <= 1.2),
 }
 
 _TIMINGS = re.compile(r"^kubelint: timings \(s\): (.*)$", re.MULTILINE)
@@ -90,9 +108,10 @@ class Result:
     objects: int = 0
     files: int = 0
     stages: dict[str, float] = field(default_factory=dict)
-    checkov: float | None = None
-    checkov_peak_mb: float | None = None
-    checkov_ratio: float | None = None
+    peers: dict[str, float] = field(default_factory=dict)
+    """Median wall time of each peer tool on the same input, same session."""
+    ratios: dict[str, float] = field(default_factory=dict)
+    """Peer time / kubelint time (higher: kubelint is faster)."""
     scaling: float | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -101,11 +120,12 @@ class Result:
         return self.objects / self.wall if self.objects and self.wall else None
 
 
-def run_once(command: list[str], cwd: str | None = None) -> Sample:
+def run_once(command: list[str], cwd: str | None = None, env: dict[str, str] | None = None) -> Sample:
     """Run ``command`` in a fresh process; wall time around it, peak RSS from its rusage."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd)
+        process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd,
+                                   env=None if env is None else {**os.environ, **env})
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -119,8 +139,32 @@ def run_once(command: list[str], cwd: str | None = None) -> Sample:
     return sample
 
 
-def measure(command: list[str], runs: int) -> list[Sample]:
-    return [run_once(command) for _ in range(runs)]
+def measure(command: list[str], runs: int, env: dict[str, str] | None = None) -> list[Sample]:
+    return [run_once(command, env=env) for _ in range(runs)]
+
+
+@dataclass
+class Peer:
+    """Another tool run on the same input, interleaved with kubelint's runs."""
+
+    name: str
+    command: list[str]
+    runs: int
+    expect: str
+    """Text its output must contain (it really checked the input)."""
+    samples: list[Sample] = field(default_factory=list)
+
+    def run(self) -> None:
+        sample = run_once(self.command, cwd=tempfile.gettempdir())
+        if sample.status not in (0, 1) or self.expect not in sample.stdout + sample.stderr:
+            raise Failed(f"{self.name} exited {sample.status}: {(sample.stdout + sample.stderr).strip()[-800:]}")
+        self.samples.append(sample)
+
+    def median(self) -> float:
+        return statistics.median(s.wall for s in self.samples)
+
+    def peak_mb(self) -> float:
+        return max(s.peak_kb for s in self.samples) / 1024
 
 
 def median_stages(samples: list[Sample]) -> dict[str, float]:
@@ -151,10 +195,11 @@ def kubelint_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "kubelint"]
 
 
-def lint_command(path: Path | str, report: str) -> list[str]:
+def lint_command(path: Path | str, report: str, cache: bool = False, executable: str | None = None) -> list[str]:
     # --no-cache: every run parses every file, so the figures are those of a first (cold) run
-    return [*kubelint_command(), "lint", str(path), "--format", "json", "--output", report, "--timings",
-            "--fail-on", "never", "--no-cache"]
+    command = [executable] if executable else kubelint_command()
+    return [*command, "lint", str(path), "--format", "json", "--output", report, "--timings",
+            "--fail-on", "never", *([] if cache else ["--no-cache"])]
 
 
 def check_report(sample: Sample, report: str, case: str) -> dict[str, Any]:
@@ -175,13 +220,29 @@ def case_version(runs: int) -> Result:
     return summarize("version", "`kubelint --version`", samples)
 
 
-def case_lint(case: str, what: str, path: Path, runs: int, workdir: str) -> tuple[Result, dict[str, Any]]:
+def case_lint(case: str, what: str, path: Path, runs: int, workdir: str, peers: list[Peer] | None = None,
+              cache_dir: str | None = None) -> tuple[Result, dict[str, Any]]:
+    """Lint ``path`` ``runs`` times (with ``cache_dir``: a warm parse cache, filled by one run first), the
+    peers' runs interleaved with kubelint's."""
     report = os.path.join(workdir, f"{case}.json")
-    samples = measure(lint_command(path, report), runs)
+    command = lint_command(path, report, cache=cache_dir is not None)
+    env = {"KUBELINT_CACHE_DIR": cache_dir} if cache_dir is not None else None
+    if cache_dir is not None:
+        check_report(run_once(command, env=env), report, case)  # fills the cache
+    samples: list[Sample] = []
     data: dict[str, Any] = {}
-    for sample in samples:
-        data = check_report(sample, report, case)
+    for index in range(max([runs, *(peer.runs for peer in peers or [])])):
+        if index < runs:
+            samples.append(run_once(command, env=env))
+            data = check_report(samples[-1], report, case)
+        for peer in peers or []:
+            if index < peer.runs:
+                peer.run()
     result = summarize(case, what, samples)
+    for peer in peers or []:
+        result.peers[peer.name] = peer.median()
+        result.ratios[peer.name] = peer.median() / result.wall
+        result.notes.append(f"{peer.name} peak memory {peer.peak_mb():.0f} MB")
     result.objects = data["summary"]["objects"]
     result.files = data["summary"]["files"]
     if result.objects == 0:
@@ -244,8 +305,10 @@ def import_costs(command: list[str]) -> dict[str, float]:
     """Seconds spent importing each top-level package on the way of ``command`` (``python -X importtime``),
     counted where an import crosses into that package, so kubelint's own imports include their dependencies."""
     script = command[0]
-    argv = [sys.executable, "-X", "importtime", *command] if script == sys.executable else \
-        [sys.executable, "-X", "importtime", script, *command[1:]]
+    beside = Path(script).parent / "python"  # the interpreter of the script's own venv
+    python = str(beside) if beside.exists() else sys.executable
+    argv = [python, "-X", "importtime", *command] if script == sys.executable else \
+        [python, "-X", "importtime", script, *command[1:]]
     done = subprocess.run(argv, capture_output=True, text=True)
     lines = [line for line in done.stderr.splitlines() if line.startswith("import time:") and "[us]" not in line]
     totals: dict[str, float] = {}
@@ -262,16 +325,16 @@ def import_costs(command: list[str]) -> dict[str, float]:
     return dict(sorted(totals.items(), key=lambda item: -item[1]))
 
 
-def case_checkov(checkov: str, path: Path, runs: int) -> tuple[float, float]:
+def checkov(executable: str, path: Path, runs: int) -> Peer:
+    """Checkov on a file or folder (``--skip-download``: it would try to reach its server otherwise)."""
     flag = "-f" if path.is_file() else "-d"
-    command = [checkov, flag, str(path), "--framework", "kubernetes", "--quiet", "--compact", "--skip-download"]
-    samples = []
-    for _ in range(runs):
-        sample = run_once(command, cwd=tempfile.gettempdir())
-        if sample.status not in (0, 1) or "Check:" not in sample.stdout:
-            raise Failed(f"checkov on {path} exited {sample.status}: {sample.stderr.strip()[-800:]}")
-        samples.append(sample)
-    return statistics.median(s.wall for s in samples), max(s.peak_kb for s in samples) / 1024
+    return Peer("Checkov", [executable, flag, str(path), "--framework", "kubernetes", "--quiet", "--compact",
+                            "--skip-download"], runs, "Check:")
+
+
+def kubernetes_validate(executable: str, path: Path, runs: int) -> Peer:
+    """``kubernetes-validate FILE``: the file's objects against the Kubernetes schemas."""
+    return Peer("kubernetes-validate", [executable, str(path)], runs, str(path))
 
 
 # -- reporting ------------------------------------------------------------------------------------------
@@ -302,7 +365,7 @@ def table(results: list[Result], quick: bool) -> str:
     header = ("| case | runs | median wall (s) | CPU (s) | objects | objects/s | peak MB | "
               + " | ".join(STAGE_ORDER) + " |")
     if not quick:
-        header += " Checkov (s) | Checkov / kubelint | target | met |"
+        header += " peers (s) | peer / kubelint | target | met |"
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for r in results:
         stages = " | ".join(f"{r.stages[name]:.3f}" if name in r.stages else "" for name in STAGE_ORDER)
@@ -310,39 +373,48 @@ def table(results: list[Result], quick: bool) -> str:
         row = (f"| {r.what} | {r.runs} | {r.wall:.3f} | {r.cpu:.3f} | {r.objects or ''} | {rate} | {r.peak_mb:.0f} "
                f"| {stages} |")
         if not quick:
-            checkov = f"{r.checkov:.2f}" if r.checkov is not None else ""
-            ratio = f"{r.checkov_ratio:.1f}x" if r.checkov_ratio is not None else ""
+            peers = ", ".join(f"{name} {seconds:.2f}" for name, seconds in r.peers.items())
+            ratio = ", ".join(f"{name} {value:.1f}x" for name, value in r.ratios.items())
             target = TARGETS.get(r.case)
             met = ("yes" if target[1](r) else "**no**") if target else ""
-            row += f" {checkov} | {ratio} | {target[0] if target else ''} | {met} |"
+            row += f" {peers} | {ratio} | {target[0] if target else ''} | {met} |"
         lines.append(row)
     return "\n".join(lines)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small trees, one run each, no Checkov (CI)")
+    parser.add_argument("--quick", action="store_true", help="small trees, one run each, no peers (CI)")
     parser.add_argument("--runs", type=int, default=5, help="runs per case (median; default 5)")
     parser.add_argument("--sizes", default="1000,10000,100000", help="synthetic tree sizes (objects)")
     parser.add_argument("--big-runs", type=int, default=3, help="runs for trees of 50k objects and more")
     parser.add_argument("--checkov", default=DEFAULT_CHECKOV, help="Checkov executable ('' to skip)")
     parser.add_argument("--checkov-runs", type=int, default=3)
+    parser.add_argument("--kubernetes-validate", default=DEFAULT_KUBERNETES_VALIDATE,
+                        help="kubernetes-validate executable ('' to skip)")
     parser.add_argument("--workdir", default=str(HERE / ".work"), help="where synthetic trees are cached")
     parser.add_argument("--cases", default="", help="only these cases (comma-separated: version, one-file, "
-                        "kube-prometheus, synthetic)")
-    parser.add_argument("--kubelint", help="the kubelint executable to measure (default: the one beside this "
-                        "Python; an editable install starts about 10 ms slower than a wheel)")
+                        "kube-prometheus (first run and warm), synthetic)")
+    parser.add_argument("--revision", help="measure a wheel of this git revision (default: the working tree)")
+    parser.add_argument("--kubelint", help="the kubelint executable to measure (default: a wheel of the working "
+                        "tree installed in its own venv; with --quick the one beside this Python)")
     parser.add_argument("--json", help="also write the results as JSON to this file")
     args = parser.parse_args()
 
     if args.kubelint:
         KUBELINT[:] = [args.kubelint]
+    elif not args.quick:
+        from install import install
+
+        print(f"(installing a wheel of {args.revision or 'the working tree'} ...)", file=sys.stderr)
+        KUBELINT[:] = [install(args.revision, args.workdir)]
     sizes = [150, 600] if args.quick else [int(size) for size in args.sizes.split(",") if size]
     runs = 1 if args.quick else args.runs
     scratch = tempfile.mkdtemp(prefix="kubelint-bench-")
     workdir = scratch if args.quick else args.workdir
     os.makedirs(workdir, exist_ok=True)
     info = machine()
+    info["kubelint"] = f"{' '.join(kubelint_command())} ({args.revision or 'working tree'})"
     print("# kubelint benchmark" + (" (quick: correctness only)" if args.quick else ""))
     for key, value in info.items():
         print(f"- {key}: {value}")
@@ -356,8 +428,14 @@ def main() -> int:
         if wanted("version"):
             results.append(case_version(runs))
         one = ONE_FILE if ONE_FILE.exists() else sorted(EXAMPLES.rglob("*.yaml"))[0]
+        peers = not args.quick
         if wanted("one-file"):
-            result, _ = case_lint("one-file", f"one file ({one.name})", one, runs, scratch)
+            one_peers = []
+            if peers and args.checkov and os.path.exists(args.checkov):
+                one_peers.append(checkov(args.checkov, one, args.checkov_runs))
+            if peers and args.kubernetes_validate and os.path.exists(args.kubernetes_validate):
+                one_peers.append(kubernetes_validate(args.kubernetes_validate, one, runs))
+            result, _ = case_lint("one-file", f"one file ({one.name})", one, runs, scratch, one_peers)
             costs = import_costs(lint_command(one, os.path.join(scratch, "imports.json")))
             result.notes.append("imports (one run, -X importtime): " + ", ".join(
                 f"{name} {seconds:.3f} s" for name, seconds in list(costs.items())[:8] if seconds >= 0.002))
@@ -365,19 +443,23 @@ def main() -> int:
         if not wanted("kube-prometheus"):
             pass
         elif KUBE_PROMETHEUS.is_dir():
-            result, _ = case_lint("kube-prometheus", "kube-prometheus/manifests", KUBE_PROMETHEUS, runs, scratch)
+            kube_checkov = (checkov(args.checkov, KUBE_PROMETHEUS, args.checkov_runs)
+                            if peers and args.checkov and os.path.exists(args.checkov) else None)
+            result, _ = case_lint("kube-prometheus", "kube-prometheus/manifests, first run", KUBE_PROMETHEUS, runs,
+                                  scratch, [kube_checkov] if kube_checkov else [])
+            results.append(result)
+            # the same tree with the parse cache warm (a developer's second run)
+            cache_dir = os.path.join(scratch, "cache")
+            result, _ = case_lint("kube-prometheus-warm", "kube-prometheus/manifests, parse cache warm",
+                                  KUBE_PROMETHEUS, runs, scratch, cache_dir=cache_dir)
+            if kube_checkov is not None:  # Checkov keeps no cache: its first-run figure, same session
+                result.peers["Checkov"] = kube_checkov.median()
+                result.ratios["Checkov"] = kube_checkov.median() / result.wall
             results.append(result)
         else:
             print(f"(skipped kube-prometheus: {KUBE_PROMETHEUS} not found)")
-        if args.checkov and not args.quick and os.path.exists(args.checkov):
-            for result in results:
-                path = {"one-file": one, "kube-prometheus": KUBE_PROMETHEUS}.get(result.case)
-                if path is not None:
-                    result.checkov, result.checkov_peak_mb = case_checkov(args.checkov, path, args.checkov_runs)
-                    result.checkov_ratio = result.checkov / result.wall
-                    result.notes.append(f"Checkov peak memory {result.checkov_peak_mb:.0f} MB")
         rules = catalog_rules()
-        base: Result | None = None
+        measured: dict[int, Result] = {}
         for size in sizes if wanted("synthetic") else []:
             label = f"{size // 1000}k" if size % 1000 == 0 else str(size)
             started = time.perf_counter()
@@ -389,9 +471,11 @@ def main() -> int:
             result.notes = check_synthetic(tree, data, result.case, rules)
             if made > 1:
                 result.notes.append(f"tree generated in {made:.1f} s")
-            if base is None:
-                base = result
-            else:  # time per object in the stages that grow with the tree, relative to the smallest (1.0 = linear)
+            # time per object in the stages that grow with the tree (1.0 = linear), relative to the 10k tree
+            # for bigger trees (the target), else to the smallest
+            base = measured.get(10_000) if size > 10_000 and 10_000 in measured else next(iter(measured.values()), None)
+            measured[size] = result
+            if base is not None:
                 result.scaling = per_object(result) / per_object(base)
                 wall = (result.wall / result.objects) / (base.wall / base.objects)
                 result.notes.append(f"time per object (load + graph + rules) {result.scaling:.2f}x that of "

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -81,6 +82,29 @@ spec:
 """
 
 
+NETPOL_TREE = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: 5432}]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: job, namespace: shop, labels: {app: job}}
+spec:
+  containers:
+  - name: job
+    image: busybox
+    env:
+    - {name: A, valueFrom: {configMapKeyRef: {name: settings, key: a}}}
+    - {name: B, valueFrom: {secretKeyRef: {name: token, key: b}}}
+    - {name: C, valueFrom: {configMapKeyRef: {name: settings, key: c}}}
+---
+"""
+
+
 def _tree(tmp_path: Path, text: str, options: Options | None = None) -> Tree:
     (tmp_path / "tree.yaml").write_text(textwrap.dedent(text))
     return load_tree([str(tmp_path)], options or Options())
@@ -105,7 +129,7 @@ def test_typed_edges(tmp_path: Path) -> None:
 def test_dangling_references_are_nodes_without_a_resource(tmp_path: Path) -> None:
     graph = build_graph(_tree(tmp_path, TREE))
     gone = ObjectRef("", "Service", "shop", "gone")
-    assert gone in graph.graph
+    assert gone in graph
     assert graph.resource(gone) is None
     assert graph.resource(ObjectRef("", "Service", "shop", "web")) is not None
     [edge] = [e for e in graph.edges(ROUTES) if e.target == gone]
@@ -268,6 +292,50 @@ spec: {template: [1]}
 def test_malformed_objects_never_raise(tmp_path: Path) -> None:
     report = lint_tree(_tree(tmp_path, GARBAGE, Options(enable=["all"])))
     assert report.objects == 9
+
+
+def test_edges_come_in_networkx_order_and_convert_to_networkx(tmp_path: Path, monkeypatch: Any) -> None:
+    """The plain indexes yield edges in the order a networkx MultiDiGraph fed the same nodes and edges
+    would (sources in node order, then targets as first met): views and findings keep their order."""
+    import networkx as nx
+
+    from kubelint.analysis.graph import ResourceGraph
+    from kubelint.analysis.netpol import build_network
+
+    added: list[tuple[ObjectRef, ObjectRef, str]] = []
+    original = ResourceGraph.add_edge
+
+    def recording(self: ResourceGraph, source: ObjectRef, target: ObjectRef, relation: str, path: Any,
+                  **data: Any) -> None:
+        added.append((source, target, relation))
+        original(self, source, target, relation, path, **data)
+
+    monkeypatch.setattr(ResourceGraph, "add_edge", recording)
+    tree = _tree(tmp_path, NETPOL_TREE + TREE)
+    graph = build_graph(tree)
+    build_network(tree).add_edges()  # NetworkPolicy edges come last but belong to earlier nodes
+    expected = nx.MultiDiGraph()
+    for resource in tree.resources:
+        expected.add_node(resource.ref)
+    for source, target, relation in added:
+        expected.add_edge(source, target, relation=relation)
+    order = [(e.source, e.target, e.relation) for e in graph.edges()]
+    assert order == list(expected.edges(data="relation"))
+    assert len({relation for _, _, relation in order}) >= 5
+    converted = graph.to_networkx()
+    assert list(converted.nodes) == list(expected.nodes)
+    assert [(a, b, d["relation"]) for a, b, d in converted.edges(data=True)] == order
+    assert converted.nodes[ObjectRef("", "Service", "shop", "gone")]["resource"] is None
+
+
+def test_linting_does_not_import_networkx(tmp_path: Path) -> None:
+    """The relationship checks run on plain indexes: networkx is for views, not for linting."""
+    (tmp_path / "tree.yaml").write_text(textwrap.dedent(NETPOL_TREE + TREE))
+    code = ("import sys; from kubelint.engine import lint_paths; from kubelint.options import Options; "
+            f"report = lint_paths([{str(tmp_path)!r}], Options(enable=['all'], cache=False)); "
+            "print(len(report.findings) > 0, 'networkx' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "False"]
 
 
 def test_registering_the_checks_does_not_import_networkx() -> None:

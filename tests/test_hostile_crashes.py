@@ -152,13 +152,22 @@ def test_a_broken_user_schema_is_a_usage_error_when_rules_load(folder: str, line
     assert f"rule.yaml:{line}:" in output and message in output
 
 
-def test_a_recursive_schema_over_a_deep_object_is_reported_not_a_crash() -> None:
-    code, output = _lint(str(HOSTILE / "nesting-495.yaml"), "--rules", str(HOSTILE / "rule-recursive-schema"),
-                         "--format", "json")
-    assert code == 1, output  # (the ConfigMap's data is not strings: schema-invalid)
-    found = [f for f in json.loads(output)["findings"] if f["rule"] == "my-rule-recursive-schema"]
-    assert [(f["severity"], f["line"]) for f in found] == [("info", 1)]
-    assert "nested too deeply for this rule's schema to check it" in found[0]["message"]
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_recursive_schema_over_a_deep_object_is_reported_not_a_crash(fast: bool,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """jsonschema recursed past Python's limit. jsonschema_rs (no such limit) judges the valid deep object; an
+    invalid one, which jsonschema must explain, and every one without the fast validator, are reported."""
+    from kubelint.checks import policy
+
+    monkeypatch.setattr(policy, "USE_FAST", fast)
+    for name, reported in (("nesting-495.yaml", not fast), ("nesting-495-forbidden.yaml", True)):
+        code, output = _lint(str(HOSTILE / name), "--rules", str(HOSTILE / "rule-recursive-schema"),
+                             "--format", "json")
+        assert code == 1, output  # (the ConfigMap's data is not strings: schema-invalid)
+        found = [f for f in json.loads(output)["findings"] if f["rule"] == "my-rule-recursive-schema"]
+        assert [(f["severity"], f["line"]) for f in found] == ([("info", 1)] if reported else []), name
+        if reported:
+            assert "nested too deeply for this rule's schema to check it" in found[0]["message"]
 
 
 def test_library_calls_do_not_keep_their_trees() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from kubelint.sources.scalars import resolve_plain
-from kubelint.sources.yaml import parse
+from kubelint.sources.yaml import nearest_position, parse
 
 
 def at(text: str, line: int, column: int) -> str:
@@ -144,3 +145,95 @@ def test_every_scalar_position_points_at_text_holding_that_scalar(value: dict[st
         expected = {True: "true", False: "false"}.get(scalar, str(scalar)) if isinstance(scalar, bool) else str(
             scalar)
         assert found.startswith(expected.split(" ")[0]), (path, scalar, line, column, text)
+
+
+# -- compact position tables -----------------------------------------------------------------------------
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+CORPORA = REPOSITORY.parent.parent / "shared" / "corpora"
+if not CORPORA.is_dir():
+    CORPORA = REPOSITORY.parent / "shared" / "corpora"
+
+
+def _full(text: str) -> tuple[list[Any], list[Any]]:
+    """The documents as the builder makes them when it keeps full tables as it goes."""
+    from kubelint.sources.yaml import _Builder
+
+    builder = _Builder(full_tables=True)
+    builder.run(text)
+    return builder.documents, builder.problems
+
+
+def _same_as_full(text: str) -> int:
+    """Assert that the parse equals the full-table parse; returns how many documents were compact."""
+    documents, problems = parse(text)
+    full, full_problems = _full(text)
+    assert sorted(problems, key=lambda p: (p.line, p.column)) == sorted(full_problems, key=lambda p: (p.line,
+                                                                                                     p.column))
+    assert len(documents) == len(full)
+    for document, expected in zip(documents, full, strict=True):
+        assert document.data == expected.data and document.index == expected.index
+        assert dict(document.positions) == dict(expected.positions)
+        assert dict(document.implicit) == dict(expected.implicit)
+        assert document.root_position == expected.positions[()]
+        table = document.table
+        if table is not None:  # a lookup by walking the value finds what the built table holds
+            for path in list(expected.positions)[:200]:
+                for probe in (path, (*path, "missing"), (*path, 10**6), (*path, -1)):
+                    assert table.nearest(probe) == nearest_position(expected.positions, probe), probe
+            table._lookups = 0
+    return sum(1 for document in documents if document.table is not None)
+
+
+def test_compact_tables_are_the_full_tables_on_every_fixture_example_and_corpus_file() -> None:
+    files = [path for folder in (REPOSITORY / "fixtures", REPOSITORY / "examples", CORPORA)
+             for pattern in ("*.yaml", "*.yml", "*.json") for path in sorted(folder.rglob(pattern))
+             if path.is_file() and path.stat().st_size < 64_000]  # the big CRD bundles add time, not cases
+    assert len(files) > 300
+    compact = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        compact += _same_as_full(text)
+    assert compact > 1000  # most documents keep the compact table
+
+
+def test_documents_with_aliases_merges_or_duplicate_keys_keep_full_tables() -> None:
+    for text in ("base: &b {x: 1, z: 2}\nchild:\n  <<: *b\n  z: 3\n", "a: &x [1, 2]\nb: *x\n",
+                 "a:\n  b: 1\n  c: {d: 2}\na:\n  e: 3\n", "? *k\n: 1\n", "---\nplain: 1\n---\na: 1\na: 2\n"):
+        _same_as_full(text)
+    documents, _ = parse("---\nplain: 1\n---\na: 1\na: 2\n")
+    assert documents[0].table is not None and documents[1].table is None
+    assert documents[1].positions[("a",)] == (5, 4)
+
+
+def test_compact_tables_are_built_only_when_read_and_survive_pickling() -> None:
+    import pickle
+
+    [document], _ = parse("a:\n  b: [1, yes, x]\n  c: ~\n")
+    table = document.table
+    assert table is not None and table._tables is None
+    assert document.root_position == (1, 1) and table._tables is None
+    assert nearest_position(document.positions, ("a", "b", 2, "x")) == (2, 15) and table._tables is None
+    restored = pickle.loads(pickle.dumps(document))
+    assert restored == document  # (comparing builds the tables)
+    assert document.positions[("a", "b", 1)] == (2, 10) and document.implicit[("a", "b", 1)] == "yes"
+    assert table._tables is not None
+    assert pickle.loads(pickle.dumps(document)).table._tables is None  # the built tables are not stored
+
+
+_any_keys = st.text(alphabet="abyno<&*-:", min_size=1, max_size=3)
+_any_scalars = st.one_of(st.integers(min_value=-5, max_value=5), st.booleans(), st.none(),
+                         st.text(alphabet="ab yn0x.~", max_size=4))
+_any_values = st.recursive(_any_scalars, lambda children: st.one_of(
+    st.lists(children, max_size=3), st.dictionaries(_any_keys, children, max_size=3)), max_leaves=15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_any_values, st.sampled_from(["block", "flow", "json"])), min_size=1, max_size=3),
+       st.integers(min_value=0, max_value=40), st.sampled_from(["", "&a ", "*a", "<<: ", "a: 1\n"]))
+def test_compact_tables_equal_full_tables_on_generated_streams(parts: list[tuple[Any, str]], cut: int,
+                                                               extra: str) -> None:
+    """Any stream, also with anchors, aliases, merge keys and duplicates spliced in, reads the same."""
+    text = "---\n".join(_dump(value, style) for value, style in parts)
+    text = text[:cut] + extra + text[cut:]
+    _same_as_full(text)

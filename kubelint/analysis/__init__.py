@@ -22,6 +22,7 @@ T = TypeVar("T")
 MODULES: dict[str, str] = {
     "graph": "kubelint.analysis.graph",
     "network": "kubelint.analysis.netpol",
+    "pod-templates": "kubelint.analysis.templates",
     "unseen-pods": "kubelint.analysis.unseen",
 }
 """Where each built-in analysis is defined, so that :func:`analysis` can import it on first use."""

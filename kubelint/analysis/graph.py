@@ -16,6 +16,10 @@ NetworkPolicy edges are left to their own module; :attr:`ResourceGraph.pods` (a
 
 Building is linear in the number of objects: pod groups are indexed by label once, and each
 selector inspects only the candidates of its most selective requirement.
+
+The checks use the graph as an adjacency store, so it is kept in plain indexes (nodes in order, each
+source's edges by target) and linting never imports networkx; :meth:`ResourceGraph.to_networkx` gives a
+``networkx.MultiDiGraph`` of the same nodes and edges for views and analyses that want its algorithms.
 """
 
 from __future__ import annotations
@@ -103,11 +107,11 @@ class ResourceGraph:
     """The graph of one tree, with its pod index and the pod groups each selector selects."""
 
     def __init__(self, tree: Tree) -> None:
-        import networkx as nx
-
         self.tree = tree
-        self.graph = nx.MultiDiGraph()
-        self._edges = 0
+        self._nodes: dict[ObjectRef, Resource | None] = {}
+        """Every node in the order it was added: the tree's objects, then dangling targets."""
+        self._out: dict[ObjectRef, dict[ObjectRef, list[Edge]]] = {}
+        """Each source's edges, by target in the order each target was first met (networkx's order)."""
         self.pods = PodIndex()
         self.table = tree.workloads
         self.selected: dict[ObjectRef, list[PodGroup]] = {}
@@ -122,16 +126,17 @@ class ResourceGraph:
 
     # queries ---------------------------------------------------------------------------------
 
+    def __contains__(self, ref: object) -> bool:
+        """Whether ``ref`` is a node: an object of the tree or the target of an edge."""
+        return ref in self._nodes
+
     def exists(self, ref: ObjectRef) -> bool:
         """Whether a referenced object exists: defined in the tree, or one Kubernetes always creates."""
         return self.resource(ref) is not None or (ref.group == "" and (ref.kind, ref.name) in ALWAYS_PRESENT)
 
     def resource(self, ref: ObjectRef) -> Resource | None:
         """The object of a node, or None when the tree does not define it."""
-        if ref not in self.graph:
-            return None
-        found: Resource | None = self.graph.nodes[ref].get("resource")
-        return found
+        return self._nodes.get(ref)
 
     def find(self, kind: str, namespace: str | None, name: str, group: str | None = None) -> Resource | None:
         """The object of a kind and name in a namespace; ``group`` None accepts any API group."""
@@ -152,14 +157,29 @@ class ResourceGraph:
         return (kind, namespace) in self._kinds
 
     def edges(self, relation: str | None = None, source: ObjectRef | None = None) -> Iterator[Edge]:
-        """Edges of one relation (all when None), optionally only those leaving ``source``."""
-        items = (
-            self.graph.out_edges(source, data=True) if source is not None else self.graph.edges(data=True)
-        )
-        for start, end, data in items:
-            if relation is None or data["relation"] == relation:
-                extra = {key: value for key, value in data.items() if key not in ("relation", "path")}
-                yield Edge(start, end, data["relation"], data["path"], extra)
+        """Edges of one relation (all when None), optionally only those leaving ``source``; sources in node
+        order, then targets in the order first met, then edges as added."""
+        out = self._out
+        for start in [source] if source is not None else self._nodes:
+            by_target = out.get(start)
+            if by_target is None:
+                continue
+            for edges in by_target.values():
+                for edge in edges:
+                    if relation is None or edge.relation == relation:
+                        yield edge
+
+    def to_networkx(self) -> Any:
+        """The graph as a ``networkx.MultiDiGraph`` (nodes carry ``resource``, edges ``relation``, ``path`` and
+        their data), for views and analyses that use networkx's algorithms or exporters."""
+        import networkx as nx
+
+        graph = nx.MultiDiGraph()
+        for ref, resource in self._nodes.items():
+            graph.add_node(ref, resource=resource)
+        for key, edge in enumerate(self.edges()):
+            graph.add_edge(edge.source, edge.target, key=key, relation=edge.relation, path=edge.path, **edge.data)
+        return graph
 
     def unread_mention(self, selector: Selector) -> str | None:
         """A file of the tree that could not be read as objects (a template, broken YAML) but whose
@@ -193,16 +213,23 @@ class ResourceGraph:
     # building --------------------------------------------------------------------------------
 
     def _node(self, ref: ObjectRef, resource: Resource | None = None) -> None:
-        if ref not in self.graph:
-            self.graph.add_node(ref, resource=resource)
+        if ref not in self._nodes:
+            self._nodes[ref] = resource
 
     def add_edge(self, source: ObjectRef, target: ObjectRef, relation: str, path: Path, **data: Any) -> None:
-        """Add a typed edge (a missing target becomes a node without resource); for the analyses
+        """Add a typed edge (a missing source or target becomes a node without resource); for the analyses
         that add their own relations, such as NetworkPolicy's."""
+        self._node(source)
         self._node(target)
-        # an explicit key: networkx would otherwise probe 0, 1, 2, ... for a free one on every parallel edge
-        self._edges += 1
-        self.graph.add_edge(source, target, key=self._edges, relation=relation, path=path, **data)
+        by_target = self._out.get(source)
+        if by_target is None:
+            by_target = self._out[source] = {}
+        edge = Edge(source, target, relation, path, data)
+        found = by_target.get(target)
+        if found is None:
+            by_target[target] = [edge]
+        else:
+            found.append(edge)
 
     def build(self) -> ResourceGraph:
         resources = list(self.tree.by_ref.values())

@@ -78,8 +78,8 @@ def _collect(
     resources: list[Resource],
     skipped: list[Any],
 ) -> None:
-    line, column = document.positions.get(base, (1, 1))
     if not isinstance(data, dict):
+        line, column = _where(document, base)
         if isinstance(data, list) and any(isinstance(item, dict) and "kind" in item for item in data):
             source.problems.append(Problem(
                 "invalid-manifest", "a top-level sequence is not a manifest; wrap the objects in a "
@@ -92,17 +92,17 @@ def _collect(
         return
     api_version, kind = data.get("apiVersion"), data.get("kind")
     if api_version is None and kind is None:
-        skipped.append((source.display, line, "no apiVersion and kind"))
+        skipped.append((source.display, _where(document, base)[0], "no apiVersion and kind"))
         return
     if (isinstance(api_version, str) and isinstance(kind, str)
             and (split_api_version(api_version)[0], kind) in NOT_CLUSTER_OBJECTS):
-        skipped.append((source.display, line, f"{kind} is tool configuration"))
+        skipped.append((source.display, _where(document, base)[0], f"{kind} is tool configuration"))
         return
     problem = _identity_problem(data, api_version, kind)
     if problem is not None:
         if "metadata" not in data and (api_version is None or not isinstance(kind, str) or kind not in BUILTIN_KINDS):
             # kubeconfig, KubeletConfiguration, scheduler policies: configuration files, not objects
-            skipped.append((source.display, line, "not a Kubernetes object (no metadata)"))
+            skipped.append((source.display, _where(document, base)[0], "not a Kubernetes object (no metadata)"))
             return
         path, message = problem
         at = nearest_position(document.positions, (*base, *path))
@@ -125,6 +125,11 @@ def _collect(
     resources.append(Resource(ref, api_version, data, source.display, document.positions, base,
                               namespace_given=namespace is not None, implicit=document.implicit, via=source.via,
                               unit=source.unit))
+
+
+def _where(document: Document, base: Path) -> tuple[int, int]:
+    """Where the object at ``base`` starts (a whole document's start needs no position table)."""
+    return document.root_position if not base else document.positions.get(base, (1, 1))
 
 
 def _identity_problem(data: dict[str, Any], api_version: Any, kind: Any) -> tuple[Path, str] | None:

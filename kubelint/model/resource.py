@@ -187,11 +187,11 @@ class Resource:
     api_version: str
     raw: dict[str, Any]
     file: str
-    positions: dict[Path, Position] = field(repr=False)
+    positions: Mapping[Path, Position] = field(repr=False)
     base: Path = ()
     """Where the object sits inside its document (``("items", 3)`` for an item of a List)."""
     namespace_given: bool = True
-    implicit: dict[Path, str] = field(default_factory=dict, repr=False)
+    implicit: Mapping[Path, str] = field(default_factory=dict, repr=False)
     via: str = ""
     """What produced the object when it is not its file (the Kustomize root that rendered it); see
     ``Source.via``."""

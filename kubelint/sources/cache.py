@@ -9,20 +9,26 @@ A document is stored as its value, its index, the positions of its nodes as a fl
 the order a depth-first walk of the value meets them (no paths spelled out: the walk rebuilds them), and the
 source text of its implicitly typed scalars by node number. A document whose position table is not one entry
 per node (YAML aliases and merge keys) spells its paths out instead.
+
+The numbered form is the parser's own compact table (:class:`~kubelint.sources.yaml.NodeTable`): such a
+document is written from it and read back into it without building a table keyed by path.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import operator
+from array import array
 from collections.abc import Iterator
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 from kubelint import __version__
 from kubelint.cachedir import CacheFolder, UnsafeFolder, default_cache_dir, signing_key
 from kubelint.findings import Path as NodePath
-from kubelint.sources.yaml import Document, Position, Problem
+from kubelint.sources.yaml import Document, NodeTable, Problem, node_count
 
 FORMAT = 3
 """Bump when the shape of Document or Problem, or of their encoding here, changes."""
@@ -114,6 +120,10 @@ def _walk(data: Any) -> list[NodePath]:
 
 
 def _encode_document(document: Document) -> list[Any]:
+    table = document.table
+    if table is not None:  # the same numbered form, straight from the compact table
+        return [document.data, document.index, _flat(table), [[number, text] for number, text in
+                                                              table.implicit.items()]]
     positions = document.positions
     paths = _walk(document.data)
     if len(paths) == len(positions) and all(path in positions for path in paths):
@@ -125,6 +135,24 @@ def _encode_document(document: Document) -> list[Any]:
     return [document.data, document.index,
             {"paths": [[list(path), line, column] for path, (line, column) in positions.items()],
              "implicit": [[list(path), text] for path, text in document.implicit.items()]}]
+
+
+_LOW = 0xFFFFFFFF
+
+
+def _flat(table: NodeTable) -> list[int]:
+    """Line, column, line, column, ... (1-based) of a compact table's packed marks."""
+    marks = table.marks
+    flat = [0] * (2 * len(marks))
+    flat[0::2] = map(operator.add, map(operator.rshift, marks, repeat(32)), repeat(1))
+    flat[1::2] = map(operator.add, map(operator.and_, marks, repeat(_LOW)), repeat(1))
+    return flat
+
+
+def _marks(flat: list[int]) -> array[int]:
+    """The packed marks of a flat list of 1-based lines and columns (checked by the caller)."""
+    lines = map(operator.lshift, map(operator.sub, flat[0::2], repeat(1)), repeat(32))
+    return array("Q", map(operator.or_, lines, map(operator.sub, flat[1::2], repeat(1))))
 
 
 def decode(payload: bytes) -> Parsed:
@@ -153,15 +181,13 @@ def _decode_document(item: Any) -> Document:
         flat, numbered = item[2], item[3]
         if type(flat) is not list or type(numbered) is not list:
             raise ValueError("bad document")
-        paths = _walk(data)
-        if len(flat) != 2 * len(paths) or not _all_positive_ints(flat):
+        nodes = node_count(data)
+        if len(flat) != 2 * nodes or not _all_positive_ints(flat) or max(flat) > _LOW:
             raise ValueError("positions do not match the document")
-        numbers = iter(flat)
-        positions: dict[NodePath, Position] = dict(zip(paths, zip(numbers, numbers, strict=True), strict=True))
-        if any(type(number) is not int or not 0 <= number < len(paths) or type(text) is not str
-               for number, text in numbered):
+        if any(type(entry) is not list or len(entry) != 2 or type(entry[0]) is not int
+               or not 0 <= entry[0] < nodes or type(entry[1]) is not str for entry in numbered):
             raise ValueError("bad implicit scalar")
-        implicit = {paths[number]: text for number, text in numbered}
+        return Document.compact(data, index, _marks(flat), {number: text for number, text in numbered})
     else:
         table = item[2]
         if type(table) is not dict:

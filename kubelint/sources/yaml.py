@@ -3,14 +3,21 @@
 The C (libyaml) parser produces events; one iterative pass turns them into dicts, lists and scalars
 and records where each node starts. There is no recursion, so nesting depth only costs memory, and
 both depth and alias expansion are capped the way Kubernetes' own YAML reader caps them.
+
+Positions are kept compactly: one packed integer per node, in document order, and the table keyed by
+path (``("spec", "ports", 0)`` -> ``(line, column)``) is built only for a document whose positions are
+asked for (one with a finding), by walking its value in the same order. That walk meets the nodes in
+event order only when no node is shared or replaced, so a document with an alias, a merge key or a
+duplicate key is parsed a second time keeping the full table as it goes.
 """
 
 from __future__ import annotations
 
 import sys
+from array import array
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import events
@@ -27,11 +34,9 @@ Position = tuple[int, int]
 
 def nearest_position(positions: Mapping[Path, Position], path: Path) -> Position:
     """The position of the node at ``path``, or of its nearest parent in the table (``(1, 1)`` if none)."""
-    for end in range(len(path), -1, -1):
-        found = positions.get(path[:end])
-        if found is not None:
-            return found
-    return (1, 1)
+    if isinstance(positions, _Positions):  # a compact table answers without building the path table
+        return positions._table.nearest(path)
+    return _nearest_in(positions, path)
 
 
 @dataclass
@@ -44,15 +49,242 @@ class Problem:
     column: int = 1
 
 
-@dataclass
+_LOW = 0xFFFFFFFF
+
+
+def _unpack(packed: int) -> Position:
+    """A packed ``line << 32 | column`` (0-based, as libyaml counts) as a 1-based (line, column)."""
+    return (packed >> 32) + 1, (packed & _LOW) + 1
+
+
+class NodeTable:
+    """Where each node of one document starts, one packed integer per node in document order (8 bytes a
+    node instead of a path tuple, a position tuple and a dict entry), plus the source text of the
+    implicitly typed scalars by node number. The tables keyed by path are built on first use."""
+
+    __slots__ = ("_lookups", "_tables", "data", "implicit", "marks")
+
+    def __init__(self, data: Any, marks: array[int], implicit: dict[int, str]) -> None:
+        self.data = data
+        self.marks = marks
+        """``line << 32 | column`` (0-based) of every node, in document order (depth first, in key order)."""
+        self.implicit = implicit
+        """Node number -> source text of an unquoted scalar that YAML 1.1 read as a bool, number or null."""
+        self._tables: tuple[dict[Path, Position], dict[Path, str]] | None = None
+        self._lookups = 0
+
+    def nearest(self, path: Path) -> Position:
+        """The position of the node at ``path``, or of its nearest existing parent.
+
+        The first few lookups of a document walk its value to the node's number (counting the nodes
+        before it) and keep nothing; a document asked more often gets its path table built and kept.
+        """
+        if self._tables is None:
+            self._lookups += 1
+            if self._lookups <= _WALKS_BEFORE_TABLE:
+                return _unpack(self.marks[_node_number(self.data, path)])
+        return _nearest_in(self.tables()[0], path)
+
+    def tables(self) -> tuple[dict[Path, Position], dict[Path, str]]:
+        """Positions and implicit scalars keyed by path (built on the first call, then kept)."""
+        if self._tables is None:
+            self._tables = _walk_tables(self.data, self.marks, self.implicit)
+        return self._tables
+
+    def __getstate__(self) -> tuple[Any, array[int], dict[int, str]]:
+        return self.data, self.marks, self.implicit
+
+    def __setstate__(self, state: tuple[Any, array[int], dict[int, str]]) -> None:
+        self.data, self.marks, self.implicit = state
+        self._tables = None
+        self._lookups = 0
+
+
+_WALKS_BEFORE_TABLE = 16
+"""Lookups of one document answered by walking its value before its path table is built and kept."""
+
+
+def _node_number(data: Any, path: Path) -> int:
+    """The number (document order) of the node at ``path``, or of its deepest existing parent."""
+    node, number = data, 0
+    for part in path:
+        if isinstance(node, dict):
+            if part not in node:
+                break
+            number += 1
+            for key, value in node.items():
+                if key == part:
+                    break
+                number += _size(value)
+            node = node[part]
+        elif isinstance(node, list):
+            if not isinstance(part, int) or not 0 <= part < len(node):
+                break
+            number += 1
+            for index in range(part):
+                number += _size(node[index])
+            node = node[part]
+        else:
+            break
+    return number
+
+
+def node_count(value: Any) -> int:
+    """How many nodes a value holds, itself included (a document's: one mark each in its :class:`NodeTable`)."""
+    return _size(value)
+
+
+def _size(value: Any) -> int:
+    """How many nodes a value holds, itself included."""
+    if not isinstance(value, (dict, list)):
+        return 1
+    total = 0
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        total += 1
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return total
+
+
+def _nearest_in(positions: Mapping[Path, Position], path: Path) -> Position:
+    for end in range(len(path), -1, -1):
+        found = positions.get(path[:end])
+        if found is not None:
+            return found
+    return (1, 1)
+
+
+def _walk_tables(data: Any, marks: array[int], implicit_nodes: dict[int, str]) -> tuple[
+        dict[Path, Position], dict[Path, str]]:
+    """The path tables of a document: its value walked depth first in key order, the order the parser met
+    the nodes in (true for documents without aliases, merge keys and duplicate keys)."""
+    positions: dict[Path, Position] = {(): _unpack(marks[0])}
+    implicit: dict[Path, str] = {}
+    if 0 in implicit_nodes:
+        implicit[()] = implicit_nodes[0]
+    number = 1
+    stack: list[tuple[Path, Iterator[tuple[Any, Any]]]] = []
+    if isinstance(data, dict):
+        stack.append(((), iter(data.items())))
+    elif isinstance(data, list):
+        stack.append(((), enumerate(data)))
+    while stack:
+        path, children = stack[-1]
+        for key, value in children:
+            child = path + (key,)  # noqa: RUF005
+            positions[child] = _unpack(marks[number])
+            if number in implicit_nodes:
+                implicit[child] = implicit_nodes[number]
+            number += 1
+            if isinstance(value, dict):
+                stack.append((child, iter(value.items())))
+                break
+            if isinstance(value, list):
+                stack.append((child, enumerate(value)))
+                break
+        else:
+            stack.pop()
+    if number != len(marks):  # pragma: no cover - the builder keeps full tables where this could happen
+        raise AssertionError(f"position table out of step: {number} nodes, {len(marks)} marks")
+    return positions, implicit
+
+
+class _TableView(Mapping[Path, Any]):
+    """A read-only mapping over one of a :class:`NodeTable`'s path tables, built when first read."""
+
+    __slots__ = ("_table",)
+    _which = 0
+
+    def __init__(self, table: NodeTable) -> None:
+        self._table = table
+
+    def _dict(self) -> dict[Path, Any]:
+        found: dict[Path, Any] = self._table.tables()[self._which]
+        return found
+
+    def __getitem__(self, path: Path) -> Any:
+        return self._dict()[path]
+
+    def get(self, path: Path, default: Any = None) -> Any:
+        return self._dict().get(path, default)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._dict()
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._dict()!r})"
+
+
+class _Positions(_TableView):
+    __slots__ = ()
+    _which = 0
+
+
+class _Implicit(_TableView):
+    __slots__ = ()
+    _which = 1
+
+
 class Document:
     """One YAML document: its value, where each node starts, and the raw text of implicit scalars."""
 
-    data: Any
-    positions: dict[Path, Position]
-    index: int
-    implicit: dict[Path, str] = field(default_factory=dict)
-    """Paths of unquoted scalars that YAML 1.1 turned into a bool, number or null, with their source text."""
+    __slots__ = ("data", "implicit", "index", "positions")
+
+    def __init__(self, data: Any, positions: Mapping[Path, Position], index: int,
+                 implicit: Mapping[Path, str] | None = None) -> None:
+        self.data = data
+        self.positions = positions
+        """Path -> 1-based (line, column) of each node (built on first use for a parsed document)."""
+        self.index = index
+        self.implicit: Mapping[Path, str] = {} if implicit is None else implicit
+        """Paths of unquoted scalars that YAML 1.1 turned into a bool, number or null, with their source text."""
+
+    @classmethod
+    def compact(cls, data: Any, index: int, marks: array[int], implicit: dict[int, str]) -> Document:
+        """A document whose positions are ``marks`` (see :class:`NodeTable`), turned into tables when asked."""
+        table = NodeTable(data, marks, implicit)
+        return cls(data, _Positions(table), index, _Implicit(table))
+
+    @property
+    def table(self) -> NodeTable | None:
+        """The compact position table, or None when the document keeps full tables (see module doc)."""
+        positions = self.positions
+        return positions._table if isinstance(positions, _Positions) else None
+
+    @property
+    def root_position(self) -> Position:
+        """Where the document's value starts, without building the position table."""
+        table = self.table
+        if table is not None:
+            return _unpack(table.marks[0])
+        return self.positions.get((), (1, 1))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Document):
+            return NotImplemented
+        return (self.index == other.index and self.data == other.data
+                and dict(self.positions) == dict(other.positions) and dict(self.implicit) == dict(other.implicit))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Document(data={self.data!r}, index={self.index})"
+
+    def __getstate__(self) -> tuple[Any, Any, int, Any]:
+        return self.data, self.positions, self.index, self.implicit
+
+    def __setstate__(self, state: tuple[Any, Any, int, Any]) -> None:
+        self.data, self.positions, self.index, self.implicit = state
 
 
 class _Abort(Exception):
@@ -78,11 +310,11 @@ class _Frame:
 
     def __init__(self, container: dict[str, Any] | list[Any], path: Path, start: int) -> None:
         self.container = container
-        self.path = path
+        self.path = path  # only kept while building full tables
         self.start = start  # node count when the collection opened, to size anchors
         self.key: str | None = None
-        self.key_mark: Position | None = None
-        self.explicit: dict[str, Position] | None = {} if isinstance(container, dict) else None
+        self.key_mark = 0  # packed position of the pending key
+        self.explicit: dict[str, int] | None = {} if isinstance(container, dict) else None
         self.merges: list[Any] | None = None
         self.merge = False  # the pending key is the YAML merge key ``<<``
         self.anchor: str | None = None
@@ -91,13 +323,22 @@ class _Frame:
 class _Builder:
     """Turns the event stream of one text into documents and problems."""
 
-    def __init__(self) -> None:
+    def __init__(self, full_tables: bool = False) -> None:
         self.documents: list[Document] = []
         self.problems: list[Problem] = []
+        self.full_tables = full_tables
+        self.irregular: set[int] = set()
+        """Indexes of documents with an alias, a merge key or a duplicate key (see the module doc)."""
 
     def run(self, text: str) -> None:
         with _flat_events():
             self._run(text)
+            if self.irregular and not self.full_tables:
+                again = _Builder(full_tables=True)
+                again._run(text)
+                full = {document.index: document for document in again.documents}
+                self.documents = [full.get(document.index, document) if document.index in self.irregular
+                                  else document for document in self.documents]
 
     def _run(self, text: str) -> None:
         parser = CParser(text)
@@ -121,8 +362,12 @@ class _Builder:
                 dispose()
 
     def _document(self, parser: Any, index: int) -> Document | None:
+        builder = _DocumentBuilder(index, self.problems, self.full_tables)
         try:
-            return _DocumentBuilder(index, self.problems).build(parser)
+            document = builder.build(parser)
+            if builder.irregular and document is not None:
+                self.irregular.add(index)
+            return document
         except _Abort as abort:
             self.problems.append(abort.problem)
             depth = 1
@@ -134,27 +379,37 @@ class _Builder:
 
 
 class _DocumentBuilder:
-    def __init__(self, index: int, problems: list[Problem]) -> None:
+    def __init__(self, index: int, problems: list[Problem], full_tables: bool) -> None:
         self.index = index
         self.problems = problems
-        self.positions: dict[Path, Position] = {}
-        self.implicit: dict[Path, str] = {}
+        self.full_tables = full_tables
+        self.positions: dict[Path, Position] = {}  # full tables only
+        self.implicit: dict[Path, str] = {}  # full tables only
+        self.marks: array[int] = array("Q")  # compact: a packed position per node
+        self.implicit_nodes: dict[int, str] = {}  # compact: node number -> source text
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.count = 0
         self.aliased = 0
+        self.irregular = False
 
     def build(self, parser: Any) -> Document | None:
         # The hot loop of the whole linter (one pass per event): event kinds are looked up by class,
         # the current frame is kept in a local, and the common cases of _key, _scalar and _set are inlined.
+        # A position is packed into one integer (line << 32 | column); paths are only made for full tables.
         stack: list[_Frame] = []
         root: Any = _MISSING
+        full = self.full_tables
         positions = self.positions
         implicit = self.implicit
+        marks = self.marks
+        add_mark = marks.append
+        implicit_nodes = self.implicit_nodes
         get_event = parser.get_event
         kinds = _EVENT_KINDS
         keys = _KEYS
         plain = _PLAIN
         frame: _Frame | None = None
+        path: Path = ()
         while True:
             event = get_event()
             kind = kinds.get(type(event))
@@ -171,7 +426,7 @@ class _DocumentBuilder:
             if kind == _DOCUMENT_END:
                 break
             mark = event.start_mark
-            position = (mark.line + 1, mark.column + 1)
+            packed = mark.line << 32 | mark.column
             # a key of a mapping
             if frame is not None and frame.explicit is not None and frame.key is None:
                 if kind == _SCALAR:
@@ -188,27 +443,30 @@ class _DocumentBuilder:
                                 keys[text] = cached
                         key = cached
                     frame.key = key
-                    frame.merge = key == "<<" and not style
+                    if key == "<<" and not style:
+                        frame.merge = self.irregular = True
                 elif kind == _ALIAS:
-                    value = self._alias(event, position)
+                    self.irregular = True
+                    value = self._alias(event, packed)
                     if not isinstance(value, (str, int, float, bool)) and value is not None:
-                        raise _Abort(Problem("yaml-syntax", "a mapping key must be a scalar", *position))
+                        raise _Abort(Problem("yaml-syntax", "a mapping key must be a scalar", *_unpack(packed)))
                     frame.key = key_text(value)
                 else:
                     raise _Abort(Problem("yaml-syntax", "a mapping key must be a scalar, not a collection",
-                                         *position))
-                frame.key_mark = position
+                                         *_unpack(packed)))
+                frame.key_mark = packed
                 continue
             # a value: where does it go?
-            if frame is None:
-                path: Path = ()
-            elif frame.explicit is not None:
-                assert frame.key is not None
-                path = frame.path + (frame.key,)  # noqa: RUF005  # concatenation is 40% faster than unpacking
-            else:
-                path = frame.path + (len(frame.container),)  # noqa: RUF005
-            if len(path) > MAX_DEPTH:
-                raise _Abort(Problem("yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels", *position))
+            if len(stack) > MAX_DEPTH:  # the value's path is one step per open collection
+                raise _Abort(Problem("yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels", *_unpack(packed)))
+            if full:
+                if frame is None:
+                    path = ()
+                elif frame.explicit is not None:
+                    assert frame.key is not None
+                    path = frame.path + (frame.key,)  # noqa: RUF005  # concatenation is 40% faster than unpacking
+                else:
+                    path = frame.path + (len(frame.container),)  # noqa: RUF005
             child: _Frame | None = None
             if kind == _SCALAR:
                 self.count += 1
@@ -223,17 +481,21 @@ class _DocumentBuilder:
                         if len(plain) < _PLAIN_CACHE_SIZE:
                             plain[text] = value
                     if (value is not None and not isinstance(value, str)) or (value is None and text):
-                        implicit[path] = text
+                        if full:
+                            implicit[path] = text
+                        else:
+                            implicit_nodes[len(marks)] = text
                 # an empty value has no text of its own: point at its key
                 if value is None and not text and frame is not None and frame.explicit is not None:
-                    node_position = frame.key_mark
+                    node_mark = frame.key_mark
                 else:
-                    node_position = position
+                    node_mark = packed
                 if event.anchor:
                     self.anchors[event.anchor] = (value, 1)
             elif kind == _ALIAS:
-                value = self._alias(event, position)
-                node_position = position
+                self.irregular = True
+                value = self._alias(event, packed)
+                node_mark = packed
             elif kind in (_MAPPING_START, _SEQUENCE_START):
                 self.count += 1
                 container: dict[str, Any] | list[Any] = {} if kind == _MAPPING_START else []
@@ -241,18 +503,21 @@ class _DocumentBuilder:
                 child.anchor = event.anchor
                 stack.append(child)
                 value = container
-                node_position = frame.key_mark if frame is not None and frame.explicit is not None else position
+                node_mark = frame.key_mark if frame is not None and frame.explicit is not None else packed
             else:  # pragma: no cover - no other events occur inside a document
                 continue
-            positions[path] = node_position  # type: ignore[assignment]
+            if full:
+                positions[path] = _unpack(node_mark)
+            else:
+                add_mark(node_mark)
             if frame is None:
                 root = value
             elif frame.explicit is not None:
                 key = frame.key  # type: ignore[assignment]
                 if frame.merge or key in frame.explicit:
-                    self._set(frame, value, position, path)
+                    self._set(frame, value)
                 else:
-                    frame.explicit[key] = frame.key_mark  # type: ignore[assignment]
+                    frame.explicit[key] = frame.key_mark
                     frame.container[key] = value  # type: ignore[call-overload]
                     frame.key = None
             else:
@@ -261,11 +526,13 @@ class _DocumentBuilder:
                 frame = child
         if root is _MISSING or root is None:  # empty or comment-only document
             return None
-        return Document(root, positions, self.index, self.implicit)
+        if full:
+            return Document(root, positions, self.index, implicit)
+        return Document.compact(root, self.index, marks, implicit_nodes)
 
-    def _set(self, frame: _Frame, value: Any, position: Position, path: Path) -> None:
+    def _set(self, frame: _Frame, value: Any) -> None:
         key = frame.key
-        assert key is not None and frame.explicit is not None and frame.key_mark is not None
+        assert key is not None and frame.explicit is not None
         mapping = frame.container
         assert isinstance(mapping, dict)
         if frame.merge:
@@ -274,33 +541,20 @@ class _DocumentBuilder:
         else:
             first = frame.explicit.get(key)
             if first is not None:  # Kubernetes keeps the last value, and so do we
+                self.irregular = True
                 self.problems.append(Problem(
                     "yaml-duplicate-key",
-                    f'duplicate key "{key}" (first at line {first[0]}); Kubernetes keeps this last value',
-                    *frame.key_mark,
+                    f'duplicate key "{key}" (first at line {_unpack(first)[0]}); Kubernetes keeps this last value',
+                    *_unpack(frame.key_mark),
                 ))
             frame.explicit[key] = frame.key_mark
             mapping[key] = value
         frame.key = None
 
-    def _key(self, event: Any) -> str:
-        if event.style not in (None, "") or event.tag == STR_TAG or event.value == "<<":
-            return str(event.value)
-        return key_text(resolve_plain(event.value))
-
-    def _scalar(self, event: Any, path: Path) -> Any:
-        text: str = event.value
-        if event.style not in (None, "") or event.tag in (STR_TAG, "!"):
-            return text
-        value = resolve_plain(text)
-        if (value is not None and not isinstance(value, str)) or (value is None and text):
-            self.implicit[path] = text
-        return value
-
-    def _alias(self, event: Any, position: Position) -> Any:
+    def _alias(self, event: Any, packed: int) -> Any:
         found = self.anchors.get(event.anchor)
         if found is None:
-            raise _Abort(Problem("yaml-syntax", f"unknown alias *{event.anchor}", *position))
+            raise _Abort(Problem("yaml-syntax", f"unknown alias *{event.anchor}", *_unpack(packed)))
         value, size = found
         self.count += size
         self.aliased += size
@@ -308,7 +562,7 @@ class _DocumentBuilder:
             self.count
         ):
             raise _Abort(Problem("yaml-syntax", "excessive aliasing: the document expands to too many "
-                                 "nodes (a YAML alias bomb?)", *position))
+                                 "nodes (a YAML alias bomb?)", *_unpack(packed)))
         return value
 
 
