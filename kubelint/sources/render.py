@@ -183,12 +183,14 @@ def _strings(data: Any) -> list[str]:
     return found
 
 
-def leftovers(kustomization: Kustomization, used: set[str], exclude: Iterable[str] = ()) -> list[Candidate]:
+def leftovers(kustomization: Kustomization, used: set[str], exclude: Iterable[str] = (),
+              boundary: Boundary | None = None) -> list[Candidate]:
     """Manifest files in a Kustomization's folder (and its plain subfolders) that no kustomization names and
     no render used: kustomize ignores them, so they are linted as plain files, each a unit of its own that
     sees the render beside it (``kubernetes-manifests/`` of microservices-demo keeps ``loadgenerator.yaml``
     out of its kustomization, to be applied on its own; rook's examples are alternatives of each other).
-    Components are never searched: their files mean nothing outside a composition."""
+    Components are never searched: their files mean nothing outside a composition. A symlinked folder that
+    leads out of the ``boundary`` is not searched but returned, for reading to report."""
     if kustomization.component:
         return []
     found: list[Candidate] = []
@@ -203,7 +205,9 @@ def leftovers(kustomization: Kustomization, used: set[str], exclude: Iterable[st
             if entry.name.startswith(".") or is_excluded(entry.path, exclude):
                 continue
             try:
-                if entry.is_dir():
+                if entry.is_dir() and boundary is not None and entry.is_symlink() and not boundary.contains(entry.path):
+                    found.append(Candidate(entry.path, entry.path))
+                elif entry.is_dir():
                     if kustomization_file(entry.path) is None:
                         stack.append(entry.path)
                 elif (entry.name.endswith(MANIFEST_SUFFIXES) and entry.name not in KUSTOMIZATION_FILES
@@ -356,7 +360,7 @@ def render_kustomizations(
     used = set(origins.sources).union(*(k.files for k in kustomizations))
     patterns = list(exclude)
     for kustomization in kustomizations:
-        for candidate in leftovers(kustomization, used, patterns):
+        for candidate in leftovers(kustomization, used, patterns, boundary):
             with processing(candidate.display):
                 source = load_source(candidate, max_size, boundary=boundary)
             sources.append(source)  # kustomize ignores it: a separate example or alternative, a unit of its own
