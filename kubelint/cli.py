@@ -381,6 +381,7 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
           no_render: bool, config_file: str | None) -> None:
     """Export the resource graph of PATHS: workloads, Services, Ingresses, NetworkPolicies and their edges."""
     from kubelint.loader import load_tree
+    from kubelint.model.units import drawn_units
     from kubelint.sources.discover import NothingToLint, PathNotFound
     from kubelint.views.graph import build_view, render
 
@@ -395,7 +396,7 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
         raise click.BadParameter(f"{_shown(str(error))} does not exist", param_hint="PATHS") from error
     except NothingToLint as error:
         raise click.UsageError(_shown(str(error))) from error
-    _emit(render(build_view(tree.units(), reach), format_name), output, machine=format_name != "text")
+    _emit(render(build_view(drawn_units(tree), reach), format_name), output, machine=format_name != "text")
 
 
 @cli.group()

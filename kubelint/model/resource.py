@@ -194,8 +194,10 @@ class Resource:
     namespace_given: bool = True
     implicit: Mapping[Path, str] = field(default_factory=dict, repr=False)
     via: str = ""
-    """The deployable unit the object belongs to (the Kustomize root that rendered it, the helm template stream
-    it was split from); empty for plain files. See ``Source.via``."""
+    """What produced the object when it is not its file (the Kustomize root that rendered it); see
+    ``Source.via``."""
+    unit: str = ""
+    """The deployable unit the object belongs to (see :mod:`kubelint.model.units`); ``Source.unit``."""
 
     @property
     def kind(self) -> str:

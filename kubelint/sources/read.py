@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from kubelint.sources.boundary import OUTSIDE_HINT, Boundary
 from kubelint.sources.cache import ParseCache
@@ -43,9 +44,14 @@ class Source:
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     via: str = ""
-    """The unit that produced this source when it is not the file itself (the Kustomize root that rendered
-    it, the ``helm template`` stream it was split from); empty for plain files. Each ``via`` is linted as a
-    deployable unit of its own."""
+    """What produced this source when it is not the file itself (the Kustomize root that rendered it, ``stdin``
+    for a ``helm template`` stream split by template); empty for files linted as they are. Findings show it."""
+    unit: str = ""
+    """The key of the deployable unit this source belongs to (see :mod:`kubelint.model.units`); empty until
+    the loader assigns it, which makes the file a unit of its own."""
+    templates: list[Any] = field(default_factory=list, repr=False)
+    """For ``helm template`` output kept as one file: each document's ``# Source:`` template
+    (:class:`kubelint.sources.helm.Template`); findings in the file name their template."""
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, or ``""`` past the end."""

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubelint.findings import Path
+from kubelint.model.units import KUSTOMIZE
+from kubelint.model.units import key as unit_key
 from kubelint.progress import processing
 from kubelint.sources.boundary import OUTSIDE_HINT, Boundary
 from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, Candidate, is_excluded
@@ -190,9 +192,9 @@ def _strings(data: Any) -> list[str]:
 def leftovers(kustomization: Kustomization, used: set[str], exclude: Iterable[str] = (),
               boundary: Boundary | None = None) -> list[Candidate]:
     """Manifest files in a Kustomization's folder (and its plain subfolders) that no kustomization names and
-    no render used: kustomize ignores them, so they are linted as plain files, in the unit of their folder
-    (``kubernetes-manifests/`` of microservices-demo keeps ``loadgenerator.yaml`` out of its kustomization,
-    to be applied on its own).
+    no render used: kustomize ignores them, so they are linted as plain files, each a unit of its own that
+    sees the render beside it (``kubernetes-manifests/`` of microservices-demo keeps ``loadgenerator.yaml``
+    out of its kustomization, to be applied on its own; rook's examples are alternatives of each other).
     Components are never searched: their files mean nothing outside a composition. A symlinked folder that
     leads out of the ``boundary`` is not searched but returned, for reading to report."""
     if kustomization.component:
@@ -377,8 +379,7 @@ def render_kustomizations(
         for candidate in leftovers(kustomization, used, patterns, boundary):
             with processing(candidate.display):
                 source = load_source(candidate, max_size, boundary=boundary)
-            source.via = kustomization.folder  # it lives with that app: linted in its unit, not among strangers
-            sources.append(source)
+            sources.append(source)  # kustomize ignores it: a separate example or alternative, a unit of its own
     return sources
 
 
@@ -555,8 +556,12 @@ def _reading_problems(root: Kustomization, origins: _Origins) -> list[Source]:
                 problems = [p for p in origins.problems(path) if p.code in ("yaml-syntax", "yaml-duplicate-key")]
                 if problems:
                     found.append(Source(_display(root, path), origins.sources[path].text, [], problems,
-                                        via=root.folder))
+                                        via=root.folder, unit=_unit(root)))
     return found
+
+
+def _unit(root: Kustomization) -> str:
+    return unit_key(KUSTOMIZE, root.folder)
 
 
 def _quote(text: str) -> str:
@@ -568,7 +573,7 @@ def _failed(root: Kustomization, message: str) -> Source:
         text = read_text(root.file, 1 << 20)  # the text shows the finding's line; a larger file shows none
     except OSError:
         text = ""
-    return Source(root.file, text, problems=[Problem("render-failed", message)], via=root.folder)
+    return Source(root.file, text, problems=[Problem("render-failed", message)], via=root.folder, unit=_unit(root))
 
 
 _NOISE = re.compile(r"^(?:E\d{4} [\d:.]+\s+\d+ \S+\] \"command failed\" err=|error: )")
@@ -614,7 +619,8 @@ def _map_output(root: Kustomization, text: str, wrapper: str, origins: _Origins,
         display, path, mapped = _locate(root, data, origin, wrapper, origins, tree)
         source = grouped.get(path)
         if source is None:
-            source = Source(display, origins.sources[path].text, [], origins.problems(path), via=root.folder)
+            source = Source(display, origins.sources[path].text, [], origins.problems(path), via=root.folder,
+                            unit=_unit(root))
             grouped[path] = source
         source.documents.append(mapped)
     return list(grouped.values())
