@@ -42,7 +42,7 @@ class Level(enum.IntEnum):
 
 
 VALID_LEVELS = ", ".join(str(level) for level in Level)
-_VERSION = re.compile(r"^v1\.([0-9]|[1-9][0-9]*)$")
+_VERSION = re.compile(r"v1\.([0-9]|[1-9][0-9]*)")
 
 
 class LabelError(ValueError):
@@ -83,7 +83,7 @@ def parse_version(text: str) -> Version:
     """``latest`` or ``v1.N``; anything else is a :class:`LabelError`."""
     if text == "latest":
         return LATEST
-    match = _VERSION.match(text)
+    match = _VERSION.fullmatch(text)
     if match is None:
         raise LabelError('must be "latest" or "v1.x"')
     return Version(int(match.group(1)))
