@@ -55,7 +55,8 @@ class Problem:
     """Non-empty: the object is accepted and the pods its controller creates (this name) are refused."""
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
+def _mapping(value: Any) -> Mapping[Any, Any]:
+    """The value if it is a mapping (keys may be any YAML scalar), else an empty one."""
     return value if isinstance(value, dict) else {}
 
 

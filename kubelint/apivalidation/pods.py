@@ -10,7 +10,7 @@ ports defined twice across the pod. Fields the schema already requires are not r
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +89,7 @@ def validate_pod_spec(spec: Mapping[str, Any], where: Where, claim_names: frozen
     yield from _warnings(spec, where)
 
 
-def _volumes(spec: Mapping[str, Any], where: Where) -> Iterator[FieldError]:
+def _volumes(spec: Mapping[str, Any], where: Where) -> Generator[FieldError, None, set[str]]:
     found: set[str] = set()
     for index, raw in enumerate(_list(spec.get("volumes"))):
         name = _mapping(raw).get("name")
@@ -205,7 +205,8 @@ def _warnings(spec: Mapping[str, Any], where: Where) -> Iterator[FieldError]:
                     continue
                 if name in seen:
                     reference = f"$({name})"
-                    value = item.get("value") if isinstance(item.get("value"), str) else ""
+                    raw_value = item.get("value")
+                    value = raw_value if isinstance(raw_value, str) else ""
                     if item.get("valueFrom") is not None or value == reference or reference not in value:
                         yield where.error((*sub, "env", item_index), "", detail=f'hides previous definition of '
                                           f'"{name}", which may be dropped when using apply', warning=True)
