@@ -34,6 +34,15 @@ _LABEL_VALUE_MSG = ("a valid label must be an empty string or consist of alphanu
                     "must start and end with an alphanumeric character")
 
 
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}|<[A-Za-z][-A-Za-z0-9_. ]*>|%[A-Za-z_]+%|__[A-Z][A-Z0-9_]*__")
+
+
+def is_placeholder(value: object) -> bool:
+    """Whether a string holds a placeholder someone replaces before applying the file (``{{uid}}``,
+    ``<node-hostname>``, ``${NAME}``, ``__IMAGE__``): the value the API server sees is not the one written."""
+    return isinstance(value, str) and _PLACEHOLDER.search(value) is not None
+
+
 def max_len_error(length: int) -> str:
     return f"must be no more than {length} characters"
 
