@@ -9,11 +9,11 @@ revision.
 
 from __future__ import annotations
 
+import psa_upstream as upstream
 import pytest
 
 from kubelint.podsecurity.levels import Level
 from kubelint.podsecurity.standards import MAX_MINOR, Pod, evaluate
-from tests import psa_upstream as upstream
 
 LEVELS = {"baseline": Level.BASELINE, "restricted": Level.RESTRICTED}
 CASES = [(level, minor) for level in LEVELS for minor in range(MAX_MINOR + 1)]
