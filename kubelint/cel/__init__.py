@@ -69,3 +69,49 @@ def line_column(text: str, offset: int) -> tuple[int, int]:
     before = text[:offset]
     line = before.count("\n")
     return line, offset - (before.rfind("\n") + 1)
+
+
+def identifiers(node: Node) -> set[str]:
+    """The identifiers an expression reads (variables, and the roots of qualified names)."""
+    found: set[str] = set()
+    stack: list[Any] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Node):
+            if item.kind == "ident":
+                found.add(item.args[0])
+            else:
+                stack.extend(item.args)
+        elif isinstance(item, tuple):
+            stack.extend(item)
+    return found
+
+
+def field_paths(node: Node, root: str) -> set[tuple[str, ...]]:
+    """The field paths under the variable ``root`` an expression reads (``object.spec.x`` -> ``("spec", "x")``),
+    longest chains only; the empty path when it reads ``root`` whole."""
+    found: set[tuple[str, ...]] = set()
+    stack: list[Any] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple):
+            stack.extend(item)
+            continue
+        if not isinstance(item, Node):
+            continue
+        chain: list[str] = []
+        cursor = item
+        while cursor.kind in ("select", "optselect"):
+            chain.append(cursor.args[1])
+            cursor = cursor.args[0]
+        if chain and cursor.kind == "ident" and cursor.args[0] == root:
+            found.add(tuple(reversed(chain)))
+            continue
+        if item.kind == "ident" and item.args[0] == root:
+            found.add(())
+            continue
+        if item.kind == "call" and item.args[0] == "has" and item.args[1] is None:
+            stack.extend(item.args[2])
+            continue
+        stack.extend(item.args)
+    return found

@@ -720,6 +720,19 @@ def add_kubernetes_libraries(functions: Functions) -> None:
     }
     for name, function in members.items():
         functions.add_member(name, function)
+    for name in AUTHORIZER_MEMBERS:
+        functions.add_member(name, _offline(name))
+
+
+AUTHORIZER_MEMBERS = ("path", "group", "resource", "subresource", "namespace", "name", "check", "allowed",
+                      "reason", "errored", "error", "serviceAccount", "fieldSelector", "labelSelector")
+"""The authorizer library's functions: declared so that policies using them compile, never evaluated."""
+
+
+def _offline(name: str) -> Any:
+    def refuse(*args: Any) -> Any:
+        raise CelError(f"{name}(): the authorizer is not available offline")
+    return refuse
 
 
 def _link_local_multicast(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:

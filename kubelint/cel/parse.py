@@ -234,7 +234,7 @@ class _Parser:
             token = self.token
             if self.take("."):
                 optional = self.take("?")
-                name = self.identifier()
+                name = self.identifier(field=True)
                 if not optional and self.at("("):
                     args = self.arguments("(", ")")
                     node = Node("call", (name, node, tuple(args)), token.offset)
@@ -250,11 +250,13 @@ class _Parser:
             else:
                 return node
 
-    def identifier(self) -> str:
+    def identifier(self, field: bool = False) -> str:
+        """An identifier; ``field``: after a dot, where the reserved words (``namespace``, ``package``, ...)
+        are field names, as cel-go takes ``object.metadata.namespace``."""
         token = self.token
         if token.kind != "ident":
             raise CelSyntaxError(f"expected a field name, found {token.text or 'end of expression'!r}", token.offset)
-        if token.text in RESERVED or token.text in ("in", "true", "false", "null"):
+        if token.text in ("in", "true", "false", "null") or (token.text in RESERVED and not field):
             raise CelSyntaxError(f"reserved identifier {token.text!r}", token.offset)
         self.index += 1
         return token.text
