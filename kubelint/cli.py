@@ -75,6 +75,8 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Let kustomize fetch remote bases (git repositories, URLs) while rendering; offline otherwise.")
 @click.option("--render-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Give up rendering one Kustomize root after this long [default: 60].")
+@click.option("--render-budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Give up rendering the roots not rendered yet once all renders took this long [default: 300].")
 @click.option("--color", "color", type=click.Choice(COLOR_CHOICES, case_sensitive=False), default=None,
               help="Colour the text report: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces it), "
                    "always or never [default: auto].")
@@ -227,6 +229,8 @@ def _options(flags: dict[str, Any]) -> Any:
         options.render = False
     if flags["render_timeout"]:
         options.render_timeout = flags["render_timeout"]
+    if flags["render_budget"]:
+        options.render_budget = flags["render_budget"]
     if flags["allow_remote_bases"]:
         options.allow_remote_bases = True
     if flags["kubernetes_version"] or options.kubernetes_version:
@@ -381,6 +385,7 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
           no_render: bool, config_file: str | None) -> None:
     """Export the resource graph of PATHS: workloads, Services, Ingresses, NetworkPolicies and their edges."""
     from kubelint.loader import load_tree
+    from kubelint.model.units import drawn_units
     from kubelint.sources.discover import NothingToLint, PathNotFound
     from kubelint.views.graph import build_view, render
 
@@ -395,7 +400,7 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
         raise click.BadParameter(f"{_shown(str(error))} does not exist", param_hint="PATHS") from error
     except NothingToLint as error:
         raise click.UsageError(_shown(str(error))) from error
-    _emit(render(build_view(tree.units(), reach), format_name), output, machine=format_name != "text")
+    _emit(render(build_view(drawn_units(tree), reach), format_name), output, machine=format_name != "text")
 
 
 @cli.group()

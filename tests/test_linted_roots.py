@@ -66,9 +66,19 @@ def test_unforged_origins_still_point_at_their_files(tmp_path: Path) -> None:
     assert ("pod.yaml", "latest-image-tag", 8) in _places(report)
 
 
-def test_symlinks_out_of_the_tree_are_findings_and_never_read() -> None:
+def _copy(name: str, tmp_path: Path) -> Path:
+    """A reproducer folder copied into a repository of its own (symlinks kept as symlinks)."""
+    import shutil
+
+    (tmp_path / ".git").mkdir()
+    return Path(shutil.copytree(HOSTILE / name, tmp_path / name, symlinks=True))
+
+
+def test_symlinks_out_of_the_tree_are_findings_and_never_read(tmp_path: Path) -> None:
     """Before: the symlinked manifest was read and its first line printed (a folder symlink was walked)."""
-    code, text, report = _lint(str(HOSTILE / "symlink-out"))
+    folder = _copy("symlink-out", tmp_path)
+    (folder / "etc").symlink_to("/etc")  # made here: a committed link to a folder would lead tools walking the repo
+    code, text, report = _lint(str(folder))
     assert code == 1 and PASSWD_LINE not in text
     assert _places(report) == {("passwd.yaml", "unreadable-file", 1), ("etc", "unreadable-file", 1)}
     assert "leads outside the linted tree" in text
@@ -172,3 +182,12 @@ def test_a_rule_file_or_config_file_symlinked_out_is_not_read(tmp_path: Path, mo
     assert result.exit_code == 2 and "SECRET" not in result.output and "leads outside" in result.output
     named = CliRunner().invoke(cli, ["lint", "--no-cache", "--config", str(secret), "cm.yaml"])
     assert named.exit_code == 2 and "unknown key" in named.output  # named on purpose: read (and refused as config)
+
+
+def test_a_symlinked_folder_out_of_a_kustomize_folder_is_not_searched(tmp_path: Path) -> None:
+    """Before: the search for files no kustomization names walked ``root -> /``: the whole file system."""
+    folder = _copy("kustomize-folder-symlink-out", tmp_path)
+    (folder / "root").symlink_to("/")
+    code, _, report = _lint(str(folder))
+    assert code == 1 and ("root", "unreadable-file", 1) in _places(report)
+    assert {f["file"].rsplit("/", 1)[-1] for f in report["findings"]} == {"root", "pod.yaml"}  # type: ignore[attr-defined,index]

@@ -77,6 +77,9 @@ NAME_LIKE_LABELS = ("app", "app.kubernetes.io/name", "app.kubernetes.io/part-of"
 
 _WORD = re.compile(r"[-_./:]+")
 
+MAX_NAMES = 16
+"""How many values of one ``In`` requirement are tried as an operator object's name (bounds a hostile selector)."""
+
 
 def distinctive_word(value: str) -> str | None:
     """The first word of a name that is neither generic nor short (``rook`` in ``rook-ceph-mgr``)."""
@@ -313,7 +316,7 @@ def _operator_name(entry: WorkloadKind, selector: Selector) -> str | None:
     for requirement in selector.requirements:
         if requirement.key not in named or requirement.operator is not Operator.IN:
             continue
-        for name in sorted(requirement.values):
+        for name in sorted(requirement.values)[:MAX_NAMES]:
             known, open_keys = entry.added_labels(name)
             if all(r.matches(known, open_keys) for r in selector.requirements if r.key in entry.added):
                 return name
