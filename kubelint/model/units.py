@@ -202,7 +202,7 @@ def rule_units(tree: Tree) -> list[Tree]:
         resources = [resource for unit in (*members, *seen) for resource in objects.get(unit, ())]
         skipped = [entry for entry in tree.skipped if entry[0] in files]
         out.append(Tree(sources, resources, tree.options, skipped, tree.focus, tree.changed,
-                        members=frozenset(members), label=label))
+                        members=frozenset(members), label=label, earlier=tree.earlier))
     return out
 
 
