@@ -124,7 +124,7 @@ def _lint_snapshot(snapshot: Snapshot, paths: list[str], options: Options,
 
 def _staged_state(earlier: Snapshot, staged: Snapshot, changes: list[Change], base: StateFindings,
                   paths: list[str], options: Options, layout: Layout, parsed: Parsed,
-                  revision: str) -> StateFindings | Report:
+                  revision: str = "HEAD") -> StateFindings | Report:
     """The findings of the staged state: cached, the earlier state's when nothing linted changed, or linted
     again where the change can have an effect (a :class:`Report`, with the staged sources for excerpts)."""
     from kubelint.loader import load_snapshot_tree

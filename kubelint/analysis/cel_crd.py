@@ -15,6 +15,7 @@ The CEL engine is imported only when a tree has rules.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -99,6 +100,7 @@ class CrdRules:
     locations: list[str] = field(default_factory=list)
     kubernetes: str = ""
     strict: bool = True
+    max_size: int = 0
 
     def schema_of(self, resource: Resource) -> SchemaNode | None:
         """The rules that apply to a custom resource (None when its kind has none)."""
@@ -109,10 +111,15 @@ class CrdRules:
         return self.kinds.get(key)
 
     def _from_location(self, group: str, version: str, kind: str) -> SchemaNode | None:
-        from kubelint.schema.store import _from_location
+        from kubelint.schema.store import candidates, read_schema
 
         for folder in self.locations:
-            raw = _from_location(folder, group, version, kind, self.kubernetes, self.strict)
+            raw = None
+            for candidate in candidates(folder, group, version, kind, self.kubernetes, self.strict):
+                if os.path.lexists(candidate):
+                    raw = read_schema(candidate, self.max_size)[0]
+                    if raw is not None:  # a file that cannot be used is schema-invalid's finding (unreadable-file)
+                        break
             if raw is not None:
                 if "x-kubernetes-validations" not in _text_keys(raw):
                     return None
@@ -144,7 +151,8 @@ def crd_rules(tree: Tree) -> CrdRules:
     from kubelint.schema.builtin import resolve_version
     from kubelint.schema.crd import crd_versions
 
-    found = CrdRules(locations=list(tree.options.schema_location), strict=tree.options.strict)
+    found = CrdRules(locations=list(tree.options.schema_location), strict=tree.options.strict,
+                     max_size=tree.options.max_file_size)
     if found.locations:
         found.kubernetes = resolve_version(tree.options.kubernetes_version)
     for resource in tree.resources:
