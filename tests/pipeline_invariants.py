@@ -22,6 +22,10 @@ RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e
 WORKFLOW_COMMAND = re.compile(r"::(error|warning|notice)( [^:\n]*)?::")
 """The only workflow commands kubelint writes; input can add none (its newlines and ``::`` are escaped)."""
 
+_FORMAT = "[\u00ad\u200b-\u200f\u2060-\u206f\ufeff\ufe00-\ufe0f]*"
+LEGACY_COMMAND = re.compile(f"#{_FORMAT}#{_FORMAT}\\[")
+"""``##[command]``, which GitHub's runner reads anywhere in a line (format characters between may be skipped)."""
+
 _CATALOG: dict[str, Rule] = {}
 
 
@@ -54,4 +58,5 @@ def check_outputs(report: Report) -> dict[str, str]:
     for name in ("text", "github"):
         found = RAW_CONTROL.search(outputs[name])
         assert found is None, f"raw {found.group()!r} in {name} output"
+        assert not LEGACY_COMMAND.search(outputs[name]), f"a legacy workflow command (##[) in {name} output"
     return outputs
