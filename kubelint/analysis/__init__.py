@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 MODULES: dict[str, str] = {
+    "gateway-routes": "kubelint.analysis.gateway",
     "graph": "kubelint.analysis.graph",
     "network": "kubelint.analysis.netpol",
     "pod-templates": "kubelint.analysis.templates",
