@@ -22,6 +22,7 @@ T = TypeVar("T")
 MODULES: dict[str, str] = {
     "gateway-routes": "kubelint.analysis.gateway",
     "graph": "kubelint.analysis.graph",
+    "istio-routes": "kubelint.analysis.istio",
     "network": "kubelint.analysis.netpol",
     "pod-templates": "kubelint.analysis.templates",
     "unseen-pods": "kubelint.analysis.unseen",

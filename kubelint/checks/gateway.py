@@ -24,6 +24,7 @@ from kubelint.analysis.gateway import (
     route_hostnames,
 )
 from kubelint.checks import Hit, Params, check
+from kubelint.checks.missing import missing_target
 from kubelint.findings import Location
 from kubelint.model.resource import ObjectRef, Resource, text
 from kubelint.model.tree import Tree
@@ -33,28 +34,10 @@ CERT_MANAGER_ANNOTATIONS = ("cert-manager.io/issuer", "cert-manager.io/cluster-i
 TLS_SECRET = "kubernetes.io/tls"
 
 
-def missing_target(routes: GatewayRoutes, source: Resource, ref: Reference, what: str) -> Hit:
-    """The hit for a reference whose target the tree does not define: in another namespace of the tree (an error
-    when both sides write their namespace, else one level lower), missing from a namespace in which the tree
-    defines that kind (an error), or held back (the tree defines no such object there: deployed from elsewhere)."""
+def _missing(routes: GatewayRoutes, source: Resource, ref: Reference, what: str) -> Hit:
     target = ref.target
-    where = source.where(ref.name_path)
-    base = f"{what} {target.name!r} is not defined in namespace {target.namespace}"
-    group = target.group or None
-    elsewhere = [found for found in routes.graph.elsewhere(target.kind, target.namespace, target.name, group)
-                 if found.ref.group == target.group]
-    present = routes.defines(target.group, target.kind, target.namespace)
-    if elsewhere and "namespace" not in ref.written:
-        first = elsewhere[0]
-        explicit = source.namespace_given and all(found.namespace_given for found in elsewhere)
-        return Hit(f"{base}; it matches {first.kind} {first.name} in namespace {first.namespace}: name the "
-                   "namespace in the reference (it defaults to the referring object's)", where,
-                   tuple(found.where((), f"{found.kind} {found.name}") for found in elsewhere[:3]),
-                   weaker=not explicit and not present)
-    if present:
-        return Hit(base, where)
-    return Hit(base, where, held=f"the tree defines no {target.kind} in namespace {target.namespace}: "
-                                 "they are deployed from elsewhere")
+    return missing_target(routes.graph, source, target, ref.name_path, "namespace" in ref.written, what,
+                          routes.defines(target.group, target.kind, target.namespace))
 
 
 def _listener_locations(gateway: Resource, attachment: Attachment) -> tuple[Location, ...]:
@@ -73,7 +56,7 @@ def route_no_matching_parent(tree: Tree, params: Params) -> Iterator[Hit]:
         route, parent = attachment.route, attachment.parent
         if attachment.outcome == PARENT_MISSING:
             if routes.graph.unread_defines(parent.target) is None:
-                yield missing_target(routes, route, parent, "parentRef Gateway")
+                yield _missing(routes, route, parent, "parentRef Gateway")
         elif attachment.outcome == NO_MATCHING_PARENT:
             gateway = attachment.gateway
             assert gateway is not None
@@ -141,7 +124,7 @@ def route_backend_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
         route, ref = backend.route, backend.ref
         if backend.service is None:
             if routes.graph.unread_defines(ref.target) is None:
-                yield missing_target(routes, route, ref, "backendRef Service")
+                yield _missing(routes, route, ref, "backendRef Service")
         elif backend.port_problem:
             path = (*ref.path, "port") if "port" in ref.written else ref.name_path
             yield Hit(f"backendRef {backend.port_problem}; requests for it fail (BackendNotFound)", route.where(path),
@@ -202,7 +185,7 @@ def gateway_invalid_certificate_ref(tree: Tree, params: Params) -> Iterator[Hit]
         maker = _certificate_maker(routes, gateway, ref.target)
         if maker:
             continue
-        hit = missing_target(routes, gateway, ref, "certificateRef Secret")
+        hit = _missing(routes, gateway, ref, "certificateRef Secret")
         if not hit.held:
             hit = Hit(hit.message + f"; {certificate.listener.describe()} cannot terminate TLS "
                       "(InvalidCertificateRef)", hit.location, hit.related, hit.weaker)
