@@ -21,6 +21,7 @@ T = TypeVar("T")
 
 MODULES: dict[str, str] = {
     "gateway-routes": "kubelint.analysis.gateway",
+    "service-addresses": "kubelint.analysis.addresses",
     "graph": "kubelint.analysis.graph",
     "istio-routes": "kubelint.analysis.istio",
     "network": "kubelint.analysis.netpol",
