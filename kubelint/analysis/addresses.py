@@ -17,8 +17,9 @@ Everything else is left alone: hosts with other dots (``api.example.com``), ``lo
 of ConfigMap data that are comments (``#``, ``//``, ``;``). The port is the one written, else the scheme's
 well-known port (``http`` 80, ``https`` 443, ``redis`` 6379, ...), else unknown.
 
-The clients of an address are the pods of the workload that writes it, or of every workload that uses the
-ConfigMap (env, envFrom, volume). Each address records where it is written: the value's node, and for a
+The clients of an address are the pods of the workload that writes it, or of every workload that reads that
+key of the ConfigMap (``configMapKeyRef`` of the key, ``envFrom``, a volume or projected source without ``items``
+or with an item of the key). Each address records where it is written: the value's node, and for a
 multi-line value (a config file in a ConfigMap) the line inside it, checked against the source text.
 """
 
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from kubelint.analysis import analysis_of
-from kubelint.analysis.graph import USES, ResourceGraph, build_graph
+from kubelint.analysis.graph import ResourceGraph, build_graph
 from kubelint.findings import Location, Path
 from kubelint.model.resource import Container, ObjectRef, Resource, mapping, sequence, text
 from kubelint.model.selectors import PodGroup
@@ -145,15 +146,10 @@ class AddressFinder:
     def find(self) -> Addresses:
         out = Addresses()
         groups: dict[ObjectRef, PodGroup] = {group.owner: group for group in self.graph.pods}
-        users: dict[ObjectRef, list[PodGroup]] = {}
-        for edge in self.graph.edges(USES):
-            if edge.target.kind == "ConfigMap" and edge.source in groups:
-                clients = users.setdefault(edge.target, [])
-                if groups[edge.source] not in clients:
-                    clients.append(groups[edge.source])
+        readers = self._config_map_readers(groups)
         for resource in self.tree.by_ref.values():
             if resource.ref.group == "" and resource.kind == "ConfigMap":
-                out.found.extend(self._config_map(resource, tuple(users.get(resource.ref, ()))))
+                out.found.extend(self._config_map(resource, readers.get((resource.namespace, resource.name), {})))
                 continue
             template = self.graph.template(resource)
             if template is None:
@@ -190,9 +186,46 @@ class AddressFinder:
                     yield from self._scan(resource, (*container.path, field_name, index), item,
                                           expand(item, every), clients, f"{field_name} of container {container.name}")
 
-    def _config_map(self, resource: Resource, clients: tuple[PodGroup, ...]) -> Iterator[Address]:
+    def _config_map_readers(self, groups: Mapping[ObjectRef, PodGroup]
+                            ) -> dict[tuple[str | None, str], dict[str | None, list[PodGroup]]]:
+        """For each ConfigMap (namespace, name): the pod groups that read each key (key None: every key, through
+        envFrom or a volume without items)."""
+        readers: dict[tuple[str | None, str], dict[str | None, list[PodGroup]]] = {}
+
+        def add(namespace: str | None, name: object, key: object, group: PodGroup) -> None:
+            if isinstance(name, str) and (key is None or isinstance(key, str)):
+                found = readers.setdefault((namespace, name), {}).setdefault(key, [])
+                if group not in found:
+                    found.append(group)
+
+        for owner, group in groups.items():
+            resource = self.tree.by_ref.get(owner)
+            template = self.graph.template(resource) if resource is not None else None
+            if template is None:
+                continue
+            namespace = owner.namespace
+            for container in template.containers:
+                for variable in sequence(container.raw.get("env")):
+                    ref = mapping(mapping(mapping(variable).get("valueFrom")).get("configMapKeyRef"))
+                    add(namespace, ref.get("name"), ref.get("key"), group)
+                for source in sequence(container.raw.get("envFrom")):
+                    add(namespace, mapping(mapping(source).get("configMapRef")).get("name"), None, group)
+            for volume in sequence(template.spec.get("volumes")):
+                volume = mapping(volume)
+                sources = [mapping(volume.get("configMap"))]
+                sources += [mapping(mapping(item).get("configMap"))
+                            for item in sequence(mapping(volume.get("projected")).get("sources"))]
+                for source in sources:
+                    items = [mapping(item).get("key") for item in sequence(source.get("items"))]
+                    for key in items or [None]:
+                        add(namespace, source.get("name"), key, group)
+        return readers
+
+    def _config_map(self, resource: Resource, readers: Mapping[str | None, list[PodGroup]]) -> Iterator[Address]:
+        every = readers.get(None, [])
         for key, value in mapping(resource.raw.get("data")).items():
             if isinstance(value, str):
+                clients = tuple(dict.fromkeys([*every, *readers.get(key, [])]))
                 yield from self._scan(resource, ("data", key), value, value, clients, f"key {key}")
 
     # scanning -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ NetworkPolicy verdict from the ``network`` analysis. :func:`dependency_verdict` 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -15,12 +16,20 @@ from kubelint.analysis.addresses import Address, build_addresses
 from kubelint.analysis.netpol import EGRESS, INGRESS, Network, Port, build_network, host_network, listening_ports
 from kubelint.checks import Hit, Params, check
 from kubelint.findings import Location
-from kubelint.model.resource import Resource, mapping, sequence, service_target, text
+from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, service_target, text
 from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
 
 ALWAYS_SERVICES = frozenset({("default", "kubernetes")})
 """Services every cluster has: the API server's."""
+
+NEAR = 0.8
+"""How close a Service name must be to a missing one for the address to be taken as a typo of it."""
+
+
+def _service_named(tree: Tree, namespace: str | None, name: str) -> Location:
+    found = tree.by_ref[ObjectRef("", "Service", namespace, name)]
+    return found.where((), f"Service {name}")
 
 
 @dataclass
@@ -99,21 +108,27 @@ def dependency_verdict(tree: Tree, network: Network, address: Address) -> Verdic
     target = address.target
     service = address.service
     if service is None:
-        if (target.namespace, target.name) in ALWAYS_SERVICES:
+        if (target.namespace, target.name) in ALWAYS_SERVICES or network.graph.unread_defines(target) is not None:
             return verdict
-        defined = any(resource.ref.group == "" and resource.kind == "Service" and resource.namespace == target.namespace
-                      for resource in tree.by_ref.values())
+        names = [resource.name for resource in tree.by_ref.values()
+                 if resource.ref.group == "" and resource.kind == "Service" and resource.namespace == target.namespace]
+        near = difflib.get_close_matches(target.name, names, n=1, cutoff=NEAR)
         verdict.problem = f"Service {target.name} is not defined in namespace {target.namespace}"
-        if not defined or network.graph.unread_defines(target) is not None:
-            verdict.held = (f"the tree defines no Service in namespace {target.namespace}: they are applied from "
-                            "elsewhere")
+        if near:
+            verdict.problem += f" (did you mean {near[0]}?)"
+            verdict.related.append(_service_named(tree, target.namespace, near[0]))
+        else:
+            verdict.held = ("no Service of the tree has a name close to it: it may be applied from elsewhere "
+                            "(another chart or repository)")
         return verdict
+    groups = network.graph.selected.get(service.ref, [])
+    if address.clients and all(client in groups for client in address.clients):
+        return verdict  # a workload's address of its own Service: a peer or advertised address, its own business
     verdict.related.append(service.where((), f"Service {service.name}"))
     if service.spec.get("type") == "ExternalName" or address.port is None:
         return verdict
     headless = service.spec.get("clusterIP") == "None"
     entry = service_port(service, address.port)
-    groups = network.graph.selected.get(service.ref, [])
     if entry is None:
         if headless:
             # a headless name resolves to the pods: the client connects to their container ports directly
@@ -184,24 +199,33 @@ def unreachable_dependency(tree: Tree, params: Params) -> Iterator[Hit]:
             yield Hit(f"{what}: {verdict.problem}; the connection fails", where, tuple(verdict.related),
                       weaker=verdict.uncertain, held=verdict.held)
             continue
-        if not verdict.denied:
-            continue
-        client, server, side = verdict.denied[0]
-        blocked = {
-            EGRESS: f"no egress rule of the policies isolating {_describe(client)} admits it",
-            INGRESS: f"no ingress rule of the policies isolating {_describe(server)} admits {_describe(client)}",
-            "both": f"neither {_describe(client)}'s egress nor {_describe(server)}'s ingress policies admit it",
-        }[side]
-        servers = sorted({_describe(pair[1]) for pair in verdict.denied})
-        some = len(verdict.allowed) > 0
-        port = address.port
-        related = [*verdict.related]
-        if side in (EGRESS, "both"):
-            related += _policies(network, client, EGRESS)
-        if side in (INGRESS, "both"):
-            related += _policies(network, server, INGRESS)
-        service = address.service
-        assert service is not None
-        scope = f"some of its pods ({', '.join(servers)})" if some else f"its pods ({', '.join(servers)})"
-        yield Hit(f"{what}: NetworkPolicies do not let {_describe(client)} reach Service {service.name} port {port} "
-                  f"on {scope}: {blocked}", where, tuple(related), weaker=some or verdict.uncertain)
+        reported: set[int] = set()
+        for client, _, _ in verdict.denied:
+            if id(client) not in reported:
+                reported.add(id(client))
+                yield _denied_hit(network, verdict, client, f"{what}: ")
+
+
+def _denied_hit(network: Network, verdict: Verdict, client: PodGroup, start: str) -> Hit:
+    """The hit for the Service's pods that the policies keep ``client`` from."""
+    pairs = [(server, side) for source, server, side in verdict.denied if source is client]
+    server, side = pairs[0]
+    blocked = {
+        EGRESS: f"no egress rule of the policies isolating {_describe(client)} admits it",
+        INGRESS: f"no ingress rule of the policies isolating {_describe(server)} admits {_describe(client)}",
+        "both": f"neither {_describe(client)}'s egress nor {_describe(server)}'s ingress policies admit it",
+    }[side]
+    servers = sorted({_describe(item[0]) for item in pairs})
+    some = any(source is client for source, _ in verdict.allowed)
+    related = [*verdict.related]
+    if side in (EGRESS, "both"):
+        related += _policies(network, client, EGRESS)
+    if side in (INGRESS, "both"):
+        related += _policies(network, server, INGRESS)
+    address = verdict.address
+    service = address.service
+    assert service is not None
+    scope = f"some of its pods ({', '.join(servers)})" if some else f"its pods ({', '.join(servers)})"
+    return Hit(f"{start}NetworkPolicies do not let {_describe(client)} reach Service {service.name} port "
+               f"{address.port} on {scope}: {blocked}", address.location, tuple(related),
+               weaker=some or verdict.uncertain)
