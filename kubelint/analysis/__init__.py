@@ -27,6 +27,8 @@ MODULES: dict[str, str] = {
     "network": "kubelint.analysis.netpol",
     "pod-templates": "kubelint.analysis.templates",
     "unseen-pods": "kubelint.analysis.unseen",
+    "crd-validations": "kubelint.analysis.cel_crd",
+    "admission": "kubelint.analysis.cel_admission",
 }
 """Where each built-in analysis is defined, so that :func:`analysis` can import it on first use."""
 
