@@ -453,9 +453,11 @@ class GatewayRoutes:
         for backend in self.backends:
             target = backend.service.ref if backend.service is not None else backend.ref.target
             ports = [] if backend.ref.port is None else [str(backend.ref.port)]
+            problem = ("no ReferenceGrant in the tree" if backend.permitted is False else
+                       "not in the tree" if backend.service is None else
+                       "no such port" if backend.port_problem else "")
             self.graph.add_edge(backend.route.ref, target, ROUTES_TO, backend.ref.name_path, ports=ports,
-                                broken=backend.service is None or bool(backend.port_problem)
-                                or backend.permitted is False)
+                                broken=backend.service is None or bool(problem), problem=problem)
 
 
 @analysis_of("gateway-routes")

@@ -230,12 +230,14 @@ class IstioRoutes:
             ports = [str(destination.port)] if destination.port is not None else []
             if destination.subset:
                 ports.append(f"subset {destination.subset}")
+            missing = resolution.service is None and resolution.entry is None
             self.graph.add_edge(destination.source.ref, target, ROUTES_TO, destination.host_path, ports=ports,
-                                broken=resolution.service is None and resolution.entry is None)
+                                broken=missing, problem="not in the tree" if missing else "")
         for ref in self.gateway_refs:
             found = self.graph.find("Gateway", ref.target.namespace, ref.target.name, ISTIO_GROUP)
             self.graph.add_edge(ref.source.ref, found.ref if found is not None else ref.target, ATTACHES_TO,
-                                ref.path, ports=[], broken=found is None)
+                                ref.path, ports=[], broken=found is None,
+                                problem="not in the tree" if found is None else "")
 
 
 @analysis_of("istio-routes")
