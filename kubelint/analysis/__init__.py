@@ -25,6 +25,7 @@ MODULES: dict[str, str] = {
     "graph": "kubelint.analysis.graph",
     "istio-routes": "kubelint.analysis.istio",
     "network": "kubelint.analysis.netpol",
+    "pod-security": "kubelint.analysis.psa",
     "pod-templates": "kubelint.analysis.templates",
     "unseen-pods": "kubelint.analysis.unseen",
     "crd-validations": "kubelint.analysis.cel_crd",
