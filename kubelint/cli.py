@@ -75,6 +75,8 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Let kustomize fetch remote bases (git repositories, URLs) while rendering; offline otherwise.")
 @click.option("--render-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Give up rendering one Kustomize root after this long [default: 60].")
+@click.option("--render-budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Give up rendering the roots not rendered yet once all renders took this long [default: 300].")
 @click.option("--color", "color", type=click.Choice(COLOR_CHOICES, case_sensitive=False), default=None,
               help="Colour the text report: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces it), "
                    "always or never [default: auto].")
@@ -223,6 +225,8 @@ def _options(flags: dict[str, Any]) -> Any:
         options.render = False
     if flags["render_timeout"]:
         options.render_timeout = flags["render_timeout"]
+    if flags["render_budget"]:
+        options.render_budget = flags["render_budget"]
     if flags["allow_remote_bases"]:
         options.allow_remote_bases = True
     if flags["kubernetes_version"] or options.kubernetes_version:

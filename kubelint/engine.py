@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from kubelint.catalog import Rule, load_catalog
 from kubelint.checks import registry
-from kubelint.findings import Finding, Location, Severity
+from kubelint.findings import MAX_MESSAGE, Finding, Location, Severity, excerpt
 from kubelint.loader import load_tree
 from kubelint.model.tree import Tree
 from kubelint.options import Options
@@ -128,13 +128,23 @@ def run_rules(tree: Tree, rules: Iterable[Rule], single: set[str] | None = None)
         tree.__dict__["linted_read"] = False
         for hit in checks[rule.check](tree, rule.params):
             severity = Severity(max(Severity.INFO, rule.severity - 1)) if hit.weaker else rule.severity
-            findings.append(Finding(rule.id, severity, hit.message, hit.location, hit.related, held=hit.held))
+            findings.append(Finding(rule.id, severity, excerpt(hit.message, MAX_MESSAGE), _bounded(hit.location),
+                                    tuple(_bounded(related) for related in hit.related), held=hit.held))
         if single is not None and tree.__dict__.get("linted_read"):
             single.add(rule.id)
         if timings is not None:
             timings.rules[rule.id] = time.perf_counter() - started
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+def _bounded(location: Location) -> Location:
+    """A location whose message is at most :data:`MAX_MESSAGE` characters."""
+    if len(location.message) <= MAX_MESSAGE:
+        return location
+    from dataclasses import replace
+
+    return replace(location, message=excerpt(location.message, MAX_MESSAGE))
 
 
 def merge_units(found: list[list[Finding]]) -> list[Finding]:

@@ -72,7 +72,7 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
         unique = list(dict.fromkeys(roots))
         sources.extend(render_kustomizations(unique, options.render_timeout, options.max_file_size,
                                              exclude=options.exclude, boundary=boundary,
-                                             allow_remote=options.allow_remote_bases))
+                                             allow_remote=options.allow_remote_bases, budget=options.render_budget))
     units.assign_configured(sources, options.units)
     return sources
 

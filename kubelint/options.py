@@ -40,6 +40,8 @@ class Options:
     """Render folders holding a kustomization file (``--no-render`` lints their raw files instead)."""
     render_timeout: float = 60.0
     """Seconds one Kustomize render may take before it is a ``render-failed`` finding."""
+    render_budget: float = 300.0
+    """Seconds all the Kustomize renders of a run may take together (``--render-budget``)."""
     allow_remote_bases: bool = False
     """Let kustomize fetch remote bases over the network (``--allow-remote-bases``); rendering is offline otherwise."""
     baseline: str | None = None

@@ -28,6 +28,9 @@ from kubelint.sources.scalars import STR_TAG, key_text, resolve_plain
 
 MAX_DEPTH = 500
 """Nesting deeper than this is refused (Kubernetes objects nest a few dozen levels at most)."""
+MAX_ALIAS_EXPANSION = 10 << 20
+"""Characters of text that the aliases of one document may repeat. go-yaml's ratio rule counts nodes, so a
+100 KB string aliased a thousand times passes it and repeats 100 MB into every message that shows it."""
 
 Position = tuple[int, int]
 
@@ -62,14 +65,16 @@ class NodeTable:
     node instead of a path tuple, a position tuple and a dict entry), plus the source text of the
     implicitly typed scalars by node number. The tables keyed by path are built on first use."""
 
-    __slots__ = ("_lookups", "_tables", "data", "implicit", "marks")
+    __slots__ = ("_lookups", "_sizes", "_tables", "data", "implicit", "marks")
 
-    def __init__(self, data: Any, marks: array[int], implicit: dict[int, str]) -> None:
+    def __init__(self, data: Any, marks: array[int], implicit: dict[int, str], sizes: array[int] | None = None) -> None:
         self.data = data
         self.marks = marks
         """``line << 32 | column`` (0-based) of every node, in document order (depth first, in key order)."""
         self.implicit = implicit
         """Node number -> source text of an unquoted scalar that YAML 1.1 read as a bool, number or null."""
+        self._sizes = sizes
+        """Nodes in each node's subtree, itself included (from the parser, or counted on the first lookup)."""
         self._tables: tuple[dict[Path, Position], dict[Path, str]] | None = None
         self._lookups = 0
 
@@ -82,7 +87,9 @@ class NodeTable:
         if self._tables is None:
             self._lookups += 1
             if self._lookups <= _WALKS_BEFORE_TABLE:
-                return _unpack(self.marks[_node_number(self.data, path)])
+                if self._sizes is None:
+                    self._sizes = _subtree_sizes(self.data)
+                return _unpack(self.marks[_node_number(self.data, self._sizes, path)])
         return _nearest_in(self.tables()[0], path)
 
     def tables(self) -> tuple[dict[Path, Position], dict[Path, str]]:
@@ -97,6 +104,7 @@ class NodeTable:
     def __setstate__(self, state: tuple[Any, array[int], dict[int, str]]) -> None:
         self.data, self.marks, self.implicit = state
         self._tables = None
+        self._sizes = None
         self._lookups = 0
 
 
@@ -104,29 +112,55 @@ _WALKS_BEFORE_TABLE = 16
 """Lookups of one document answered by walking its value before its path table is built and kept."""
 
 
-def _node_number(data: Any, path: Path) -> int:
-    """The number (document order) of the node at ``path``, or of its deepest existing parent."""
+def _node_number(data: Any, sizes: array[int], path: Path) -> int:
+    """The number (document order) of the node at ``path``, or of its deepest existing parent: a child's
+    number is its parent's plus one plus the subtree sizes of the siblings before it."""
     node, number = data, 0
     for part in path:
         if isinstance(node, dict):
             if part not in node:
                 break
             number += 1
-            for key, value in node.items():
+            for key in node:
                 if key == part:
                     break
-                number += _size(value)
+                number += sizes[number]
             node = node[part]
         elif isinstance(node, list):
             if not isinstance(part, int) or not 0 <= part < len(node):
                 break
             number += 1
-            for index in range(part):
-                number += _size(node[index])
+            for _ in range(part):
+                number += sizes[number]
             node = node[part]
         else:
             break
     return number
+
+
+def _subtree_sizes(data: Any) -> array[int]:
+    """The subtree size of every node of a value, in document order (for a table read from the cache)."""
+    sizes = array("I")
+    stack: list[tuple[int, Iterator[Any]]] = []
+
+    def enter(value: Any) -> None:
+        sizes.append(1)
+        if isinstance(value, dict):
+            stack.append((len(sizes) - 1, iter(value.values())))
+        elif isinstance(value, list):
+            stack.append((len(sizes) - 1, iter(value)))
+
+    enter(data)
+    while stack:
+        first, children = stack[-1]
+        for child in children:
+            enter(child)
+            if stack[-1][0] != first:
+                break
+        else:
+            stack.pop()
+            sizes[first] = len(sizes) - first
+    return sizes
 
 
 def node_count(value: Any) -> int:
@@ -250,9 +284,10 @@ class Document:
         """Paths of unquoted scalars that YAML 1.1 turned into a bool, number or null, with their source text."""
 
     @classmethod
-    def compact(cls, data: Any, index: int, marks: array[int], implicit: dict[int, str]) -> Document:
+    def compact(cls, data: Any, index: int, marks: array[int], implicit: dict[int, str],
+                sizes: array[int] | None = None) -> Document:
         """A document whose positions are ``marks`` (see :class:`NodeTable`), turned into tables when asked."""
-        table = NodeTable(data, marks, implicit)
+        table = NodeTable(data, marks, implicit, sizes)
         return cls(data, _Positions(table), index, _Implicit(table))
 
     @property
@@ -288,11 +323,17 @@ class Document:
 
 
 class _Abort(Exception):
-    """The current document cannot be built; skip to its end."""
+    """The current document cannot be built; skip to its end (``final``: stop reading the text there)."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, final: bool = False) -> None:
         super().__init__(problem.message)
         self.problem = problem
+        self.final = final
+
+
+def _too_deep(line: int, column: int) -> Problem:
+    return Problem("yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels; the rest of the file is not read", line,
+                   column)
 
 
 def _allowed_alias_ratio(total: int) -> float:
@@ -306,10 +347,12 @@ def _allowed_alias_ratio(total: int) -> float:
 
 
 class _Frame:
-    __slots__ = ("anchor", "container", "explicit", "key", "key_mark", "merge", "merges", "path", "start")
+    __slots__ = ("aliased", "anchor", "container", "explicit", "first", "key", "key_mark", "merge", "merges", "path",
+                 "start", "start_index")
 
-    def __init__(self, container: dict[str, Any] | list[Any], path: Path, start: int) -> None:
+    def __init__(self, container: dict[str, Any] | list[Any], path: Path, start: int, first: int) -> None:
         self.container = container
+        self.first = first  # the collection's own node number
         self.path = path  # only kept while building full tables
         self.start = start  # node count when the collection opened, to size anchors
         self.key: str | None = None
@@ -318,6 +361,8 @@ class _Frame:
         self.merges: list[Any] | None = None
         self.merge = False  # the pending key is the YAML merge key ``<<``
         self.anchor: str | None = None
+        self.start_index = 0  # where an anchored collection starts in the text, to size it
+        self.aliased = 0  # characters aliases had repeated when it opened
 
 
 class _Builder:
@@ -354,6 +399,8 @@ class _Builder:
                     if document is not None:
                         self.documents.append(document)
                     index += 1
+        except _Abort as abort:
+            self.problems.append(abort.problem)
         except Exception as error:
             self.problems.append(_syntax_problem(error, text))
         finally:
@@ -369,13 +416,22 @@ class _Builder:
                 self.irregular.add(index)
             return document
         except _Abort as abort:
+            if abort.final:
+                raise
             self.problems.append(abort.problem)
-            depth = 1
-            while depth:  # skip the rest of the document's events
-                name = type(parser.get_event()).__name__
+            nesting = 0
+            while True:  # skip the rest of the document's events, never deeper than a document may nest
+                event = parser.get_event()
+                name = type(event).__name__
                 if name == "DocumentEndEvent":
-                    depth = 0
-            return None
+                    return None
+                if name in ("MappingStartEvent", "SequenceStartEvent"):
+                    nesting += 1
+                    if nesting > MAX_DEPTH:
+                        mark = event.start_mark
+                        raise _Abort(_too_deep(mark.line + 1, mark.column + 1), final=True) from None
+                elif name in ("MappingEndEvent", "SequenceEndEvent"):
+                    nesting -= 1
 
 
 class _DocumentBuilder:
@@ -386,10 +442,13 @@ class _DocumentBuilder:
         self.positions: dict[Path, Position] = {}  # full tables only
         self.implicit: dict[Path, str] = {}  # full tables only
         self.marks: array[int] = array("Q")  # compact: a packed position per node
+        self.sizes: array[int] = array("I")  # compact: nodes in each node's subtree
         self.implicit_nodes: dict[int, str] = {}  # compact: node number -> source text
-        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.anchors: dict[str, tuple[Any, int, int]] = {}
+        """Anchor -> (value, nodes, characters of text it stands for, aliases inside expanded)."""
         self.count = 0
         self.aliased = 0
+        self.aliased_size = 0
         self.irregular = False
 
     def build(self, parser: Any) -> Document | None:
@@ -403,6 +462,8 @@ class _DocumentBuilder:
         implicit = self.implicit
         marks = self.marks
         add_mark = marks.append
+        sizes = self.sizes
+        add_size = sizes.append
         implicit_nodes = self.implicit_nodes
         get_event = parser.get_event
         kinds = _EVENT_KINDS
@@ -417,11 +478,13 @@ class _DocumentBuilder:
                 kind = _event_kind(event)
             if kind == _END:
                 done = stack.pop()
+                sizes[done.first] = len(sizes) - done.first
                 frame = stack[-1] if stack else None
                 if done.merges:
                     _apply_merges(done)
                 if done.anchor:
-                    self.anchors[done.anchor] = (done.container, self.count - done.start)
+                    size = event.end_mark.index - done.start_index + self.aliased_size - done.aliased
+                    self.anchors[done.anchor] = (done.container, self.count - done.start, size)
                 continue
             if kind == _DOCUMENT_END:
                 break
@@ -458,7 +521,9 @@ class _DocumentBuilder:
                 continue
             # a value: where does it go?
             if len(stack) > MAX_DEPTH:  # the value's path is one step per open collection
-                raise _Abort(Problem("yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels", *_unpack(packed)))
+                # libyaml's time per token grows with the depth of flow nesting (``[[[[...``: quadratic), so
+                # the parser is not asked for one more event: the rest of the text is never parsed
+                raise _Abort(_too_deep(*_unpack(packed)), final=True)
             if full:
                 if frame is None:
                     path = ()
@@ -491,16 +556,22 @@ class _DocumentBuilder:
                 else:
                     node_mark = packed
                 if event.anchor:
-                    self.anchors[event.anchor] = (value, 1)
+                    self.anchors[event.anchor] = (value, 1, event.end_mark.index - mark.index)
+                add_size(1)
             elif kind == _ALIAS:
                 self.irregular = True
                 value = self._alias(event, packed)
                 node_mark = packed
+                add_size(1)
             elif kind in (_MAPPING_START, _SEQUENCE_START):
                 self.count += 1
                 container: dict[str, Any] | list[Any] = {} if kind == _MAPPING_START else []
-                child = _Frame(container, path, self.count)
-                child.anchor = event.anchor
+                child = _Frame(container, path, self.count, len(sizes))
+                add_size(0)  # set when the collection ends
+                if event.anchor:
+                    child.anchor = event.anchor
+                    child.start_index = mark.index
+                    child.aliased = self.aliased_size
                 stack.append(child)
                 value = container
                 node_mark = frame.key_mark if frame is not None and frame.explicit is not None else packed
@@ -528,7 +599,7 @@ class _DocumentBuilder:
             return None
         if full:
             return Document(root, positions, self.index, implicit)
-        return Document.compact(root, self.index, marks, implicit_nodes)
+        return Document.compact(root, self.index, marks, implicit_nodes, sizes)
 
     def _set(self, frame: _Frame, value: Any) -> None:
         key = frame.key
@@ -555,9 +626,13 @@ class _DocumentBuilder:
         found = self.anchors.get(event.anchor)
         if found is None:
             raise _Abort(Problem("yaml-syntax", f"unknown alias *{event.anchor}", *_unpack(packed)))
-        value, size = found
+        value, size, characters = found
         self.count += size
         self.aliased += size
+        self.aliased_size += characters
+        if self.aliased_size > MAX_ALIAS_EXPANSION:
+            raise _Abort(Problem("yaml-syntax", f"excessive aliasing: the aliases of this document repeat more than "
+                                 f"{MAX_ALIAS_EXPANSION >> 20} MiB of text (a YAML alias bomb?)", *_unpack(packed)))
         if self.aliased > 100 and self.count > 1000 and self.aliased / self.count > _allowed_alias_ratio(
             self.count
         ):
