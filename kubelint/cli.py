@@ -133,6 +133,7 @@ def lint(paths: tuple[str, ...], **flags: Any) -> None:
                                "or --hook")
     if options.hook:
         _check_hook_paths(paths)
+    _check_written(list(paths) or ["."], options, [flags["output"], write_baseline, *extra_reports.values()])
     report = _run(list(paths) or ["."], options)
     if write_baseline:
         _write_baseline(report, write_baseline, source_root)
@@ -318,6 +319,18 @@ def _check_hook_paths(paths: tuple[str, ...]) -> None:
                 ".kubelint.yaml (or in the hook's `entry:`)", param_hint="PATHS")
 
 
+def _check_written(paths: list[str], options: Any, outputs: list[str | None]) -> None:
+    """Refuse to write a report or baseline through a symlink of the linted tree that leads out of it: a repository
+    could otherwise make the run overwrite any file of the user's (``report.json -> ~/.bashrc``)."""
+    from kubelint.sources.boundary import Boundary, redirected
+
+    boundary = Boundary.around([*paths, *options.context_paths()])
+    for output in outputs:
+        link = boundary.redirect(output) if output else None
+        if output and link is not None:
+            raise click.UsageError(f"not written: {redirected(output, link)}")
+
+
 def _kubernetes_version(wanted: str) -> str:
     """``--kubernetes-version``: one of the minors with schemas, else a usage error."""
     from kubelint.schema.builtin import SchemaError, resolve_version
@@ -390,6 +403,7 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
         options.namespace = namespace
     if no_render:
         options.render = False
+    _check_written(list(paths) or ["."], options, [output])
     try:
         tree = load_tree(list(paths) or ["."], options)
     except PathNotFound as error:

@@ -180,10 +180,11 @@ def to_options(config: Config | None) -> Options:
         options.render_timeout = float(data["render-timeout"])
     options.allow_remote_bases = bool(data.get("allow-remote-bases", False))
     if "baseline" in data:
-        options.baseline = _relative_to(config, data["baseline"])
+        options.baseline = _inside(config, ("baseline",), "reads a baseline", "--baseline FILE")
     if "source-root" in data:
         options.source_root = _relative_to(config, data["source-root"])
-    options.reports = {name: _relative_to(config, path) for name, path in data.get("reports", {}).items()}
+    options.reports = {name: _inside(config, ("reports", name), "writes reports", f"--report {name}=FILE")
+                       for name in data.get("reports", {})}
     for index, workload in enumerate(data.get("workloads", [])):
         if "template" not in workload and "labels" not in workload:
             workload = {**workload, "template": "spec.template"}
@@ -225,6 +226,25 @@ def _anchored_entry(entry: Mapping[str, Any], folder: str) -> dict[str, Any]:
 
 def _relative_to(config: Config, path: str) -> str:
     return path if os.path.isabs(path) else os.path.normpath(os.path.join(config.folder, path))
+
+
+def _inside(config: Config, key: Path, does: str, instead: str) -> str:
+    """The path at ``key`` (relative to the configuration file), which must lead to a place inside the tree holding
+    the file (its repository): a configuration is repository content, and these paths are written (reports, the
+    cache) or decide what is reported (the baseline). Symlinks count: the real path is checked."""
+    from kubelint.report.escape import escape_control
+    from kubelint.sources.boundary import Boundary
+
+    value: Any = config.data
+    for part in key:
+        value = value[part]
+    path = _relative_to(config, str(value))
+    boundary = Boundary.around([config.file])
+    if not boundary.contains(path):
+        raise config.error(key, f"{escape_control(str(value))} leads outside the repository of this configuration file "
+                                f"({escape_control(boundary.roots[0])}); kubelint {does} from a configuration only "
+                                f"inside it (name a place elsewhere on the command line: {instead})")
+    return path
 
 
 def outside_repository(options: Options) -> list[str]:
