@@ -92,6 +92,9 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
 @click.option("--context", multiple=True, type=click.Path(), metavar="PATH",
               help="Load PATH too, so relationship rules see the whole tree, but report only on PATHS "
                    "(repeatable).")
+@click.option("--policies", multiple=True, type=click.Path(), metavar="DIR",
+              help="Also load the ValidatingAdmissionPolicies, bindings and params in DIR (a dump of the cluster's, "
+                   "for example) and run them on PATHS; nothing in DIR is reported on (repeatable).")
 @click.option("--no-cache", is_flag=True, help="Parse every file again instead of reusing cached parses.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Keep the parse cache in DIR (private to you) [default: $KUBELINT_CACHE_DIR, else the user's "
@@ -209,6 +212,7 @@ def _options(flags: dict[str, Any]) -> Any:
     if flags["cache_dir"]:
         options.cache_dir = flags["cache_dir"]
     options.context = [*options.context, *flags["context"]]
+    options.policies = [*options.policies, *flags["policies"]]
     options.hook = flags["hook"]
     if flags["new_since"]:
         options.new_since = flags["new_since"]

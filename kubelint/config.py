@@ -161,6 +161,7 @@ def to_options(config: Config | None) -> Options:
     options.rule_dirs = [_relative_to(config, path) for path in data.get("rule-dirs", [])]
     options.exclude = [anchor(pattern, config.folder) for pattern in data.get("exclude", [])]
     options.context = [_relative_to(config, path) for path in data.get("context", [])]
+    options.policies = [_relative_to(config, path) for path in data.get("policies", [])]
     options.gitignore = bool(data.get("respect-gitignore", True))
     options.include_hidden = list(data.get("include-hidden", []))
     if "namespace" in data:
@@ -248,9 +249,10 @@ def _inside(config: Config, key: Path, does: str, instead: str) -> str:
 
 
 def outside_repository(options: Options) -> list[str]:
-    """Notes (for ``-v``) about the configuration's ``context`` and ``rule-dirs`` entries that lie outside the
-    repository holding the configuration file: allowed (the repository's owner chose them), but kubelint then reads
-    or loads files from elsewhere on the machine, which a reviewer of a pull request should know."""
+    """Notes (for ``-v``) about the configuration's ``context``, ``policies`` and ``rule-dirs`` entries that lie
+    outside the repository holding the configuration file: allowed (the repository's owner chose them), but
+    kubelint then reads or loads files from elsewhere on the machine, which a reviewer of a pull request should
+    know."""
     from kubelint.sources.boundary import repository_top
 
     if options.config_file is None:
@@ -258,12 +260,13 @@ def outside_repository(options: Options) -> list[str]:
     folder = os.path.realpath(os.path.dirname(os.path.abspath(options.config_file)))
     top = repository_top(folder) or folder
     notes = []
-    for key, paths in (("context", options.context), ("rule-dirs", options.rule_dirs)):
+    entries = (("context", options.context), ("policies", options.policies), ("rule-dirs", options.rule_dirs))
+    for key, paths in entries:
         for path in paths:
             real = os.path.realpath(path)
             if real != top and not real.startswith(top.rstrip(os.sep) + os.sep):
                 notes.append(f"{options.config_file}: {key} entry {path} is outside the repository ({top}); "
-                             f"kubelint {'reads files' if key == 'context' else 'loads rules'} there as configured")
+                             f"kubelint {'loads rules' if key == 'rule-dirs' else 'reads files'} there as configured")
     return notes
 
 
@@ -303,6 +306,7 @@ def effective(options: Options) -> dict[str, Any]:
         "source-root": options.source_root,
         "reports": dict(options.reports),
         "context": list(options.context),
+        "policies": list(options.policies),
         "units": [unit_entry(spec) for spec in options.units],
         "workloads": workloads,
         "ignore": list(options.ignore),
