@@ -21,6 +21,11 @@ data: {a: b}
 ---
 apiVersion: v1
 kind: ConfigMap
+metadata: {name: agent, namespace: shops}
+data: {a: b}
+---
+apiVersion: v1
+kind: ConfigMap
 metadata: {name: agent, namespace: observability}
 data: {a: b}
 """
@@ -52,13 +57,17 @@ def _lint(tmp_path: Path, text: str, options: Options | None = None, rule: str =
 def test_missing_namespace_only_when_the_tree_creates_namespaces(tmp_path: Path) -> None:
     found = _lint(tmp_path, NAMESPACED, rule="missing-namespace")
     assert [(f.line, f.severity) for f in found] == [(12, Severity.ERROR)]  # type: ignore[attr-defined]
+    assert "did you mean shop?" in found[0].message  # type: ignore[attr-defined]
+    # a namespace that is not a near miss of one the tree creates is another installation's: held back
+    report = lint([str(tmp_path / "app.yaml")], Options(enable=["missing-namespace"]))
+    assert [f.line for f in report.held if f.rule == "missing-namespace"] == [17]
     # without a Namespace object, the tree is applied into namespaces made elsewhere
     assert not _lint(tmp_path, NAMESPACED.split("---\n", 1)[1], rule="missing-namespace")
     # declared in the configuration, or the namespace the tree is applied into
     external = Options(enable=["missing-namespace"], external=[External(kinds=("Namespace",),
-                                                                        names=("observ*",))])
+                                                                        names=("shop?",))])
     assert not _lint(tmp_path, NAMESPACED, external, rule="missing-namespace")
-    assert not _lint(tmp_path, NAMESPACED, Options(enable=["missing-namespace"], namespace="observability"),
+    assert not _lint(tmp_path, NAMESPACED, Options(enable=["missing-namespace"], namespace="shops"),
                      rule="missing-namespace")
 
 
@@ -108,3 +117,11 @@ subjects:
     options = Options(enable=["unknown-role", "unknown-rbac-subject"], external=externals)
     assert not _lint(tmp_path, text, options, rule="unknown-role")
     assert not _lint(tmp_path, text, options, rule="unknown-rbac-subject")
+
+
+def test_near_miss() -> None:
+    from kubelint.checks.class_references import near_miss
+
+    assert near_miss("store-front", "storefront") and near_miss("shops", "shop") and near_miss("monitorng", "monitoring")
+    assert not near_miss("shop", "shop") and not near_miss("istio-system", "kube-system")
+    assert not near_miss("ab", "abc") and not near_miss("rook-ceph-external", "rook-ceph")

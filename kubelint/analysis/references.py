@@ -61,6 +61,10 @@ NAMESPACE_KINDS = frozenset({("", "Namespace"), ("project.openshift.io", "Projec
 
 KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
+BUILTIN_ROLES = frozenset({("kube-system", "extension-apiserver-authentication-reader")})
+"""Roles the API server creates (its bootstrap policy), besides every ``system:*`` Role of ``kube-system`` and
+``kube-public``."""
+
 BUILTIN_PRIORITY_CLASSES = frozenset({"system-cluster-critical", "system-node-critical"})
 
 ALWAYS_IN_EVERY_NAMESPACE: frozenset[tuple[str, str]] = ALWAYS_PRESENT | frozenset({
@@ -220,6 +224,9 @@ class References:
             return "Kubernetes (or the platform it is named after) creates it in every namespace"
         if kind == "ClusterRole" and (name in BUILTIN_CLUSTER_ROLES or name.startswith("system:")):
             return "a built-in ClusterRole"
+        if kind == "Role" and ((target.namespace, name) in BUILTIN_ROLES or (
+                name.startswith("system:") and target.namespace in ("kube-system", "kube-public"))):
+            return "a Role the API server creates"
         if kind == "PriorityClass" and name in BUILTIN_PRIORITY_CLASSES:
             return "a built-in PriorityClass"
         if kind == "Namespace":

@@ -1,6 +1,7 @@
 """Classes and namespaces: a StorageClass, IngressClass, PriorityClass or RuntimeClass the tree does not define
 although it defines objects of that kind; an Ingress without a class when the tree's IngressClasses have no
-default; an object in a namespace that the tree does not create although it creates namespaces.
+default; an object in a namespace that the tree does not create although it creates namespaces, when the
+namespace is a near miss of one it creates.
 
 Each is reported only when the tree decides: a tree that defines no class of a kind leaves the classes to the
 cluster (held back, ``-v`` says so), and a tree that creates no Namespace is applied into namespaces made
@@ -73,12 +74,14 @@ def _ingresses_without_class(tree: Tree) -> Iterator[Hit]:
 
 @check("missing-namespace")
 def missing_namespace(tree: Tree, params: Params) -> Iterator[Hit]:
-    """Objects in a namespace that the tree does not create, when it creates namespaces: one finding per file
-    and namespace, at the first such object's namespace."""
+    """Objects in a namespace that the tree does not create, when it creates namespaces and the namespace is a
+    near miss of one it creates (a typo): one finding per file and namespace, at the first such object's
+    namespace. Any other namespace is held back: trees that create their own namespaces also put objects into
+    namespaces another installation sets up (``istio-system``, ``linkerd``, an alternative file's)."""
     references = build_references(tree)
     if not references.creates_namespaces:
         return
-    created = ", ".join(sorted(references.namespaces)[:4]) + (", ..." if len(references.namespaces) > 4 else "")
+    created = sorted(references.namespaces)
     seen: set[tuple[str, str]] = set()
     for resource in tree.by_ref.values():
         namespace = resource.namespace
@@ -90,9 +93,30 @@ def missing_namespace(tree: Tree, params: Params) -> Iterator[Hit]:
         yield _namespace_hit(resource, namespace, created)
 
 
-def _namespace_hit(resource: Resource, namespace: str, created: str) -> Hit:
+def _namespace_hit(resource: Resource, namespace: str, created: list[str]) -> Hit:
     path = ("metadata", "namespace") if "namespace" in resource.metadata else ()
-    return Hit(f"namespace {namespace} is not created by the tree, which creates namespaces ({created}): applying "
+    near = next((name for name in created if near_miss(namespace, name)), None)
+    shown = ", ".join(created[:4]) + (", ..." if len(created) > 4 else "")
+    message = (f"namespace {namespace} is not created by the tree, which creates namespaces ({shown}): applying "
                f"{resource.kind} {resource.name} (and the file's other objects in {namespace}) fails with "
-               f"'namespaces \"{namespace}\" not found' unless it is created first (declare it in the configuration's "
-               "external entries if it is)", resource.where(path))
+               f"'namespaces \"{namespace}\" not found' unless it is created first")
+    if near is None:
+        return Hit(message, resource.where(path), held=f"namespace {namespace} is not a near miss of one the tree "
+                   "creates: it is likely set up by another installation (declare it in the configuration's "
+                   "external entries)")
+    return Hit(f"{message}; did you mean {near}?", resource.where(path))
+
+
+def near_miss(written: str, name: str) -> bool:
+    """Whether ``written`` is at most two single-character edits away from a different ``name`` of at least four
+    characters (a typo, not another name)."""
+    if written == name or len(name) < 4 or abs(len(written) - len(name)) > 2:
+        return False
+    previous = list(range(len(name) + 1))
+    for row, char in enumerate(written, start=1):
+        current = [row]
+        for column, other in enumerate(name, start=1):
+            current.append(min(previous[column] + 1, current[column - 1] + 1,
+                               previous[column - 1] + (char != other)))
+        previous = current
+    return previous[-1] <= 2
