@@ -198,6 +198,11 @@ def to_options(config: Config | None) -> Options:
     options.external = [parse_external(entry) for entry in data.get("external", [])]
     if "new-since" in data:
         options.new_since = data["new-since"]
+    pod_security = data.get("pod-security", [])
+    options.pod_security = [pod_security] if isinstance(pod_security, str) else list(pod_security)
+    if "admission-config" in data:
+        options.admission_config = _relative_to(config, data["admission-config"])
+    options.pod_security_user_namespaces = bool(data.get("pod-security-user-namespaces", False))
     return options
 
 
@@ -312,6 +317,9 @@ def effective(options: Options) -> dict[str, Any]:
         "ignore": list(options.ignore),
         "external": [external_entry(entry) for entry in options.external],
         "new-since": options.new_since,
+        "pod-security": list(options.pod_security),
+        "admission-config": options.admission_config,
+        "pod-security-user-namespaces": options.pod_security_user_namespaces,
     }
 
 
