@@ -23,6 +23,7 @@ MODULES: dict[str, str] = {
     "graph": "kubelint.analysis.graph",
     "network": "kubelint.analysis.netpol",
     "pod-templates": "kubelint.analysis.templates",
+    "reach": "kubelint.analysis.reach",
     "unseen-pods": "kubelint.analysis.unseen",
 }
 """Where each built-in analysis is defined, so that :func:`analysis` can import it on first use."""
