@@ -275,6 +275,7 @@ def lint_unit(corpus: Corpus, unit: Unit, profile: str = "baseline") -> UnitResu
     """Lint one unit in-process, with the corpus folder as the current folder."""
     from kubelint.engine import lint_tree
     from kubelint.loader import load_tree
+    from kubelint.model.units import UnitSpec
     from kubelint.options import Options
 
     started = time.perf_counter()
@@ -282,7 +283,8 @@ def lint_unit(corpus: Corpus, unit: Unit, profile: str = "baseline") -> UnitResu
     os.chdir(corpus.folder)
     try:
         options = Options(namespace=unit.namespace, render=unit.render, context=list(unit.context),
-                          exclude=["*"] if unit.root_only else [], fail_on=None, profile=profile)
+                          exclude=["*"] if unit.root_only else [], fail_on=None, profile=profile,
+                          units=[UnitSpec(unit.paths, unit.name)])  # its files are applied together
         tree = load_tree(list(unit.paths), options)
         report = lint_tree(tree)
         workloads = count_workloads(tree)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from kubelint.findings import Finding, dotted
+from kubelint.findings import MAX_NAME, Finding, dotted, excerpt
 from kubelint.fingerprint import VERSION, fingerprint, relative_path
 from kubelint.report.escape import json_text
 
@@ -46,7 +46,7 @@ def entry_of(finding: Finding, source_root: str = ".") -> Entry:
         file=relative_path(finding.file, source_root),
         rule=finding.rule,
         object=str(ref) if ref is not None else "",
-        path=dotted(finding.location.path),
+        path=excerpt(dotted(finding.location.path), MAX_NAME),
         message=finding.message,
         fingerprint=fingerprint(finding, source_root),
     )

@@ -75,6 +75,8 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Let kustomize fetch remote bases (git repositories, URLs) while rendering; offline otherwise.")
 @click.option("--render-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Give up rendering one Kustomize root after this long [default: 60].")
+@click.option("--render-budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Give up rendering the roots not rendered yet once all renders took this long [default: 300].")
 @click.option("--color", "color", type=click.Choice(COLOR_CHOICES, case_sensitive=False), default=None,
               help="Colour the text report: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces it), "
                    "always or never [default: auto].")
@@ -223,6 +225,8 @@ def _options(flags: dict[str, Any]) -> Any:
         options.render = False
     if flags["render_timeout"]:
         options.render_timeout = flags["render_timeout"]
+    if flags["render_budget"]:
+        options.render_budget = flags["render_budget"]
     if flags["allow_remote_bases"]:
         options.allow_remote_bases = True
     if flags["kubernetes_version"] or options.kubernetes_version:
@@ -384,6 +388,7 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
           no_render: bool, why: tuple[str, str] | None, diff_ref: str | None, config_file: str | None) -> None:
     """Export the resource graph of PATHS: workloads, Services, Ingresses, NetworkPolicies and their edges."""
     from kubelint.loader import load_tree
+    from kubelint.model.units import drawn_units
     from kubelint.sources.discover import NothingToLint, PathNotFound
     from kubelint.views.graph import build_view, render
 
@@ -407,12 +412,12 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
         if format_name not in why_view.FORMATS:
             raise click.BadParameter(f"--why answers as {', '.join(why_view.FORMATS)}", param_hint="--format")
         try:
-            answers = why_view.explain(tree.units(), *why)
+            answers = why_view.explain(drawn_units(tree), *why)
         except why_view.NameError_ as error:
             raise click.BadParameter(_shown(str(error)), param_hint="--why") from error
         _emit(why_view.render(answers, format_name), output, machine=format_name == "json")
         return
-    _emit(render(build_view(tree.units(), reach), format_name), output, machine=format_name != "text")
+    _emit(render(build_view(drawn_units(tree), reach), format_name), output, machine=format_name != "text")
 
 
 def _reach_diff(paths: list[str], options: Any, tree: Any, revision: str, format_name: str,
@@ -428,7 +433,9 @@ def _reach_diff(paths: list[str], options: Any, tree: Any, revision: str, format
         before = load_tree_at(revision, paths, options)
     except GitError as error:
         raise click.UsageError(str(error)) from error
-    diff = reachdiff.diff_reach(before.units(), tree.units(), revision)
+    from kubelint.model.units import drawn_units
+
+    diff = reachdiff.diff_reach(drawn_units(before), drawn_units(tree), revision)
     _emit(reachdiff.render(diff, format_name), output, machine=format_name == "json")
 
 

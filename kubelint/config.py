@@ -16,6 +16,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from kubelint.findings import Path, Severity
+from kubelint.model.units import UnitSpec
 from kubelint.model.workloads import parse_workload, workload_entry
 from kubelint.options import Options
 from kubelint.sources.discover import anchor
@@ -187,10 +188,26 @@ def to_options(config: Config | None) -> Options:
             options.workloads.append(parse_workload(workload))
         except ValueError as error:
             raise config.error(("workloads", index), str(error)) from error
+    options.units = [_unit_spec(config, entry) for entry in data.get("units", [])]
     options.ignore = [_anchored_entry(entry, config.folder) for entry in data.get("ignore", [])]
     if "new-since" in data:
         options.new_since = data["new-since"]
     return options
+
+
+def _unit_spec(config: Config, entry: str | dict[str, Any]) -> UnitSpec:
+    """A ``units`` entry: a glob (each match a unit), or a named group of globs (one unit)."""
+    if isinstance(entry, str):
+        return UnitSpec((entry,), None, config.folder)
+    paths = entry["paths"]
+    return UnitSpec(tuple([paths] if isinstance(paths, str) else paths), entry["name"], config.folder)
+
+
+def unit_entry(spec: UnitSpec) -> str | dict[str, Any]:
+    """A configured unit as the configuration file spells it."""
+    if spec.name is None and len(spec.globs) == 1:
+        return spec.globs[0]
+    return {"name": spec.name or spec.globs[0], "paths": list(spec.globs)}
 
 
 def _anchored_entry(entry: Mapping[str, Any], folder: str) -> dict[str, Any]:
@@ -262,6 +279,7 @@ def effective(options: Options) -> dict[str, Any]:
         "source-root": options.source_root,
         "reports": dict(options.reports),
         "context": list(options.context),
+        "units": [unit_entry(spec) for spec in options.units],
         "workloads": workloads,
         "ignore": list(options.ignore),
         "new-since": options.new_since,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from kubelint.catalog import Rule, load_catalog
 from kubelint.checks import registry
-from kubelint.findings import Finding, Severity
+from kubelint.findings import MAX_MESSAGE, Finding, Location, Severity, excerpt
 from kubelint.loader import load_tree
 from kubelint.model.tree import Tree
 from kubelint.options import Options
@@ -128,13 +128,23 @@ def run_rules(tree: Tree, rules: Iterable[Rule], single: set[str] | None = None)
         tree.__dict__["linted_read"] = False
         for hit in checks[rule.check](tree, rule.params):
             severity = Severity(max(Severity.INFO, rule.severity - 1)) if hit.weaker else rule.severity
-            findings.append(Finding(rule.id, severity, hit.message, hit.location, hit.related, held=hit.held))
+            findings.append(Finding(rule.id, severity, excerpt(hit.message, MAX_MESSAGE), _bounded(hit.location),
+                                    tuple(_bounded(related) for related in hit.related), held=hit.held))
         if single is not None and tree.__dict__.get("linted_read"):
             single.add(rule.id)
         if timings is not None:
             timings.rules[rule.id] = time.perf_counter() - started
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+def _bounded(location: Location) -> Location:
+    """A location whose message is at most :data:`MAX_MESSAGE` characters."""
+    if len(location.message) <= MAX_MESSAGE:
+        return location
+    from dataclasses import replace
+
+    return replace(location, message=excerpt(location.message, MAX_MESSAGE))
 
 
 def merge_units(found: list[list[Finding]]) -> list[Finding]:
@@ -155,6 +165,34 @@ def merge_units(found: list[list[Finding]]) -> list[Finding]:
     return sorted(merged.values(), key=Finding.sort_key)
 
 
+def own_findings(unit: Tree, findings: list[Finding]) -> list[Finding]:
+    """A unit's findings about its own files (not about the objects of other units it only sees)."""
+    files = unit.member_files
+    return findings if files is None else [finding for finding in findings if finding.file in files]
+
+
+def name_templates(findings: list[Finding], sources: Iterable[Source]) -> list[Finding]:
+    """Findings in a file of ``helm template`` output keep the file's path and line; each also names the chart
+    template its object came from, in the message and as a related location at the ``# Source:`` comment."""
+    from dataclasses import replace
+
+    from kubelint.sources.helm import template_at
+
+    templates = {source.display: source.templates for source in sources if source.templates}
+    if not templates:
+        return findings
+    out = []
+    for finding in findings:
+        template = template_at(templates[finding.file], finding.line) if finding.file in templates else None
+        if template is not None:
+            comment = Location(finding.file, template.comment_line, 1, finding.ref,
+                               message=f"rendered from the helm template {template.name}")
+            finding = replace(finding, message=f"{finding.message} (helm template {template.name})",
+                              related=(*finding.related, comment))
+        out.append(finding)
+    return out
+
+
 def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: list[Entry] | None = None) -> Report:
     """Run the selected rules over an already loaded tree (``baseline``: the entries, when already loaded)."""
     if catalog is None:
@@ -163,8 +201,15 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
     units = tree.units()
     single: set[str] = set()
     with stage("rules"):
-        findings = run_rules(tree, rules.values(), single) if len(units) == 1 else merge_units(
-            [run_rules(unit, rules.values(), single) for unit in units])
+        if len(units) == 1 and units[0] is tree:
+            findings = run_rules(tree, rules.values(), single)
+        else:
+            found = []
+            while units:
+                unit = units.pop(0)  # each unit's graph and schemas are freed once its rules ran
+                found.append(own_findings(unit, run_rules(unit, rules.values(), single)))
+            findings = merge_units(found)
+    findings = name_templates(findings, tree.sources)
     held = [finding for finding in findings if finding.held]
     if held:
         findings = [finding for finding in findings if not finding.held]

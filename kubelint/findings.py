@@ -26,6 +26,20 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+MAX_MESSAGE = 1000
+"""Characters of a finding's message (and of a related location's); the rest is cut (:func:`excerpt`)."""
+MAX_NAME = 300
+"""Characters of an object name or node path in a report (Kubernetes names have at most 253)."""
+
+
+def excerpt(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was: input may hold a 200 KB name, and a
+    YAML alias can repeat it in every object, so no finding carries more than a bounded excerpt of it."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
+
 Path = tuple["str | int", ...]
 """A path inside an object: ``("spec", "ports", 0, "targetPort")``."""
 

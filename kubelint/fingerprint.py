@@ -24,14 +24,28 @@ VERSION = "v1"
 
 _NUMBER = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
-_FILE = re.compile(r"[^\s'\"()\[\]{},;]+\.(?:ya?ml|json)\b", re.IGNORECASE)
+_TOKEN = re.compile(r"[^\s'\"()\[\]{},;]+")
+_EXTENSION = re.compile(r"\.(?:ya?ml|json)\b", re.IGNORECASE)
+
+
+def _blank_file(token: re.Match[str]) -> str:
+    """A token up to its last ``.yaml``/``.yml``/``.json`` becomes ``<file>``.
+
+    The same as substituting ``[^\\s'"()\\[\\]{},;]+\\.(?:ya?ml|json)\\b`` in the whole message, but that
+    pattern backtracks over every start inside a long token (quadratic); tokens are matched once each here.
+    """
+    text = token.group()
+    last = None
+    for last in _EXTENSION.finditer(text):  # noqa: B007  # the last one is wanted
+        pass
+    return text if last is None or last.start() == 0 else "<file>" + text[last.end():]
 
 
 def normalize_message(message: str) -> str:
     """Collapse whitespace, blank out manifest file names (``the first definition is at k8s/a.yaml:3``: files
     are renamed, and ``kubelint lint`` and ``kubelint lint k8s/`` name them differently) and numbers
     (positions, byte offsets and sizes shift when files change)."""
-    return _NUMBER.sub("#", _FILE.sub("<file>", _SPACE.sub(" ", message).strip()))
+    return _NUMBER.sub("#", _TOKEN.sub(_blank_file, _SPACE.sub(" ", message).strip()))
 
 
 def relative_path(file: str, source_root: str = ".") -> str:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kubelint.model import units
 from kubelint.model.objects import crd_scopes, resources_of
 from kubelint.model.resource import Resource
 from kubelint.model.tree import Tree
@@ -17,8 +18,8 @@ from kubelint.options import Options
 from kubelint.progress import processing
 from kubelint.sources.boundary import Boundary
 from kubelint.sources.cache import ParseCache, open_cache
-from kubelint.sources.discover import Candidate, NothingToLint, Selection, discover
-from kubelint.sources.helm import is_helm_stream, split_helm_stream
+from kubelint.sources.discover import STDIN, Candidate, NothingToLint, Selection, discover
+from kubelint.sources.helm import helm_templates, is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, load_source
 
 if TYPE_CHECKING:
@@ -28,11 +29,13 @@ if TYPE_CHECKING:
 
 def candidates(
     paths: Iterable[str], options: Options, roots: list[str] | None = None, boundary: Boundary | None = None,
+    focus_roots: list[str] | None = None,
 ) -> tuple[list[Candidate], frozenset[str] | None]:
     """The files to read: those under ``paths``, then the context files not among them.
 
     Returns the candidates and, when there is context, the display names of the files under ``paths``.
-    Kustomize roots met on the way are appended to ``roots`` (when rendering) instead of their files.
+    Kustomize roots met on the way are appended to ``roots`` (when rendering) instead of their files; those
+    under ``paths`` also to ``focus_roots``.
     Paths that hold nothing to lint raise :class:`NothingToLint` (except in a hook run: nothing staged is fine).
     """
     paths = list(paths)
@@ -41,6 +44,8 @@ def candidates(
     focus = list(discover(paths, selection, roots, options.stdin_filename))
     if not focus and not roots and not options.hook:
         raise NothingToLint(paths, selection.left_out)
+    if roots is not None and focus_roots is not None:
+        focus_roots.extend(roots)
     context_paths = options.context_paths()
     if not context_paths:
         return focus, None
@@ -58,11 +63,7 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
     for candidate in files:
         with processing(candidate.display):
             source = load_source(candidate, options.max_file_size, cache, boundary)
-        if is_helm_stream(source.text):
-            with processing(candidate.display):
-                sources.extend(split_helm_stream(source))
-        else:
-            sources.append(source)
+            sources.extend(as_linted(source, candidate.display == STDIN))
     if cache is not None:
         cache.close()
     if roots:
@@ -71,8 +72,23 @@ def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] 
         unique = list(dict.fromkeys(roots))
         sources.extend(render_kustomizations(unique, options.render_timeout, options.max_file_size,
                                              exclude=options.exclude, boundary=boundary,
-                                             allow_remote=options.allow_remote_bases))
+                                             allow_remote=options.allow_remote_bases, budget=options.render_budget))
+    units.assign_configured(sources, options.units)
     return sources
+
+
+def as_linted(source: Source, stdin: bool = False) -> list[Source]:
+    """A file as read, as the rules see it, with its unit: ``helm template`` output keeps its name and lines and
+    learns each document's template; only a stream on stdin (``stdin``: no file name to point at) is split into
+    one source per template."""
+    if stdin:
+        source.unit = units.STDIN_KEY
+        return split_helm_stream(source) if is_helm_stream(source.text) else [source]
+    if is_helm_stream(source.text):
+        source.templates = helm_templates(source.text)
+        source.unit = units.helm_unit(source.display, [template.name or "" for template in source.templates
+                                                       if template.comment_line])
+    return [source]
 
 
 def parse_cache(options: Options) -> ParseCache | None:
@@ -105,9 +121,35 @@ def load_tree(paths: Iterable[str], options: Options) -> Tree:
     roots: list[str] | None = [] if options.render else None
     paths = list(paths)
     boundary = Boundary.around([*paths, *options.context_paths()])
+    focus_roots: list[str] = []
     with without_cycle_collection(freeze=options.freeze_heap):
-        files, focus = candidates(paths, options, roots, boundary)
-        return build_tree(load_sources(files, options, roots, boundary), options, focus)
+        files, focus = candidates(paths, options, roots, boundary, focus_roots)
+        sources = load_sources(files, options, roots, boundary)
+        if focus is not None:
+            focus = focus | produced_in_focus(sources, focus, {c.display for c in files}, focus_roots)
+        return build_tree(sources, options, focus)
+
+
+def produced_in_focus(sources: Iterable[Source], focus: frozenset[str], read: set[str], roots: Iterable[str]
+                      ) -> set[str]:
+    """The names of sources that a focus path produced without being read under that name: the templates of
+    a helm stream on stdin, the files a focus Kustomize root renders (named after their origin files) and
+    the files it leaves out. What a file is called in findings must never take it out of the report."""
+    folders = [os.path.realpath(root) for root in roots]
+
+    def under_focus_root(path: str) -> bool:
+        real = os.path.realpath(path)
+        return any(real == folder or real.startswith(folder.rstrip(os.sep) + os.sep) for folder in folders)
+
+    found = set()
+    for source in sources:
+        if source.display in read:
+            continue
+        kind, _, name = source.unit.partition(":")
+        if (kind == units.STDIN and STDIN in focus) or (kind == units.KUSTOMIZE and under_focus_root(name)) or (
+                kind in ("", units.FILE) and under_focus_root(source.display)):
+            found.add(source.display)
+    return found
 
 
 @contextmanager

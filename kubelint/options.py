@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubelint.findings import Severity
+from kubelint.model.units import UnitSpec
 from kubelint.model.workloads import WorkloadKind
 from kubelint.sources.read import DEFAULT_MAX_FILE_SIZE
 
@@ -38,6 +39,8 @@ class Options:
     """Render folders holding a kustomization file (``--no-render`` lints their raw files instead)."""
     render_timeout: float = 60.0
     """Seconds one Kustomize render may take before it is a ``render-failed`` finding."""
+    render_budget: float = 300.0
+    """Seconds all the Kustomize renders of a run may take together (``--render-budget``)."""
     allow_remote_bases: bool = False
     """Let kustomize fetch remote bases over the network (``--allow-remote-bases``); rendering is offline otherwise."""
     baseline: str | None = None
@@ -54,6 +57,9 @@ class Options:
     """Running as a pre-commit hook: without configured context, the current folder is the context."""
     workloads: list[WorkloadKind] = field(default_factory=list)
     """Custom kinds that create pods, beyond the built-in table (``workloads.parse_workload``)."""
+    units: list[UnitSpec] = field(default_factory=list)
+    """Config ``units``: files applied together (see :mod:`kubelint.model.units`); by default each plain file
+    is a unit of its own that sees the units beside it."""
     ignore: list[dict[str, Any]] = field(default_factory=list)
     """Config ``ignore`` entries: ``path``, ``namespace``, ``kind``, ``name`` (globs) and ``rules``."""
     config_file: str | None = None

@@ -83,7 +83,14 @@ def test_context_files_are_seen_but_not_reported(tmp_path: Path) -> None:
     assert report["summary"]["files"] == 1 and report["summary"]["objects"] == 1
     # Without context, the other file's problems are reported when it is linted itself.
     result = CliRunner().invoke(cli, ["lint", str(tmp_path), "--format", "json", "--no-cache"])
+    assert {f["rule"] for f in json.loads(result.stdout)["findings"]} == {"yaml-duplicate-key"}
+    # Each file is a unit of its own by default; applied together (config units), the Service is defined twice.
+    config = tmp_path / "units.yaml"
+    config.write_text("units: [app]\n")
+    result = CliRunner().invoke(cli, ["lint", str(tmp_path), "--format", "json", "--config", str(config)])
     assert {f["rule"] for f in json.loads(result.stdout)["findings"]} == {"yaml-duplicate-key", "duplicate-object"}
+    result = CliRunner().invoke(cli, ["lint", str(focus), "--context", str(tmp_path), "--config", str(config)])
+    assert result.exit_code == 0, result.stdout  # the second definition is in the context file
 
 
 def test_context_reports_exactly_the_focus_files_findings_of_a_full_run() -> None:

@@ -58,6 +58,7 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "k8s" / "app.yaml").write_text(DEPLOYMENT)
     (tmp_path / "k8s" / "svc.yaml").write_text(SERVICE)
     (tmp_path / "k8s" / "copy.yaml").write_text(SERVICE)
+    (tmp_path / ".kubelint.yaml").write_text("units: [k8s]  # applied together: kubectl apply -f k8s/\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -252,11 +253,12 @@ def test_junit_shows_suppressed_findings_only_when_asked_and_never_as_failures(t
     from dataclasses import replace
 
     from kubelint.engine import lint_paths
+    from kubelint.model.units import UnitSpec
     from kubelint.options import Options
     from kubelint.report import ReportSettings, render
 
     quiet = without_best_practice()[1::2]  # the rule ids after each --disable
-    report = lint_paths(["k8s"], Options(disable=quiet))
+    report = lint_paths(["k8s"], Options(disable=quiet, units=[UnitSpec(("k8s",))]))
     report.findings = [replace(finding, suppressed=True, suppression="comment") for finding in report.findings]
     plain = ElementTree.fromstring(render(report, "junit"))
     assert plain.get("failures") == "0" and plain.get("skipped") == "0"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from kubelint.analysis.netpol import OUTSIDE, Port, PolicyPort, Unseen, build_network
+from kubelint.analysis.netpol import OUTSIDE, PolicyPort, Port, Unseen, build_network
 from kubelint.analysis.reach import PortSet, build_reach, decide, endpoint_key
 from kubelint.cli import cli
 from kubelint.loader import load_tree

@@ -17,6 +17,7 @@ from kubelint.findings import Finding, Location, Severity
 from kubelint.loader import load_tree
 from kubelint.model.resource import Resource
 from kubelint.model.tree import Tree
+from kubelint.model.units import UnitSpec, resource_unit
 from kubelint.options import Options
 from rule_selection import best_practice_rules, without_best_practice
 
@@ -53,7 +54,7 @@ def test_the_packaged_kubectl_renders() -> None:
 
 def test_each_overlay_is_rendered_and_the_base_and_component_are_not_rendered_alone(app: Tree) -> None:
     vias = sorted({resource.via for resource in app.resources})
-    assert vias == [str(APP / "base"), str(APP / "overlays" / "dev"), str(APP / "overlays" / "prod")]
+    assert vias == ["", str(APP / "overlays" / "dev"), str(APP / "overlays" / "prod")]  # "": base/debug-pod.yaml
     refs = sorted(str(resource.ref) for resource in app.resources if resource.via.endswith(("dev", "prod")))
     assert refs == ["dev/ConfigMap/dev-web-settings-47668c6k28", "dev/Deployment/dev-web",
                     "dev/NetworkPolicy/dev-web-ingress", "dev/Service/dev-web",
@@ -68,8 +69,10 @@ def test_raw_files_under_rendered_roots_are_not_linted_one_by_one(app: Tree) -> 
 
 
 def test_files_no_kustomization_uses_are_linted_as_plain_files(app: Tree) -> None:
-    plain = [(r.file, str(r.ref), r.via) for r in app.resources if r.via.endswith("base")]
-    assert plain == [(str(APP / "base" / "debug-pod.yaml"), "default/Pod/debug", str(APP / "base"))]
+    # not part of the render (an example or an alternative): a unit of its own, as kubectl apply -f applies it
+    plain = [(r.file, str(r.ref), resource_unit(r)) for r in app.resources if not r.via]
+    debug = str(APP / "base" / "debug-pod.yaml")
+    assert plain == [(debug, "default/Pod/debug", f"file:{debug}")]
     assert app.resources[-1].position() == (2, 1)  # the plain file's own positions
 
 
@@ -145,7 +148,11 @@ def test_no_render_lints_raw_files() -> None:
     tree = load_tree([str(APP)], Options(render=False))
     assert {r.via for r in tree.resources} == {""}
     report = lint_tree(tree)
-    assert sorted(os.path.basename(f.file) for f in report.findings if f.rule == "duplicate-object") == [
+    # each raw file is a unit of its own: a patch that restates the base's Deployment is not a second definition
+    assert not [f for f in report.findings if f.rule == "duplicate-object"]
+    raw = UnitSpec(("base", "overlays"), "raw files", str(APP))  # config units: linted as if applied together
+    together = lint_tree(load_tree([str(APP)], Options(render=False, units=[raw])))
+    assert sorted(os.path.basename(f.file) for f in together.findings if f.rule == "duplicate-object") == [
         "canary-labels.yaml", "sidecar.yaml"]
 
 
@@ -209,21 +216,22 @@ def test_findings_on_a_shared_base_are_merged_naming_every_overlay() -> None:
     assert [f.location.via for f in merged] == ["overlays/dev, overlays/prod"]
 
 
-def test_helm_template_streams_name_the_template_files() -> None:
+def test_committed_helm_output_keeps_its_file_and_lines_and_names_the_template() -> None:
+    # issue 13.9: SARIF and baselines must point at a file that exists; the template goes into the message
     stream = DATA / "helm-template.yaml"
     tree = load_tree([str(stream)], Options())
-    by_file = {source.display: source for source in tree.sources}
-    assert sorted(by_file) == ["shop/templates/deployment.yaml", "shop/templates/service.yaml",
-                               "shop/templates/serviceaccount.yaml"]
+    assert [source.display for source in tree.sources] == [str(stream)]
     services = [r for r in tree.resources if r.kind == "Service"]
     assert [(r.file, r.name, r.position()[0]) for r in services] == [
-        ("shop/templates/service.yaml", "shop", 2), ("shop/templates/service.yaml", "shop-headless", 15)]
-    assert by_file["shop/templates/service.yaml"].line_text(15) == "apiVersion: v1"
+        (str(stream), "shop", line_of(stream, "# Source: shop/templates/service.yaml") + 1),
+        (str(stream), "shop-headless", line_of(stream, "name: shop-headless") - 3)]
     report = lint_tree(tree)
     duplicate = [f for f in report.findings if f.rule == "yaml-duplicate-key"]
-    source = by_file["shop/templates/deployment.yaml"]
-    assert [(f.file, source.line_text(f.line).strip()) for f in duplicate] == [
-        ("shop/templates/deployment.yaml", 'value: "dev"')]
+    assert [(f.file, f.line) for f in duplicate] == [(str(stream), line_of(stream, 'value: "dev"'))]
+    assert duplicate[0].message.endswith(" (helm template shop/templates/deployment.yaml)")
+    assert [(r.file, r.line, r.message) for r in duplicate[0].related] == [
+        (str(stream), line_of(stream, "# Source: shop/templates/deployment.yaml"),
+         "rendered from the helm template shop/templates/deployment.yaml")]
 
 
 def test_helm_template_on_stdin() -> None:
@@ -255,7 +263,10 @@ def test_the_cli_names_the_overlay(tmp_path: Path) -> None:
     assert [(f["rule"], f["via"]) for f in findings] == [("render-failed", str(root / "overlays" / "prod"))]
     text = CliRunner().invoke(cli, ["lint", str(root)]).output
     assert f"(via {root / 'overlays' / 'prod'})" in text
-    assert CliRunner().invoke(cli, ["lint", "--no-render", str(root)]).exit_code == 1  # raw sidecar duplicate
+    raw = CliRunner().invoke(cli, ["lint", "--no-render", "--format", "json", str(root)])
+    report = json.loads(raw.output)  # the raw files as they are, each a unit of its own (patches are no duplicates)
+    assert report["summary"]["files"] == len(list(root.rglob("*.yaml"))) and report["summary"]["objects"] == 5
+    assert not [f for f in report["findings"] if f.get("via") or f["rule"] == "duplicate-object"]
 
 
 def test_per_object_checks_skip_objects_whose_controller_is_in_the_dump() -> None:
@@ -324,15 +335,24 @@ def test_origin_objects_are_found_through_name_prefixes_and_suffixes() -> None:
     assert _find_object(documents, "ConfigMap", "web") is None
 
 
-def test_helm_documents_without_a_source_comment_stay_at_their_stream_lines(tmp_path: Path) -> None:
+HELM_WITH_A_PLAIN_DOCUMENT = ("---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                              "  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  name: b2\n")
+
+
+def test_helm_documents_without_a_source_comment_name_no_template(tmp_path: Path) -> None:
     stream = tmp_path / "out.yaml"
-    stream.write_text("---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
-                      "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  name: b2\n")
+    stream.write_text(HELM_WITH_A_PLAIN_DOCUMENT)
     tree = load_tree([str(stream)], Options())
     assert sorted((r.name, r.file, r.position()[0]) for r in tree.resources) == [
-        ("a", "c/templates/a.yaml", 2), ("b2", str(stream), 8)]
+        ("a", str(stream), 3), ("b2", str(stream), 8)]
     report = lint_tree(tree)
-    assert [(f.file, f.line) for f in report.findings] == [(str(stream), 12)]
+    assert [(f.file, f.line, f.related) for f in report.findings] == [(str(stream), 12, ())]
+    assert "helm template" not in report.findings[0].message
+
+
+def test_helm_documents_without_a_source_comment_stay_at_their_stdin_lines() -> None:
+    result = CliRunner().invoke(cli, ["lint", "--format", "json", "-"], input=HELM_WITH_A_PLAIN_DOCUMENT)
+    assert [(f["file"], f["line"]) for f in json.loads(result.output)["findings"]] == [("-", 12)]
 
 
 def test_a_plain_file_with_a_source_comment_is_not_a_helm_stream(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ source's edges by target) and linting never imports networkx; :meth:`ResourceGra
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from kubelint.model.workloads import CONTROLLER_LABELS, WorkloadKind, template_o
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
+    from kubelint.sources.read import Source
 
 SELECTS = "selects"
 ROUTES = "routes"
@@ -123,6 +125,7 @@ class ResourceGraph:
                         if source.text and any(problem.code in UNREAD_PROBLEMS for problem in source.problems)]
         """Files with text the graph could not read as objects (templates, broken YAML)."""
         self._mention_cache: dict[tuple[tuple[str, str], ...], str | None] = {}
+        self._line_pairs: dict[int, frozenset[tuple[str, str]]] = {}
 
     # queries ---------------------------------------------------------------------------------
 
@@ -191,7 +194,7 @@ class ResourceGraph:
         if wanted not in self._mention_cache:
             self._mention_cache[wanted] = next(
                 (source.display for source in self._unread
-                 if all(_mentions(source.text, key, value) for key, value in wanted)), None)
+                 if all(pair in self._pairs(source) for pair in wanted)), None)
         return self._mention_cache[wanted]
 
     def unread_defines(self, ref: ObjectRef) -> str | None:
@@ -203,8 +206,14 @@ class ResourceGraph:
         if key not in self._mention_cache:
             self._mention_cache[key] = next(
                 (source.display for source in self._unread
-                 if _mentions(source.text, "kind", ref.kind) and _mentions(source.text, "name", ref.name)), None)
+                 if key[0] in self._pairs(source) and key[1] in self._pairs(source)), None)
         return self._mention_cache[key]
+
+    def _pairs(self, source: Source) -> frozenset[tuple[str, str]]:
+        found = self._line_pairs.get(id(source))
+        if found is None:
+            found = self._line_pairs[id(source)] = _line_pairs(source.text)
+        return found
 
     def template(self, resource: Resource) -> PodTemplate | None:
         """The pod template of a built-in workload or of a custom kind declared with a template."""
@@ -308,11 +317,30 @@ UNREAD_PROBLEMS = frozenset({"unrenderable-template", "yaml-syntax"})
 """Reading problems that leave (part of) a file's objects invisible to the graph."""
 
 
-def _mentions(source_text: str, key: str, value: str) -> bool:
-    import re
+def _line_pairs(source_text: str) -> frozenset[tuple[str, str]]:
+    """The ``key: value`` pairs of a text's block-style lines (``- key: value`` too; quotes and a trailing
+    comment dropped), read line by line in linear time."""
+    pairs = set()
+    for line in source_text.splitlines():
+        body = line.lstrip()
+        if body.startswith("-"):
+            body = body[1:].lstrip()
+        key, colon, rest = body.partition(":")
+        if not colon:
+            continue
+        comment = _COMMENT_START.search(rest)
+        if comment is not None:
+            rest = rest[: comment.start()]
+        pairs.add((_unquoted(key.rstrip()), _unquoted(rest.strip())))
+    return frozenset(pairs)
 
-    pattern = rf"^\s*-?\s*[\"']?{re.escape(key)}[\"']?\s*:\s*[\"']?{re.escape(value)}[\"']?\s*(#.*)?$"
-    return re.search(pattern, source_text, re.MULTILINE) is not None
+
+_COMMENT_START = re.compile(r"\s#")
+
+
+def _unquoted(text: str) -> str:
+    text = text[1:] if text[:1] in ("'", '"') else text
+    return text[:-1] if text[-1:] in ("'", '"') else text
 
 
 @analysis_of("graph")

@@ -135,7 +135,9 @@ class _Compiled:
         if self._slow is None:
             from jsonschema import Draft202012Validator
 
-            self._slow = Draft202012Validator(json.loads(self.schema_json))
+            from kubelint.patterns import linear
+
+            self._slow = linear(Draft202012Validator)(json.loads(self.schema_json))  # patterns on RE2
         return self._slow
 
     @property
@@ -146,9 +148,11 @@ class _Compiled:
             try:
                 import jsonschema_rs  # type: ignore[import-not-found, unused-ignore]
 
-                # offline: a schema is never fetched from anywhere (user rules may only use local $refs)
+                # offline: a schema is never fetched from anywhere (user rules may only use local $refs);
+                # patterns on the regex crate, linear in time (the default engine backtracks on some patterns)
                 self._fast = jsonschema_rs.Draft202012Validator(json.loads(self.schema_json), validate_formats=False,
-                                                                offline=True)
+                                                                offline=True,
+                                                                pattern_options=jsonschema_rs.RegexOptions())
             except Exception:  # not installed, or a schema it does not compile: jsonschema does all
                 self._fast = False
         return self._fast or None
@@ -407,6 +411,12 @@ def validate_params(check_name: str, params: Params) -> tuple[Path, str] | None:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         return ("schema", *error.absolute_path), f"invalid JSON Schema: {error.message}"
+    from kubelint.patterns import pattern_problem, schema_patterns
+
+    for where, pattern in schema_patterns(schema, ("schema",)):
+        refused = pattern_problem(pattern)
+        if refused is not None:
+            return where, f"{refused} (patterns are RE2, as Kubernetes' own; no lookaround or backreferences)"
     for key in ("kinds", "exclude-kinds"):
         if key in params and not (isinstance(params[key], list)
                                   and all(isinstance(kind, str) for kind in params[key])):

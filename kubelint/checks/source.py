@@ -8,6 +8,7 @@ from kubelint.checks import Hit, Params, check
 from kubelint.findings import Location
 from kubelint.model.resource import ObjectRef, Resource
 from kubelint.model.tree import Tree
+from kubelint.model.units import resource_unit
 
 
 @check("source-problem", params={"problem": {
@@ -24,10 +25,13 @@ def source_problem(tree: Tree, params: Params) -> Iterator[Hit]:
 
 @check("duplicate-object")
 def duplicate_object(tree: Tree, params: Params) -> Iterator[Hit]:
-    """The same object (group, kind, namespace, name) defined more than once: the later ones override."""
-    first: dict[ObjectRef, Resource] = {}
+    """The same object (group, kind, namespace, name) defined more than once in one deployable unit: the later
+    ones override. Two units (alternatives, separate examples, two overlays) may define the same object."""
+    first: dict[tuple[str, ObjectRef], Resource] = {}
     for resource in tree.resources:
-        earlier = first.setdefault(resource.ref, resource)
+        if not tree.is_member(resource):
+            continue  # an object of another unit, only seen from this one: applied separately, no conflict
+        earlier = first.setdefault((resource_unit(resource), resource.ref), resource)
         if earlier is not resource:
             line, _ = earlier.position()
             yield Hit(

@@ -123,7 +123,8 @@ def _collect(
     namespaced = is_namespaced(group, kind, crds)
     ref = ObjectRef(group, kind, (namespace or default_namespace) if namespaced else None, name)
     resources.append(Resource(ref, api_version, data, source.display, document.positions, base,
-                              namespace_given=namespace is not None, implicit=document.implicit, via=source.via))
+                              namespace_given=namespace is not None, implicit=document.implicit, via=source.via,
+                              unit=source.unit))
 
 
 def _where(document: Document, base: Path) -> tuple[int, int]:

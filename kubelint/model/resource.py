@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from kubelint.findings import Location, Path
+from kubelint.findings import MAX_NAME, Location, Path, excerpt
 from kubelint.sources.yaml import Position, nearest_position
 
 CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset({
@@ -45,9 +45,10 @@ class ObjectRef:
     name: str
 
     def __str__(self) -> str:
+        name = excerpt(self.name, MAX_NAME)
         if self.namespace is None:
-            return f"{self.kind}/{self.name}"
-        return f"{self.namespace}/{self.kind}/{self.name}"
+            return f"{excerpt(self.kind, MAX_NAME)}/{name}"
+        return f"{excerpt(self.namespace, MAX_NAME)}/{excerpt(self.kind, MAX_NAME)}/{name}"
 
 
 def mapping(value: Any) -> Mapping[str, Any]:
@@ -193,8 +194,10 @@ class Resource:
     namespace_given: bool = True
     implicit: Mapping[Path, str] = field(default_factory=dict, repr=False)
     via: str = ""
-    """The deployable unit the object belongs to (the Kustomize root that rendered it, the helm template stream
-    it was split from); empty for plain files. See ``Source.via``."""
+    """What produced the object when it is not its file (the Kustomize root that rendered it); see
+    ``Source.via``."""
+    unit: str = ""
+    """The deployable unit the object belongs to (see :mod:`kubelint.model.units`); ``Source.unit``."""
 
     @property
     def kind(self) -> str:

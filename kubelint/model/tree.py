@@ -14,7 +14,8 @@ from kubelint.sources.read import Source
 
 @dataclass
 class Tree:
-    """Everything read from the paths: sources (with their problems) and the resources in them.
+    """Everything read from the paths: sources (with their problems) and the resources in them; or one unit
+    of them (``members``) with the objects it may see.
 
     A Tree is data. Facts derived from it (the resource graph, NetworkPolicy reach, ...) are analyses
     (:mod:`kubelint.analysis`), computed on first use and kept in ``analyses``, one set per unit.
@@ -30,6 +31,11 @@ class Tree:
     """Comparing with an earlier state (``--new-since``, the hook): the files that may have findings of their own
     that the earlier state lacks. Checks that look at one object at a time see only these files' objects; the
     other files' such findings are the earlier state's (see :mod:`kubelint.newsince`)."""
+    members: frozenset[str] | None = None
+    """The units this tree checks (keys, see :mod:`kubelint.model.units`); its other objects are only seen:
+    they satisfy references and selectors but are not reported on. None: every object is its own."""
+    label: str = ""
+    """What the tree is, for pictures and messages (a unit's name); empty for a whole run."""
     analyses: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Results of the analyses run on this tree, by analysis name (see :func:`kubelint.analysis.analysis`)."""
 
@@ -44,9 +50,10 @@ class Tree:
     @property
     def linted(self) -> list[Resource]:
         """The resources whose own findings are reported: all of them, or with context only those of the
-        focus files (and with ``changed`` only those of the changed files). Checks that look at one object at
-        a time iterate these, and report only on the objects they iterate; relationship checks see every
-        resource through the graph. Reading it marks the running rule as one that looks at single objects."""
+        focus files (and with ``changed`` only those of the changed files), and only the objects of the units
+        this tree checks (``members``). Checks that look at one object at a time iterate these, and report only
+        on the objects they iterate; relationship checks see every resource through the graph. Reading it marks
+        the running rule as one that looks at single objects."""
         self.__dict__["linted_read"] = True
         linted: list[Resource] | None = self.__dict__.get("_linted")
         if linted is None:
@@ -55,23 +62,34 @@ class Tree:
                 linted = [resource for resource in linted if resource.file in self.focus]
             if self.changed is not None:
                 linted = [resource for resource in linted if resource.file in self.changed]
+            if self.members is not None:
+                linted = [resource for resource in linted if self.is_member(resource)]
             self.__dict__["_linted"] = linted
         return linted
 
     def units(self) -> list[Tree]:
-        """The tree split into deployable units by ``Source.via`` (each rendered Kustomize root is one; plain
-        files are one together): objects of different units never meet in a rule."""
-        vias = {source.via for source in self.sources}
-        if len(vias) <= 1:
-            return [self]
-        units = []
-        for via in sorted(vias):
-            sources = [source for source in self.sources if source.via == via]
-            files = {source.display for source in sources}
-            units.append(Tree(sources, [resource for resource in self.resources if resource.via == via],
-                              self.options, [entry for entry in self.skipped if entry[0] in files], self.focus,
-                              self.changed))
-        return units
+        """The trees the rules run on, one per deployable unit (or batch of plain files) with the units it
+        may see (see :mod:`kubelint.model.units`): objects of different units never conflict."""
+        from kubelint.model.units import rule_units
+
+        return rule_units(self)
+
+    @cached_property
+    def member_files(self) -> frozenset[str] | None:
+        """The files of the units this tree checks (None: every file); findings elsewhere are not its own."""
+        if self.members is None:
+            return None
+        from kubelint.model.units import unit_of
+
+        return frozenset(source.display for source in self.sources if unit_of(source) in self.members)
+
+    def is_member(self, resource: Resource) -> bool:
+        """Whether a resource belongs to the units this tree checks (not one it only sees)."""
+        if self.members is None:
+            return True
+        from kubelint.model.units import resource_unit
+
+        return resource_unit(resource) in self.members
 
     @cached_property
     def workloads(self) -> dict[tuple[str, str], WorkloadKind]:

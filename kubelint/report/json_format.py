@@ -6,7 +6,7 @@ from typing import Any
 
 from kubelint import __version__
 from kubelint.engine import Report
-from kubelint.findings import Finding, Severity, dotted
+from kubelint.findings import MAX_NAME, Finding, Severity, dotted, excerpt
 from kubelint.report import ReportSettings, end_column, rule_help_uri
 from kubelint.report.escape import json_text
 
@@ -40,8 +40,9 @@ def finding_to_json(finding: Finding, report: Report | None = None) -> dict[str,
     ref = location.ref
     obj = None
     if ref is not None:
-        obj = {"apiVersion": location.api_version, "kind": ref.kind, "namespace": ref.namespace,
-               "name": ref.name}
+        obj = {"apiVersion": location.api_version and excerpt(location.api_version, MAX_NAME),
+               "kind": excerpt(ref.kind, MAX_NAME), "namespace": ref.namespace and excerpt(ref.namespace, MAX_NAME),
+               "name": excerpt(ref.name, MAX_NAME)}
     out: dict[str, Any] = {
         "rule": finding.rule,
         "severity": str(finding.severity),
@@ -51,7 +52,7 @@ def finding_to_json(finding: Finding, report: Report | None = None) -> dict[str,
         "column": finding.column,
         "end_line": finding.line,
         "end_column": end_column(report, location) if report is not None else finding.column,
-        "path": dotted(location.path) if location.path else None,
+        "path": excerpt(dotted(location.path), MAX_NAME) if location.path else None,
         "object": obj,
         "help_url": rule_help_uri(report.rules.get(finding.rule)) if report is not None else None,
     }

@@ -24,7 +24,7 @@ from urllib.parse import quote
 from kubelint import __version__
 from kubelint.catalog import Rule
 from kubelint.engine import Report
-from kubelint.findings import Finding, Location, Severity, dotted
+from kubelint.findings import MAX_NAME, Finding, Location, Severity, dotted, excerpt
 from kubelint.fingerprint import VERSION as FINGERPRINT_VERSION
 from kubelint.fingerprint import occurrences, relative_path
 from kubelint.report import REPOSITORY_URL, ReportSettings, end_column, rule_help_uri
@@ -173,7 +173,7 @@ def _location(location: Location, report: Report, settings: ReportSettings, iden
     logical = None
     if location.ref is not None:
         ref = location.ref
-        logical = [om.LogicalLocation(name=ref.name, fully_qualified_name=str(ref), kind="resource")]
+        logical = [om.LogicalLocation(name=excerpt(ref.name, MAX_NAME), fully_qualified_name=str(ref), kind="resource")]
     return om.Location(
         id=identifier if identifier is not None else -1,
         physical_location=physical,

@@ -125,12 +125,12 @@ def _branches(error: Any) -> Iterator[Problem]:
 
 
 def _unexpected(instance: dict[str, Any], schema: dict[str, Any]) -> list[str]:
-    import re
+    from kubelint.patterns import search
 
     properties = schema.get("properties", {})
     patterns = list(schema.get("patternProperties", {}))
     return [key for key in instance
-            if key not in properties and not any(re.search(pattern, key) for pattern in patterns)]
+            if key not in properties and not any(search(pattern, key) for pattern in patterns)]
 
 
 def did_you_mean(key: str, known: Iterable[str]) -> str | None:

@@ -123,7 +123,9 @@ class SchemaStore:
 
                 self._registry = Registry().with_resource(
                     builtin.DEFINITIONS_ID, Resource.from_contents(builtin.definitions(self.version)))
-            cls = validator_for(lookup.schema, default=Draft202012Validator)
+            from kubelint.patterns import linear
+
+            cls = linear(validator_for(lookup.schema, default=Draft202012Validator))
             lookup.validator = cls(lookup.schema, registry=self._registry)
         return lookup.validator
 
@@ -144,8 +146,10 @@ class SchemaStore:
                     reached = OBJECT_META if lookup.status == "crd" else lookup.schema
                     defs = {"$defs": builtin.closure(reached, self.version)}
                     registry = jsonschema_rs.Registry([(builtin.DEFINITIONS_ID, defs)])
+                    # the regex crate: linear time, where the default engine backtracks on some patterns
                     lookup.fast = jsonschema_rs.validator_for(lookup.schema, registry=registry,
-                                                              validate_formats=False)
+                                                              validate_formats=False,
+                                                              pattern_options=jsonschema_rs.RegexOptions())
                 except Exception:  # not installed, or a schema it does not take: jsonschema does all
                     lookup.fast = False
         return lookup.fast or None

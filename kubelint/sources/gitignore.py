@@ -56,9 +56,10 @@ def _posix(path: str) -> str:
 
 def read_ignore_file(path: str, base: str) -> IgnoreFile | None:
     """The patterns of one ignore file, or None when it does not exist, is unreadable or holds none."""
+    from kubelint.sources.files import read_prefix
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES)
+        data = read_prefix(path, MAX_BYTES)  # never a FIFO or a device: a hostile .gitignore must not block
     except OSError:
         return None
     return parse_ignore_file(data, base)

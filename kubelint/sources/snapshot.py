@@ -19,12 +19,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from kubelint.model.units import KUSTOMIZE, assign_configured
+from kubelint.model.units import key as unit_key
 from kubelint.options import Options
 from kubelint.progress import processing
 from kubelint.sources import gitignore
 from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, STDIN, Candidate, is_excluded
 from kubelint.sources.git import GitError, Snapshot
-from kubelint.sources.helm import is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, source_of
 from kubelint.sources.yaml import Problem, parse
 
@@ -201,6 +202,7 @@ def load(snapshot: Snapshot, paths: Iterable[str], options: Options, parsed: Par
     layout = Layout(snapshot)
     roots: list[tuple[str, str]] | None = [] if options.render else None
     focus_files = list(discover(snapshot, layout, paths, options, roots))
+    focus_roots = [display for display, _ in roots or []]
     files, focus = focus_files, None
     context_paths = options.context_paths()
     if context_paths:
@@ -214,6 +216,11 @@ def load(snapshot: Snapshot, paths: Iterable[str], options: Options, parsed: Par
         sources, inputs = render(snapshot, layout, unique, options)
         loaded.sources.extend(sources)
         loaded.inputs = inputs
+    assign_configured(loaded.sources, options.units)
+    if focus is not None:
+        from kubelint.loader import produced_in_focus
+
+        loaded.focus = focus | produced_in_focus(loaded.sources, focus, {c.display for c in files}, focus_roots)
     return loaded
 
 
@@ -223,7 +230,7 @@ one repository share almost every file, and the hook loads two states."""
 
 
 def _read(snapshot: Snapshot, files: list[Candidate], options: Options, parsed: Parsed | None = None) -> list[Source]:
-    from kubelint.loader import parse_cache
+    from kubelint.loader import as_linted, parse_cache
 
     parsed = {} if parsed is None else parsed
     targets = {c.path: snapshot.resolve(c.path, dangling=True) if snapshot.entries[c.path].is_symlink else c.path
@@ -248,10 +255,7 @@ def _read(snapshot: Snapshot, files: list[Candidate], options: Options, parsed: 
                 chart = keys[target][1]
                 source = source_of(candidate.display, blobs[target], cache, lambda: chart)  # noqa: B023 (called here)
                 parsed[keys[target]] = source
-            if is_helm_stream(source.text):
-                sources.extend(split_helm_stream(source))
-            else:
-                sources.append(source)
+            sources.extend(as_linted(source))
     if cache is not None:
         cache.close()
     return sources
@@ -360,8 +364,15 @@ def render(snapshot: Snapshot, layout: Layout, roots: list[tuple[str, str]], opt
             if source.via in absolute:
                 source.display = os.path.normpath(os.path.join(here_absolute, source.display))
                 source.via = absolute[source.via]
+                source.unit = unit_key(KUSTOMIZE, source.via)
+            elif not source.via and any(_under(source.display, shown) for shown in absolute):
+                source.display = os.path.normpath(os.path.join(here_absolute, source.display))  # a file left out
             source.problems = [_without_export(problem, export, snapshot.repo.root) for problem in source.problems]
     return sources, inputs
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _without_export(problem: Problem, export: str, root: str) -> Problem:

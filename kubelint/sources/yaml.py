@@ -28,6 +28,9 @@ from kubelint.sources.scalars import STR_TAG, key_text, resolve_plain
 
 MAX_DEPTH = 500
 """Nesting deeper than this is refused (Kubernetes objects nest a few dozen levels at most)."""
+MAX_ALIAS_EXPANSION = 10 << 20
+"""Characters of text that the aliases of one document may repeat. go-yaml's ratio rule counts nodes, so a
+100 KB string aliased a thousand times passes it and repeats 100 MB into every message that shows it."""
 
 Position = tuple[int, int]
 
@@ -288,11 +291,17 @@ class Document:
 
 
 class _Abort(Exception):
-    """The current document cannot be built; skip to its end."""
+    """The current document cannot be built; skip to its end (``final``: stop reading the text there)."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, final: bool = False) -> None:
         super().__init__(problem.message)
         self.problem = problem
+        self.final = final
+
+
+def _too_deep(line: int, column: int) -> Problem:
+    return Problem("yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels; the rest of the file is not read", line,
+                   column)
 
 
 def _allowed_alias_ratio(total: int) -> float:
@@ -306,7 +315,8 @@ def _allowed_alias_ratio(total: int) -> float:
 
 
 class _Frame:
-    __slots__ = ("anchor", "container", "explicit", "key", "key_mark", "merge", "merges", "path", "start")
+    __slots__ = ("aliased", "anchor", "container", "explicit", "key", "key_mark", "merge", "merges", "path", "start",
+                 "start_index")
 
     def __init__(self, container: dict[str, Any] | list[Any], path: Path, start: int) -> None:
         self.container = container
@@ -318,6 +328,8 @@ class _Frame:
         self.merges: list[Any] | None = None
         self.merge = False  # the pending key is the YAML merge key ``<<``
         self.anchor: str | None = None
+        self.start_index = 0  # where an anchored collection starts in the text, to size it
+        self.aliased = 0  # characters aliases had repeated when it opened
 
 
 class _Builder:
@@ -354,6 +366,8 @@ class _Builder:
                     if document is not None:
                         self.documents.append(document)
                     index += 1
+        except _Abort as abort:
+            self.problems.append(abort.problem)
         except Exception as error:
             self.problems.append(_syntax_problem(error, text))
         finally:
@@ -369,13 +383,22 @@ class _Builder:
                 self.irregular.add(index)
             return document
         except _Abort as abort:
+            if abort.final:
+                raise
             self.problems.append(abort.problem)
-            depth = 1
-            while depth:  # skip the rest of the document's events
-                name = type(parser.get_event()).__name__
+            nesting = 0
+            while True:  # skip the rest of the document's events, never deeper than a document may nest
+                event = parser.get_event()
+                name = type(event).__name__
                 if name == "DocumentEndEvent":
-                    depth = 0
-            return None
+                    return None
+                if name in ("MappingStartEvent", "SequenceStartEvent"):
+                    nesting += 1
+                    if nesting > MAX_DEPTH:
+                        mark = event.start_mark
+                        raise _Abort(_too_deep(mark.line + 1, mark.column + 1), final=True) from None
+                elif name in ("MappingEndEvent", "SequenceEndEvent"):
+                    nesting -= 1
 
 
 class _DocumentBuilder:
@@ -387,9 +410,11 @@ class _DocumentBuilder:
         self.implicit: dict[Path, str] = {}  # full tables only
         self.marks: array[int] = array("Q")  # compact: a packed position per node
         self.implicit_nodes: dict[int, str] = {}  # compact: node number -> source text
-        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.anchors: dict[str, tuple[Any, int, int]] = {}
+        """Anchor -> (value, nodes, characters of text it stands for, aliases inside expanded)."""
         self.count = 0
         self.aliased = 0
+        self.aliased_size = 0
         self.irregular = False
 
     def build(self, parser: Any) -> Document | None:
@@ -421,7 +446,8 @@ class _DocumentBuilder:
                 if done.merges:
                     _apply_merges(done)
                 if done.anchor:
-                    self.anchors[done.anchor] = (done.container, self.count - done.start)
+                    size = event.end_mark.index - done.start_index + self.aliased_size - done.aliased
+                    self.anchors[done.anchor] = (done.container, self.count - done.start, size)
                 continue
             if kind == _DOCUMENT_END:
                 break
@@ -458,7 +484,9 @@ class _DocumentBuilder:
                 continue
             # a value: where does it go?
             if len(stack) > MAX_DEPTH:  # the value's path is one step per open collection
-                raise _Abort(Problem("yaml-syntax", f"nesting deeper than {MAX_DEPTH} levels", *_unpack(packed)))
+                # libyaml's time per token grows with the depth of flow nesting (``[[[[...``: quadratic), so
+                # the parser is not asked for one more event: the rest of the text is never parsed
+                raise _Abort(_too_deep(*_unpack(packed)), final=True)
             if full:
                 if frame is None:
                     path = ()
@@ -491,7 +519,7 @@ class _DocumentBuilder:
                 else:
                     node_mark = packed
                 if event.anchor:
-                    self.anchors[event.anchor] = (value, 1)
+                    self.anchors[event.anchor] = (value, 1, event.end_mark.index - mark.index)
             elif kind == _ALIAS:
                 self.irregular = True
                 value = self._alias(event, packed)
@@ -500,7 +528,10 @@ class _DocumentBuilder:
                 self.count += 1
                 container: dict[str, Any] | list[Any] = {} if kind == _MAPPING_START else []
                 child = _Frame(container, path, self.count)
-                child.anchor = event.anchor
+                if event.anchor:
+                    child.anchor = event.anchor
+                    child.start_index = mark.index
+                    child.aliased = self.aliased_size
                 stack.append(child)
                 value = container
                 node_mark = frame.key_mark if frame is not None and frame.explicit is not None else packed
@@ -555,9 +586,13 @@ class _DocumentBuilder:
         found = self.anchors.get(event.anchor)
         if found is None:
             raise _Abort(Problem("yaml-syntax", f"unknown alias *{event.anchor}", *_unpack(packed)))
-        value, size = found
+        value, size, characters = found
         self.count += size
         self.aliased += size
+        self.aliased_size += characters
+        if self.aliased_size > MAX_ALIAS_EXPANSION:
+            raise _Abort(Problem("yaml-syntax", f"excessive aliasing: the aliases of this document repeat more than "
+                                 f"{MAX_ALIAS_EXPANSION >> 20} MiB of text (a YAML alias bomb?)", *_unpack(packed)))
         if self.aliased > 100 and self.count > 1000 and self.aliased / self.count > _allowed_alias_ratio(
             self.count
         ):

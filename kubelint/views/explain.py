@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kubelint.catalog import Rule
 
-_EXPECT = re.compile(r"\s*#\s*expect:\s*([a-z0-9 ,-]+?)\s*$")
+_EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9,-]+(?: +[a-z0-9,-]+)*)\s*$")
 _SECTION = re.compile(r"^#\s*example:\s*(failing|passing)\b.*$", re.MULTILINE)
 _SEPARATOR = re.compile(r"^---\s*$", re.MULTILINE)
 

@@ -97,7 +97,7 @@ def build_view(trees: Iterable[Tree], reach: bool = False) -> View:
     units = list(trees)
     view = View(reach=reach)
     for tree in units:
-        unit = tree.sources[0].via if len(units) > 1 and tree.sources else ""
+        unit = tree.label if len(units) > 1 else ""
         network = build_network(tree)
         network.add_edges()
         if reach:

@@ -93,7 +93,7 @@ class ReachDiff:
 
 
 def unit_name(tree: Tree, count: int) -> str:
-    return tree.sources[0].via if count > 1 and tree.sources else ""
+    return tree.label if count > 1 else ""
 
 
 def diff_reach(before: Iterable[Tree], after: Iterable[Tree], revision: str) -> ReachDiff:

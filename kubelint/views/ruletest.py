@@ -2,9 +2,10 @@
 
 A fixture folder ``fixtures/<rule-id>/`` (inside RULES_DIR, or beside it) holds manifests; a line that must
 carry a finding of that rule ends with ``# expect: <rule-id>`` (several ids separated by commas), and every
-other line must not carry one. The folder is linted as one tree with the rule enabled, so relationship rules
-see both sides. A hidden ``.fixture.yaml`` may set ``options`` (fields of the run's options, such as
-``namespace`` or ``render``) and list ``expect: [{file, line}]`` for files that cannot hold a comment.
+other line must not carry one. The folder is linted as one tree with the rule enabled; each file is a unit
+of its own that sees the others, as in any run. A hidden ``.fixture.yaml`` may set ``options`` (fields of the
+run's options, such as ``namespace``, ``render`` or ``units``, globs relative to the folder) and list
+``expect: [{file, line}]`` for files that cannot hold a comment.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-EXPECT = re.compile(rb"#\s*expect:\s*([a-z0-9 ,-]+?)\s*$")
+EXPECT = re.compile(rb"#\s*expect:\s*([a-z0-9,-]+(?: +[a-z0-9,-]+)*)\s*$")
+"""Ids, commas and single spaces, then trailing whitespace: no two repeats can take the same characters, so
+a long line costs linear time (``[a-z0-9 ,-]+?\\s*$`` was quadratic in a run of spaces)."""
 FIXTURE_SETTINGS = ".fixture.yaml"
 
 
@@ -33,12 +36,14 @@ class Fixture:
     def expected(self) -> Counter[tuple[str, int]]:
         """(file, line) -> how many findings of the rule must be there."""
         from kubelint.sources.discover import discover
+        from kubelint.sources.files import read_regular
+        from kubelint.sources.read import DEFAULT_MAX_FILE_SIZE
 
         found: Counter[tuple[str, int]] = Counter()
         for candidate in discover([str(self.folder)]):
             try:
-                data = Path(candidate.path).read_bytes()
-            except OSError:
+                data = read_regular(candidate.path, DEFAULT_MAX_FILE_SIZE)
+            except OSError:  # not a regular file, too large, unreadable: the lint reports it
                 continue
             for number, line in enumerate(data.split(b"\n"), start=1):
                 match = EXPECT.search(line)
@@ -80,9 +85,20 @@ def fixture_folders(root: Path) -> list[Fixture]:
             if problems or not documents or not isinstance(documents[0].data, dict):
                 raise FixtureError(f"{meta}: not a mapping of options and expect")
             settings = documents[0].data
-        fixtures.append(Fixture(folder.name, folder, dict(settings.get("options", {})),
-                                list(settings.get("expect", []))))
+        options = dict(settings.get("options", {}))
+        if isinstance(options.get("units"), list):  # as in .kubelint.yaml, relative to the fixture folder
+            options["units"] = [_unit_spec(entry, folder) for entry in options["units"]]
+        fixtures.append(Fixture(folder.name, folder, options, list(settings.get("expect", []))))
     return fixtures
+
+
+def _unit_spec(entry: Any, folder: Path) -> Any:
+    from kubelint.model.units import UnitSpec
+
+    if isinstance(entry, dict) and "paths" in entry:
+        paths = entry["paths"]
+        return UnitSpec(tuple([paths] if isinstance(paths, str) else paths), entry.get("name"), str(folder))
+    return UnitSpec((str(entry),), None, str(folder))
 
 
 def default_fixtures_dir(rules_dir: str) -> Path:

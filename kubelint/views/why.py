@@ -115,7 +115,7 @@ def explain(units: list[Tree], source: str, destination: str) -> list[Answer]:
     answers: list[Answer] = []
     errors: list[str] = []
     for tree in units:
-        unit = tree.sources[0].via if len(units) > 1 and tree.sources else ""
+        unit = tree.label if len(units) > 1 else ""
         network = build_network(tree)
         try:
             src, dst = resolve(network, source), resolve(network, target)
