@@ -23,7 +23,7 @@ import random
 import shutil
 from dataclasses import asdict, dataclass, field
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 """Bump when the output changes, so cached trees are regenerated."""
 
 APPS_PER_NAMESPACE = 12
@@ -577,13 +577,21 @@ def generate(root: str, objects: int, seed: int = 0) -> Tree:
                     tree.expected.append(_expect(os.path.join(root, relative), text, kinds, "privilege-escalation",
                                                  app))
     first_namespace, _first_team, first_apps = namespaces[0]
-    if first_apps:  # the same ConfigMap defined a second time, in another file
+    if first_apps:  # the same ConfigMap defined a second time, further down the app's own file
+        # (one file is one unit, as `kubectl apply -f FILE` applies it: a copy in a second file is a separate unit)
+        app_file = os.path.join(root, first_namespace, f"{first_apps[0].name}.yaml")
+        with open(app_file, encoding="utf-8") as handle:
+            before = handle.read()
         copy = config_map(first_apps[0], random.Random(seed))
-        write(f"{first_namespace}/zz-local-overrides.yaml", "# hand-made override, forgotten here\n" + copy)
+        addition = "---\n# hand-made override, forgotten here\n" + copy
+        with open(app_file, "a", encoding="utf-8") as handle:
+            handle.write(addition)
+        tree.bytes += len(addition.encode())
         tree.objects += 1
         line, _ = _lines_of(copy, "  name: ")
-        overrides = os.path.join(root, first_namespace, "zz-local-overrides.yaml")
-        tree.expected.append(Expected("duplicate-object", overrides, line + 1, line + 1, "ConfigMap defined twice"))
+        offset = before.count("\n") + 2  # the separator and the comment
+        tree.expected.append(Expected("duplicate-object", app_file, offset + line, offset + line,
+                                      "ConfigMap defined twice"))
     # a file broken by a bad merge: its objects are lost, one yaml-syntax finding remains
     broken = f"{first_namespace}/broken.yaml"
     write(broken, f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\n  namespace: {first_namespace}\n"

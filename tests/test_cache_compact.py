@@ -42,6 +42,9 @@ def test_numbered_entries_are_read_back_compact_without_building_path_tables() -
         assert table is not None and table._tables is None
         assert list(table.marks) == list(original.table.marks) and table.implicit == original.table.implicit
         assert copy.root_position == original.root_position and table._tables is None
+        for path in list(original.positions)[:10]:  # lookups count the subtree sizes the cache does not store
+            assert table.nearest((*path, "missing")) == original.positions[path]
+        assert table._tables is None and table._sizes is not None
         assert copy == original
 
 

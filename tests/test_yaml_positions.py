@@ -178,6 +178,9 @@ def _same_as_full(text: str) -> int:
         assert document.root_position == expected.positions[()]
         table = document.table
         if table is not None:  # a lookup by walking the value finds what the built table holds
+            from kubelint.sources.yaml import _subtree_sizes
+
+            assert list(table._sizes or ()) == list(_subtree_sizes(document.data))  # the parser's sizes
             for path in list(expected.positions)[:200]:
                 for probe in (path, (*path, "missing"), (*path, 10**6), (*path, -1)):
                     assert table.nearest(probe) == nearest_position(expected.positions, probe), probe

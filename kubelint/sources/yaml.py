@@ -65,14 +65,16 @@ class NodeTable:
     node instead of a path tuple, a position tuple and a dict entry), plus the source text of the
     implicitly typed scalars by node number. The tables keyed by path are built on first use."""
 
-    __slots__ = ("_lookups", "_tables", "data", "implicit", "marks")
+    __slots__ = ("_lookups", "_sizes", "_tables", "data", "implicit", "marks")
 
-    def __init__(self, data: Any, marks: array[int], implicit: dict[int, str]) -> None:
+    def __init__(self, data: Any, marks: array[int], implicit: dict[int, str], sizes: array[int] | None = None) -> None:
         self.data = data
         self.marks = marks
         """``line << 32 | column`` (0-based) of every node, in document order (depth first, in key order)."""
         self.implicit = implicit
         """Node number -> source text of an unquoted scalar that YAML 1.1 read as a bool, number or null."""
+        self._sizes = sizes
+        """Nodes in each node's subtree, itself included (from the parser, or counted on the first lookup)."""
         self._tables: tuple[dict[Path, Position], dict[Path, str]] | None = None
         self._lookups = 0
 
@@ -85,7 +87,9 @@ class NodeTable:
         if self._tables is None:
             self._lookups += 1
             if self._lookups <= _WALKS_BEFORE_TABLE:
-                return _unpack(self.marks[_node_number(self.data, path)])
+                if self._sizes is None:
+                    self._sizes = _subtree_sizes(self.data)
+                return _unpack(self.marks[_node_number(self.data, self._sizes, path)])
         return _nearest_in(self.tables()[0], path)
 
     def tables(self) -> tuple[dict[Path, Position], dict[Path, str]]:
@@ -100,6 +104,7 @@ class NodeTable:
     def __setstate__(self, state: tuple[Any, array[int], dict[int, str]]) -> None:
         self.data, self.marks, self.implicit = state
         self._tables = None
+        self._sizes = None
         self._lookups = 0
 
 
@@ -107,29 +112,55 @@ _WALKS_BEFORE_TABLE = 16
 """Lookups of one document answered by walking its value before its path table is built and kept."""
 
 
-def _node_number(data: Any, path: Path) -> int:
-    """The number (document order) of the node at ``path``, or of its deepest existing parent."""
+def _node_number(data: Any, sizes: array[int], path: Path) -> int:
+    """The number (document order) of the node at ``path``, or of its deepest existing parent: a child's
+    number is its parent's plus one plus the subtree sizes of the siblings before it."""
     node, number = data, 0
     for part in path:
         if isinstance(node, dict):
             if part not in node:
                 break
             number += 1
-            for key, value in node.items():
+            for key in node:
                 if key == part:
                     break
-                number += _size(value)
+                number += sizes[number]
             node = node[part]
         elif isinstance(node, list):
             if not isinstance(part, int) or not 0 <= part < len(node):
                 break
             number += 1
-            for index in range(part):
-                number += _size(node[index])
+            for _ in range(part):
+                number += sizes[number]
             node = node[part]
         else:
             break
     return number
+
+
+def _subtree_sizes(data: Any) -> array[int]:
+    """The subtree size of every node of a value, in document order (for a table read from the cache)."""
+    sizes = array("I")
+    stack: list[tuple[int, Iterator[Any]]] = []
+
+    def enter(value: Any) -> None:
+        sizes.append(1)
+        if isinstance(value, dict):
+            stack.append((len(sizes) - 1, iter(value.values())))
+        elif isinstance(value, list):
+            stack.append((len(sizes) - 1, iter(value)))
+
+    enter(data)
+    while stack:
+        first, children = stack[-1]
+        for child in children:
+            enter(child)
+            if stack[-1][0] != first:
+                break
+        else:
+            stack.pop()
+            sizes[first] = len(sizes) - first
+    return sizes
 
 
 def node_count(value: Any) -> int:
@@ -253,9 +284,10 @@ class Document:
         """Paths of unquoted scalars that YAML 1.1 turned into a bool, number or null, with their source text."""
 
     @classmethod
-    def compact(cls, data: Any, index: int, marks: array[int], implicit: dict[int, str]) -> Document:
+    def compact(cls, data: Any, index: int, marks: array[int], implicit: dict[int, str],
+                sizes: array[int] | None = None) -> Document:
         """A document whose positions are ``marks`` (see :class:`NodeTable`), turned into tables when asked."""
-        table = NodeTable(data, marks, implicit)
+        table = NodeTable(data, marks, implicit, sizes)
         return cls(data, _Positions(table), index, _Implicit(table))
 
     @property
@@ -315,11 +347,12 @@ def _allowed_alias_ratio(total: int) -> float:
 
 
 class _Frame:
-    __slots__ = ("aliased", "anchor", "container", "explicit", "key", "key_mark", "merge", "merges", "path", "start",
-                 "start_index")
+    __slots__ = ("aliased", "anchor", "container", "explicit", "first", "key", "key_mark", "merge", "merges", "path",
+                 "start", "start_index")
 
-    def __init__(self, container: dict[str, Any] | list[Any], path: Path, start: int) -> None:
+    def __init__(self, container: dict[str, Any] | list[Any], path: Path, start: int, first: int) -> None:
         self.container = container
+        self.first = first  # the collection's own node number
         self.path = path  # only kept while building full tables
         self.start = start  # node count when the collection opened, to size anchors
         self.key: str | None = None
@@ -409,6 +442,7 @@ class _DocumentBuilder:
         self.positions: dict[Path, Position] = {}  # full tables only
         self.implicit: dict[Path, str] = {}  # full tables only
         self.marks: array[int] = array("Q")  # compact: a packed position per node
+        self.sizes: array[int] = array("I")  # compact: nodes in each node's subtree
         self.implicit_nodes: dict[int, str] = {}  # compact: node number -> source text
         self.anchors: dict[str, tuple[Any, int, int]] = {}
         """Anchor -> (value, nodes, characters of text it stands for, aliases inside expanded)."""
@@ -428,6 +462,8 @@ class _DocumentBuilder:
         implicit = self.implicit
         marks = self.marks
         add_mark = marks.append
+        sizes = self.sizes
+        add_size = sizes.append
         implicit_nodes = self.implicit_nodes
         get_event = parser.get_event
         kinds = _EVENT_KINDS
@@ -442,6 +478,7 @@ class _DocumentBuilder:
                 kind = _event_kind(event)
             if kind == _END:
                 done = stack.pop()
+                sizes[done.first] = len(sizes) - done.first
                 frame = stack[-1] if stack else None
                 if done.merges:
                     _apply_merges(done)
@@ -520,14 +557,17 @@ class _DocumentBuilder:
                     node_mark = packed
                 if event.anchor:
                     self.anchors[event.anchor] = (value, 1, event.end_mark.index - mark.index)
+                add_size(1)
             elif kind == _ALIAS:
                 self.irregular = True
                 value = self._alias(event, packed)
                 node_mark = packed
+                add_size(1)
             elif kind in (_MAPPING_START, _SEQUENCE_START):
                 self.count += 1
                 container: dict[str, Any] | list[Any] = {} if kind == _MAPPING_START else []
-                child = _Frame(container, path, self.count)
+                child = _Frame(container, path, self.count, len(sizes))
+                add_size(0)  # set when the collection ends
                 if event.anchor:
                     child.anchor = event.anchor
                     child.start_index = mark.index
@@ -559,7 +599,7 @@ class _DocumentBuilder:
             return None
         if full:
             return Document(root, positions, self.index, implicit)
-        return Document.compact(root, self.index, marks, implicit_nodes)
+        return Document.compact(root, self.index, marks, implicit_nodes, sizes)
 
     def _set(self, frame: _Frame, value: Any) -> None:
         key = frame.key
