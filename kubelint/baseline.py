@@ -15,9 +15,12 @@ from typing import Any
 
 from kubelint.findings import MAX_NAME, Finding, dotted, excerpt
 from kubelint.fingerprint import VERSION, fingerprint, relative_path
-from kubelint.report.escape import json_text
+from kubelint.report.escape import escape_control, json_text
+from kubelint.sources.boundary import Boundary, redirected
 
 FORMAT = 1
+MAX_SIZE = 64 * 1024 * 1024
+"""The largest baseline read (about 200,000 entries): a larger file, a device or a FIFO is refused, not read."""
 
 
 class BaselineError(Exception):
@@ -78,18 +81,24 @@ def write(path: str, findings: Iterable[Finding], source_root: str = ".") -> int
     return len(json.loads(text)["findings"])
 
 
-def load(path: str) -> list[Entry]:
-    """Read a baseline file written by :func:`write`."""
+def load(path: str, boundary: Boundary | None = None) -> list[Entry]:
+    """Read a baseline file written by :func:`write`: a regular file of at most :data:`MAX_SIZE` bytes, not reached
+    through a symlink of the linted tree (``boundary``; default: the tree holding ``path``) that leads out of it."""
+    from kubelint.sources.files import read_regular
+
+    link = (boundary or Boundary.around([path])).redirect(path)
+    if link is not None:
+        raise BaselineError(f"the baseline is not read: {redirected(path, link)}")
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
+        document = json.loads(read_regular(path, MAX_SIZE))
     except OSError as error:
-        raise BaselineError(f"{path}: cannot read the baseline: {error.strerror or error} "
-                            "(create it with --write-baseline)") from error
+        hint = " (create it with --write-baseline)" if isinstance(error, FileNotFoundError) else ""
+        raise BaselineError(f"{escape_control(path)}: cannot read the baseline: {error.strerror or error}{hint}") \
+            from error
     except (ValueError, UnicodeDecodeError) as error:
-        raise BaselineError(f"{path}: not a kubelint baseline (invalid JSON: {error})") from error
+        raise BaselineError(f"{escape_control(path)}: not a kubelint baseline (invalid JSON: {error})") from error
     except RecursionError as error:  # json's decoder recurses once per nesting level
-        raise BaselineError(f"{path}: not a kubelint baseline (JSON nested too deeply)") from error
+        raise BaselineError(f"{escape_control(path)}: not a kubelint baseline (JSON nested too deeply)") from error
     return parse(document, path)
 
 

@@ -92,6 +92,9 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
 @click.option("--context", multiple=True, type=click.Path(), metavar="PATH",
               help="Load PATH too, so relationship rules see the whole tree, but report only on PATHS "
                    "(repeatable).")
+@click.option("--policies", multiple=True, type=click.Path(), metavar="DIR",
+              help="Also load the ValidatingAdmissionPolicies, bindings and params in DIR (a dump of the cluster's, "
+                   "for example) and run them on PATHS; nothing in DIR is reported on (repeatable).")
 @click.option("--no-cache", is_flag=True, help="Parse every file again instead of reusing cached parses.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Keep the parse cache in DIR (private to you) [default: $KUBELINT_CACHE_DIR, else the user's "
@@ -133,6 +136,7 @@ def lint(paths: tuple[str, ...], **flags: Any) -> None:
                                "or --hook")
     if options.hook:
         _check_hook_paths(paths)
+    _check_written(list(paths) or ["."], options, [flags["output"], write_baseline, *extra_reports.values()])
     report = _run(list(paths) or ["."], options)
     if write_baseline:
         _write_baseline(report, write_baseline, source_root)
@@ -208,6 +212,7 @@ def _options(flags: dict[str, Any]) -> Any:
     if flags["cache_dir"]:
         options.cache_dir = flags["cache_dir"]
     options.context = [*options.context, *flags["context"]]
+    options.policies = [*options.policies, *flags["policies"]]
     options.hook = flags["hook"]
     if flags["new_since"]:
         options.new_since = flags["new_since"]
@@ -318,6 +323,18 @@ def _check_hook_paths(paths: tuple[str, ...]) -> None:
                 ".kubelint.yaml (or in the hook's `entry:`)", param_hint="PATHS")
 
 
+def _check_written(paths: list[str], options: Any, outputs: list[str | None]) -> None:
+    """Refuse to write a report or baseline through a symlink of the linted tree that leads out of it: a repository
+    could otherwise make the run overwrite any file of the user's (``report.json -> ~/.bashrc``)."""
+    from kubelint.sources.boundary import Boundary, redirected
+
+    boundary = Boundary.around([*paths, *options.context_paths()])
+    for output in outputs:
+        link = boundary.redirect(output) if output else None
+        if output and link is not None:
+            raise click.UsageError(f"not written: {redirected(output, link)}")
+
+
 def _kubernetes_version(wanted: str) -> str:
     """``--kubernetes-version``: one of the minors with schemas, else a usage error."""
     from kubelint.schema.builtin import SchemaError, resolve_version
@@ -397,6 +414,7 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
         options.namespace = namespace
     if no_render:
         options.render = False
+    _check_written(list(paths) or ["."], options, [output])
     try:
         tree = load_tree(list(paths) or ["."], options)
     except PathNotFound as error:

@@ -158,6 +158,7 @@ def to_options(config: Config | None) -> Options:
     options.rule_dirs = [_relative_to(config, path) for path in data.get("rule-dirs", [])]
     options.exclude = [anchor(pattern, config.folder) for pattern in data.get("exclude", [])]
     options.context = [_relative_to(config, path) for path in data.get("context", [])]
+    options.policies = [_relative_to(config, path) for path in data.get("policies", [])]
     options.gitignore = bool(data.get("respect-gitignore", True))
     options.include_hidden = list(data.get("include-hidden", []))
     if "namespace" in data:
@@ -177,10 +178,11 @@ def to_options(config: Config | None) -> Options:
         options.render_timeout = float(data["render-timeout"])
     options.allow_remote_bases = bool(data.get("allow-remote-bases", False))
     if "baseline" in data:
-        options.baseline = _relative_to(config, data["baseline"])
+        options.baseline = _inside(config, ("baseline",), "reads a baseline", "--baseline FILE")
     if "source-root" in data:
         options.source_root = _relative_to(config, data["source-root"])
-    options.reports = {name: _relative_to(config, path) for name, path in data.get("reports", {}).items()}
+    options.reports = {name: _inside(config, ("reports", name), "writes reports", f"--report {name}=FILE")
+                       for name in data.get("reports", {})}
     for index, workload in enumerate(data.get("workloads", [])):
         if "template" not in workload and "labels" not in workload:
             workload = {**workload, "template": "spec.template"}
@@ -223,10 +225,30 @@ def _relative_to(config: Config, path: str) -> str:
     return path if os.path.isabs(path) else os.path.normpath(os.path.join(config.folder, path))
 
 
+def _inside(config: Config, key: Path, does: str, instead: str) -> str:
+    """The path at ``key`` (relative to the configuration file), which must lead to a place inside the tree holding
+    the file (its repository): a configuration is repository content, and these paths are written (reports, the
+    cache) or decide what is reported (the baseline). Symlinks count: the real path is checked."""
+    from kubelint.report.escape import escape_control
+    from kubelint.sources.boundary import Boundary
+
+    value: Any = config.data
+    for part in key:
+        value = value[part]
+    path = _relative_to(config, str(value))
+    boundary = Boundary.around([config.file])
+    if not boundary.contains(path):
+        raise config.error(key, f"{escape_control(str(value))} leads outside the repository of this configuration file "
+                                f"({escape_control(boundary.roots[0])}); kubelint {does} from a configuration only "
+                                f"inside it (name a place elsewhere on the command line: {instead})")
+    return path
+
+
 def outside_repository(options: Options) -> list[str]:
-    """Notes (for ``-v``) about the configuration's ``context`` and ``rule-dirs`` entries that lie outside the
-    repository holding the configuration file: allowed (the repository's owner chose them), but kubelint then reads
-    or loads files from elsewhere on the machine, which a reviewer of a pull request should know."""
+    """Notes (for ``-v``) about the configuration's ``context``, ``policies`` and ``rule-dirs`` entries that lie
+    outside the repository holding the configuration file: allowed (the repository's owner chose them), but
+    kubelint then reads or loads files from elsewhere on the machine, which a reviewer of a pull request should
+    know."""
     from kubelint.sources.boundary import repository_top
 
     if options.config_file is None:
@@ -234,12 +256,13 @@ def outside_repository(options: Options) -> list[str]:
     folder = os.path.realpath(os.path.dirname(os.path.abspath(options.config_file)))
     top = repository_top(folder) or folder
     notes = []
-    for key, paths in (("context", options.context), ("rule-dirs", options.rule_dirs)):
+    entries = (("context", options.context), ("policies", options.policies), ("rule-dirs", options.rule_dirs))
+    for key, paths in entries:
         for path in paths:
             real = os.path.realpath(path)
             if real != top and not real.startswith(top.rstrip(os.sep) + os.sep):
                 notes.append(f"{options.config_file}: {key} entry {path} is outside the repository ({top}); "
-                             f"kubelint {'reads files' if key == 'context' else 'loads rules'} there as configured")
+                             f"kubelint {'loads rules' if key == 'rule-dirs' else 'reads files'} there as configured")
     return notes
 
 
@@ -279,6 +302,7 @@ def effective(options: Options) -> dict[str, Any]:
         "source-root": options.source_root,
         "reports": dict(options.reports),
         "context": list(options.context),
+        "policies": list(options.policies),
         "units": [unit_entry(spec) for spec in options.units],
         "workloads": workloads,
         "ignore": list(options.ignore),

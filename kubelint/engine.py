@@ -252,8 +252,10 @@ def lint_paths(paths: list[str], options: Options) -> Report:
     baseline = None
     if options.baseline is not None:
         from kubelint.baseline import load
+        from kubelint.sources.boundary import Boundary
 
-        baseline = load(options.baseline)  # and on an unusable baseline
+        # and on an unusable baseline, or one that a symlink of the linted tree redirects out of it
+        baseline = load(options.baseline, Boundary.around([*paths, *options.context_paths()]))
     with stage("load"):
         tree = load_tree(paths, options)
     count("files", len(tree.sources))

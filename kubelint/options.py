@@ -53,6 +53,8 @@ class Options:
     """The cache folder (``--cache-dir``); None: ``$KUBELINT_CACHE_DIR``, else the user's cache folder."""
     context: list[str] = field(default_factory=list)
     """Paths loaded as context: every rule sees them, but only findings in the linted paths are reported."""
+    policies: list[str] = field(default_factory=list)
+    """Folders of admission policies, bindings and params (``--policies``): loaded like context, never reported."""
     hook: bool = False
     """Running as a pre-commit hook: without configured context, the current folder is the context."""
     workloads: list[WorkloadKind] = field(default_factory=list)
@@ -80,4 +82,4 @@ class Options:
 
     def context_paths(self) -> list[str]:
         """The context to load: as configured, else the current folder for a hook run, else none."""
-        return self.context or (["."] if self.hook else [])
+        return [*(self.context or (["."] if self.hook else [])), *self.policies]

@@ -191,3 +191,23 @@ def test_a_symlinked_folder_out_of_a_kustomize_folder_is_not_searched(tmp_path: 
     code, _, report = _lint(str(folder))
     assert code == 1 and ("root", "unreadable-file", 1) in _places(report)
     assert {f["file"].rsplit("/", 1)[-1] for f in report["findings"]} == {"root", "pod.yaml"}  # type: ignore[attr-defined,index]
+
+
+def test_redirect_finds_only_links_of_the_tree_that_lead_out(tmp_path: Path) -> None:
+    """A baseline or report path is refused only for a symlink the linted tree holds that leads out of it; links
+    above the tree (the machine's layout) or within it are followed."""
+    repo, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "inner").mkdir()
+    elsewhere.mkdir()
+    (repo / "out").symlink_to(elsewhere)
+    (repo / "in").symlink_to(repo / "inner")
+    (repo / "file.json").symlink_to(elsewhere / "base.json")
+    (tmp_path / "via").symlink_to(repo)  # a link above the tree: the user's own layout
+    boundary = Boundary.around([str(repo)])
+    assert boundary.redirect(str(repo / "out" / "x.json")) == str(repo / "out")
+    assert boundary.redirect(str(repo / "file.json")) == str(repo / "file.json")
+    assert boundary.redirect(str(repo / "in" / "x.json")) is None
+    assert boundary.redirect(str(tmp_path / "via" / "inner" / "x.json")) is None
+    assert boundary.redirect(str(tmp_path / "via" / "out" / "x.json")) == str(repo.resolve() / "out")
+    assert boundary.redirect(str(elsewhere / "x.json")) is None  # named elsewhere on purpose

@@ -25,6 +25,8 @@ MODULES: dict[str, str] = {
     "pod-templates": "kubelint.analysis.templates",
     "reach": "kubelint.analysis.reach",
     "unseen-pods": "kubelint.analysis.unseen",
+    "crd-validations": "kubelint.analysis.cel_crd",
+    "admission": "kubelint.analysis.cel_admission",
 }
 """Where each built-in analysis is defined, so that :func:`analysis` can import it on first use."""
 

@@ -185,6 +185,10 @@ def rule_units(tree: Tree) -> list[Tree]:
     context: list[str] = []
     if tree.focus is not None and tree.options.context:  # named context: applied before, every unit sees it
         context = [unit for unit, sources in groups.items() if not any(s.display in tree.focus for s in sources)]
+    elif tree.focus is not None and tree.options.policies:  # --policies: every unit is admitted through them
+        context = [unit for unit, sources in groups.items()
+                   if not any(s.display in tree.focus for s in sources)
+                   and any(_under(s.display, tree.options.policies) for s in sources)]
     out = []
     for members, label in sorted(evaluations, key=lambda evaluation: evaluation[0][0]):
         files = {source.display for unit in members for source in groups[unit]}
@@ -236,3 +240,13 @@ def drawn_units(tree: Tree) -> list[Tree]:
         out.append(Tree(sources, resources, tree.options, [e for e in tree.skipped if e[0] in files], tree.focus,
                         tree.changed, members=frozenset(members), label=unit.partition(":")[2] if unit else ""))
     return out
+
+
+def _under(path: str, folders: list[str]) -> bool:
+    """Whether ``path`` is one of ``folders`` or inside one (real paths compared)."""
+    real = os.path.realpath(path)
+    for folder in folders:
+        top = os.path.realpath(folder)
+        if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
+            return True
+    return False

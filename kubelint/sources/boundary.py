@@ -19,6 +19,19 @@ from kubelint.sources.discover import STDIN
 
 OUTSIDE_HINT = ("kubelint reads only files inside the linted roots (the repository of each path it lints); name "
                 "another folder with --context to include it")
+OUTSIDE_FILE_HINT = ("a repository may not redirect a file kubelint reads or writes to elsewhere on the machine; "
+                     "name the real file instead")
+
+
+def redirected(path: str, link: str) -> str:
+    """Why ``path`` is refused, for messages: the symlink :meth:`Boundary.redirect` found on its way."""
+    from kubelint.report.escape import escape_control
+
+    shown = escape_control(path)
+    if link == os.path.abspath(path):
+        return f"{shown} is a symlink that leads outside the linted tree; {OUTSIDE_FILE_HINT}"
+    return f"{shown} passes through {escape_control(link)}, a symlink that leads outside the linted tree; " \
+           f"{OUTSIDE_FILE_HINT}"
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,27 @@ class Boundary:
         """Whether the real path of ``path`` lies inside the linted roots."""
         real = os.path.realpath(path)
         return any(_within(real, root) for root in self.roots)
+
+    def redirect(self, path: str) -> str | None:
+        """The first symlink on the way to ``path`` that lies inside the linted roots but leads outside them, or
+        None. Such a link is the tree's doing: it would make a path named inside the tree (a baseline, a report
+        to write) read or overwrite a file elsewhere. Links outside the roots (the machine's own layout, a folder
+        named elsewhere on purpose) are followed as they are."""
+        parts = os.path.abspath(path).split(os.sep)
+        current = parts[0] + os.sep
+        for part in parts[1:]:
+            if not part:
+                continue
+            step = os.path.join(current, part)
+            if not os.path.islink(step):
+                current = step
+                continue
+            target = os.path.realpath(step)
+            if any(_within(current, root) for root in self.roots) and not any(
+                    _within(target, root) for root in self.roots):
+                return step
+            current = target
+        return None
 
 
 def project_folder(cwd: str) -> str | None:

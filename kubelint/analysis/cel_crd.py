@@ -1,0 +1,410 @@
+"""CRD validation rules: the ``x-kubernetes-validations`` (CEL) and ``x-kubernetes-list-type`` of each CRD in
+the tree (and of the JSON schemas under ``--schema-location``), evaluated on the custom resources as the API
+server evaluates them on create.
+
+The ``crd-rules`` analysis compiles every rule once (a rule that does not compile is a :class:`RuleProblem`,
+located at the rule in its CRD); :func:`violations` walks one custom resource along its schema: defaults are
+applied and values typed as the schema says (``number`` as double, ``date-time`` as timestamp, ``duration``,
+``byte``), then each rule runs with ``self`` at its node, for every instance of that node (each list item,
+each map value). Transition rules (reading ``oldSelf``) run only on updates; offline there is no earlier object,
+so they are skipped. The CEL engine is imported only when a tree has rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kubelint.analysis import analysis_of
+from kubelint.findings import Path
+from kubelint.model.resource import Resource, mapping, sequence, split_api_version, text
+
+if TYPE_CHECKING:
+    from kubelint.cel import Program
+    from kubelint.model.tree import Tree
+
+RULE_SECONDS = 0.5
+"""The time one rule may take on one object (the API server bounds cost statically; we bound time)."""
+RULE_STEPS = 2_000_000
+
+REASONS = {"FieldValueInvalid": "Invalid value", "FieldValueForbidden": "Forbidden",
+           "FieldValueRequired": "Required value", "FieldValueDuplicate": "Duplicate value"}
+
+
+@dataclass
+class CrdRule:
+    """One ``x-kubernetes-validations`` entry, compiled."""
+
+    rule: str
+    program: Program
+    message: str | None
+    message_program: Program | None
+    field_path: tuple[str | int, ...] | None
+    reason: str
+    origin: Resource | None
+    """The CRD that holds the rule (None for a schema from ``--schema-location``)."""
+    origin_path: Path
+    over_budget: bool = False
+
+
+@dataclass
+class SchemaNode:
+    """A schema node with its rules and its children (what the walk needs, nothing else)."""
+
+    rules: list[CrdRule] = field(default_factory=list)
+    properties: dict[str, SchemaNode] = field(default_factory=dict)
+    items: SchemaNode | None = None
+    additional: SchemaNode | None = None
+    type: str = ""
+    format: str = ""
+    default: Any = None
+    has_default: bool = False
+    list_type: str = ""
+    map_keys: tuple[str, ...] = ()
+    path: Path = ()
+
+
+@dataclass
+class RuleProblem:
+    """A rule that cannot run: it does not compile (the API server refuses the CRD) or uses what kubelint lacks."""
+
+    message: str
+    origin: Resource | None
+    path: Path
+    weaker: bool = False
+    line: int = 0
+    """The line of the problem inside a multi-line (block scalar) expression, 0 for the first."""
+
+
+@dataclass
+class CrdRules:
+    """The compiled rules of every custom kind: ``(group, version, kind)`` -> root schema node."""
+
+    kinds: dict[tuple[str, str, str], SchemaNode | None] = field(default_factory=dict)
+    problems: list[RuleProblem] = field(default_factory=list)
+    """Rules of the tree's CRDs that cannot run (reported on the CRD)."""
+    location_problems: dict[tuple[str, str, str], list[RuleProblem]] = field(default_factory=dict)
+    """Rules of ``--schema-location`` schemas that cannot run (reported on the resources of that kind)."""
+    locations: list[str] = field(default_factory=list)
+    kubernetes: str = ""
+    strict: bool = True
+
+    def schema_of(self, resource: Resource) -> SchemaNode | None:
+        """The rules that apply to a custom resource (None when its kind has none)."""
+        group, version = split_api_version(resource.api_version)
+        key = (group, version, resource.kind)
+        if key not in self.kinds and self.locations:
+            self.kinds[key] = self._from_location(group, version, resource.kind)
+        return self.kinds.get(key)
+
+    def _from_location(self, group: str, version: str, kind: str) -> SchemaNode | None:
+        from kubelint.schema.store import _from_location
+
+        for folder in self.locations:
+            raw = _from_location(folder, group, version, kind, self.kubernetes, self.strict)
+            if raw is not None:
+                if "x-kubernetes-validations" not in _text_keys(raw):
+                    return None
+                problems = self.location_problems.setdefault((group, version, kind), [])
+                try:
+                    return _node(raw, None, (), problems, ())
+                except RecursionError:
+                    return None
+        return None
+
+
+def _text_keys(raw: Any) -> set[str]:
+    """Every mapping key in a nested structure (to skip schemas without rules cheaply)."""
+    keys: set[str] = set()
+    stack = [raw]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            keys.update(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return keys
+
+
+@analysis_of("crd-validations")
+def crd_rules(tree: Tree) -> CrdRules:
+    """Every CRD of the tree with validation rules or list types, compiled (CEL is imported only if any)."""
+    from kubelint.schema.builtin import resolve_version
+    from kubelint.schema.crd import crd_versions
+
+    found = CrdRules(locations=list(tree.options.schema_location), strict=tree.options.strict)
+    if found.locations:
+        found.kubernetes = resolve_version(tree.options.kubernetes_version)
+    for resource in tree.resources:
+        if resource.kind != "CustomResourceDefinition" or resource.ref.group != "apiextensions.k8s.io":
+            continue
+        for served in crd_versions(resource):
+            key = (served.group, served.version, served.kind)
+            if key in found.kinds or not isinstance(served.schema, dict):
+                continue
+            try:
+                found.kinds[key] = _node(served.schema, resource, served.schema_path, found.problems, ())
+            except RecursionError:
+                found.kinds[key] = None
+    return found
+
+
+def _node(raw: dict[str, Any], origin: Resource | None, path: Path, problems: list[RuleProblem],
+          object_path: Path) -> SchemaNode | None:
+    """The schema node at ``raw`` (None when neither it nor anything under it has rules or list types)."""
+    node = SchemaNode(path=object_path)
+    node.type = text(raw.get("type")) or ""
+    node.format = text(raw.get("format")) or ""
+    if "default" in raw:
+        node.default, node.has_default = raw["default"], True
+    node.list_type = text(raw.get("x-kubernetes-list-type")) or ""
+    node.map_keys = tuple(key for key in sequence(raw.get("x-kubernetes-list-map-keys")) if isinstance(key, str))
+    for index, entry in enumerate(sequence(raw.get("x-kubernetes-validations"))):
+        rule = _compile_rule(mapping(entry), origin, (*path, "x-kubernetes-validations", index), problems)
+        if rule is not None:
+            node.rules.append(rule)
+    for name, child in mapping(raw.get("properties")).items():
+        if isinstance(child, dict):
+            built = _node(child, origin, (*path, "properties", name), problems, (*object_path, name))
+            if built is not None:
+                node.properties[name] = built
+    items = raw.get("items")
+    if isinstance(items, dict):
+        node.items = _node(items, origin, (*path, "items"), problems, (*object_path, "*"))
+    additional = raw.get("additionalProperties")
+    if isinstance(additional, dict):
+        node.additional = _node(additional, origin, (*path, "additionalProperties"), problems, (*object_path, "*"))
+    typed = node.type == "number" or node.format in ("date-time", "duration", "byte") or node.has_default
+    if node.rules or node.properties or node.items or node.additional or node.list_type or typed:
+        return node
+    return None
+
+
+def _compile_rule(entry: Mapping[str, Any], origin: Resource | None, path: Path,
+                  problems: list[RuleProblem]) -> CrdRule | None:
+    from kubelint.cel import CelSyntaxError, compile_expression, identifiers, line_column
+
+    rule = entry.get("rule")
+    if not isinstance(rule, str):
+        problems.append(RuleProblem("x-kubernetes-validations entry without a rule string", origin, path))
+        return None
+    try:
+        program = compile_expression(rule, ("self", "oldSelf"))
+    except CelSyntaxError as error:
+        problems.append(_syntax_problem(error, rule, origin, (*path, "rule"), line_column))
+        return None
+    if "oldSelf" in identifiers(program.tree):
+        return None  # a transition rule: evaluated on updates only, and offline there is no old object
+    message_program = None
+    message_expression = entry.get("messageExpression")
+    if isinstance(message_expression, str):
+        try:
+            message_program = compile_expression(message_expression, ("self", "oldSelf"))
+        except CelSyntaxError as error:
+            problems.append(_syntax_problem(error, message_expression, origin, (*path, "messageExpression"),
+                                            line_column))
+    field_path = None
+    raw_field_path = entry.get("fieldPath")
+    if isinstance(raw_field_path, str) and raw_field_path:
+        field_path = parse_field_path(raw_field_path)
+        if field_path is None:
+            problems.append(RuleProblem(f"fieldPath {raw_field_path!r} is not a valid path (.a.b or .a['b'])",
+                                        origin, (*path, "fieldPath")))
+    reason = text(entry.get("reason")) or "FieldValueInvalid"
+    return CrdRule(rule, program, text(entry.get("message")), message_program, field_path,
+                   reason if reason in REASONS else "FieldValueInvalid", origin, path)
+
+
+def _syntax_problem(error: Any, source: str, origin: Resource | None, path: Path, line_column: Any) -> RuleProblem:
+    line, column = line_column(source, error.offset)
+    where = f" (line {line + 1}, column {column + 1} of the expression)" if "\n" in source.strip() else \
+        f" (column {column + 1})"
+    unknown = error.message.startswith("undeclared reference")
+    message = f"CEL expression does not compile: {error.message}{where}"
+    if unknown:
+        message += "; kubelint may lack a newer Kubernetes CEL function"
+    return RuleProblem(message, origin, path, weaker=unknown, line=line if "\n" in source.rstrip("\n") else 0)
+
+
+_FIELD_PATH = re.compile(r"\.([A-Za-z_][A-Za-z0-9_-]*)|\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]")
+
+
+def parse_field_path(text_path: str) -> tuple[str | int, ...] | None:
+    """A ``fieldPath`` (``.spec.x``, ``.m['a.b']``, ``.l[0]``) as path parts, or None when it is not one."""
+    parts: list[str | int] = []
+    position = 0
+    while position < len(text_path):
+        match = _FIELD_PATH.match(text_path, position)
+        if match is None:
+            return None
+        name, quoted, index = match.groups()
+        if name is not None:
+            parts.append(name)
+        elif quoted is not None:
+            parts.append(quoted.replace("\\'", "'").replace("\\\\", "\\"))
+        else:
+            parts.append(int(index))
+        position = match.end()
+    return tuple(parts)
+
+
+# -- evaluation -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Violation:
+    """A rule or a list type that a custom resource breaks, at ``path`` in the object."""
+
+    message: str
+    path: Path
+    rule: CrdRule | None = None
+    weaker: bool = False
+    """The rule could not be evaluated (an evaluation error or the budget), rather than being false."""
+
+
+def violations(schema: SchemaNode, resource: Resource) -> Iterator[Violation]:
+    """What the API server's validation rules would refuse in ``resource`` on create."""
+    value = typed(schema, resource.raw)
+    if isinstance(value, dict) and isinstance(value.get("metadata"), dict):
+        # rules see only the name and generateName of the root's metadata
+        value = dict(value)
+        value["metadata"] = {key: item for key, item in value["metadata"].items() if key in ("name", "generateName")}
+    yield from _walk(schema, value, ())
+
+
+def typed(schema: SchemaNode | None, value: Any) -> Any:
+    """``value`` with the schema's defaults applied and its values typed as CEL sees them."""
+    from kubelint.cel.values import Duration, Timestamp, parse_duration, parse_timestamp
+
+    if schema is None:
+        return value
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            child = schema.properties.get(key, schema.additional) if isinstance(key, str) else None
+            out[key] = typed(child, item)
+        for key, child in schema.properties.items():
+            if key not in out and child.has_default:
+                out[key] = typed(child, child.default)
+        return out
+    if isinstance(value, list):
+        return [typed(schema.items, item) for item in value]
+    if schema.type == "number" and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        from kubelint.cel.values import CelError
+
+        try:
+            if schema.format == "date-time":
+                stamp: Timestamp = parse_timestamp(value)
+                return stamp
+            if schema.format == "duration":
+                span: Duration = parse_duration(value)
+                return span
+        except CelError:
+            return value
+        if schema.format == "byte":
+            import base64
+            import binascii
+
+            try:
+                return base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError):
+                return value
+    return value
+
+
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {"object": (dict,), "array": (list,), "string": (str,),
+                                              "integer": (int,), "number": (int, float), "boolean": (bool,)}
+
+
+def _walk(schema: SchemaNode, value: Any, path: Path) -> Iterator[Violation]:
+    if value is None:
+        return
+    expected = _PYTHON_TYPES.get(schema.type)
+    if expected is not None and not isinstance(value, expected) and schema.format not in (
+            "date-time", "duration", "byte"):
+        return  # the wrong type is schema-invalid's finding; the API server would not reach the rules
+    for rule in schema.rules:
+        yield from _evaluate(rule, value, path)
+    if isinstance(value, list):
+        yield from _list_type(schema, value, path)
+        if schema.items is not None:
+            for index, item in enumerate(value):
+                yield from _walk(schema.items, item, (*path, index))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            child = schema.properties.get(key, schema.additional) if isinstance(key, str) else None
+            if child is not None:
+                yield from _walk(child, item, (*path, key))
+
+
+def _evaluate(rule: CrdRule, value: Any, path: Path) -> Iterator[Violation]:
+    from kubelint.cel import Budget, CelError, CostExceeded
+
+    if rule.over_budget:
+        return
+    try:
+        result = rule.program.evaluate({"self": value}, Budget(RULE_STEPS, RULE_SECONDS))
+    except CostExceeded as error:
+        rule.over_budget = True
+        yield Violation(f"rule {_excerpt(rule.rule)} could not be evaluated: {error.message} (not evaluated on "
+                        "further objects)", path, rule, weaker=True)
+        return
+    except CelError as error:
+        yield Violation(f"rule {_excerpt(rule.rule)} fails to evaluate: {error.message}", path, rule, weaker=True)
+        return
+    if result is True:
+        return
+    if result is not False:
+        yield Violation(f"rule {_excerpt(rule.rule)} gives {type(result).__name__}, not bool", path, rule, True)
+        return
+    message = _message(rule, value)
+    target = path if rule.field_path is None else (*path, *rule.field_path)
+    yield Violation(f"{REASONS[rule.reason]}: {message}", target, rule)
+
+
+def _message(rule: CrdRule, value: Any) -> str:
+    from kubelint.cel import Budget, CelError
+
+    if rule.message_program is not None:
+        try:
+            result = rule.message_program.evaluate({"self": value}, Budget(RULE_STEPS, RULE_SECONDS))
+        except CelError:
+            result = None
+        if isinstance(result, str) and result.strip():
+            return _excerpt(result, 300, quote=False)
+    if rule.message:
+        return _excerpt(rule.message, 300, quote=False)
+    return f"failed rule: {_excerpt(rule.rule, 200, quote=False)}"
+
+
+def _excerpt(source: str, limit: int = 120, quote: bool = True) -> str:
+    single = " ".join(source.split())
+    if len(single) > limit:
+        single = single[:limit - 3] + "..."
+    return f"'{single}'" if quote else single
+
+
+def _list_type(schema: SchemaNode, value: list[Any], path: Path) -> Iterator[Violation]:
+    from kubelint.cel.values import equals
+
+    if schema.list_type == "set":
+        seen: list[Any] = []
+        for index, item in enumerate(value):
+            if any(equals(item, earlier) for earlier in seen):
+                yield Violation(f"Duplicate value: {_excerpt(repr(item), 80, quote=False)} (x-kubernetes-list-type: "
+                                "set)", (*path, index))
+            seen.append(item)
+    elif schema.list_type == "map" and schema.map_keys:
+        keys: list[tuple[Any, ...]] = []
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                continue
+            key = tuple(item.get(name) for name in schema.map_keys)
+            if any(all(equals(a, b) for a, b in zip(key, earlier, strict=True)) for earlier in keys):
+                shown = ", ".join(f"{name}={item.get(name)!r}" for name in schema.map_keys)
+                yield Violation(f"Duplicate value: an item with {shown} is already in the list "
+                                "(x-kubernetes-list-type: map)", (*path, index))
+            keys.append(key)
