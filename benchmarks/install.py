@@ -25,6 +25,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_WORKDIR = HERE / ".work"
+# Folders of the repository that are not part of the package (left out of the wheel's source tree).
+NOT_PACKAGED = ("tests", "docs", "examples", "benchmarks")
 
 
 def _source_tree(revision: str | None, scratch: str) -> str:
@@ -32,12 +34,15 @@ def _source_tree(revision: str | None, scratch: str) -> str:
     target = os.path.join(scratch, "src")
     if revision is None:
         ignore = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".work",
-                                        ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis", "tests",
-                                        "docs", "examples", "benchmarks")
+                                        ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis",
+                                        *NOT_PACKAGED)
         shutil.copytree(ROOT, target, symlinks=True, ignore=ignore)
         return target
     archive = os.path.join(scratch, "export.tar")
-    subprocess.run(["git", "-C", str(ROOT), "archive", "-o", archive, revision], check=True)
+    # The folders the wheel does not need are left out of the export too: tests/hostile holds symlinks to
+    # absolute paths on purpose, which tarfile's "data" filter (rightly) refuses to extract.
+    excluded = [f":(exclude){name}" for name in NOT_PACKAGED]
+    subprocess.run(["git", "-C", str(ROOT), "archive", "-o", archive, revision, "--", ".", *excluded], check=True)
     with tarfile.open(archive) as handle:
         handle.extractall(target, filter="data")
     return target

@@ -193,12 +193,14 @@ def name_templates(findings: list[Finding], sources: Iterable[Source]) -> list[F
     return out
 
 
-def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: list[Entry] | None = None) -> Report:
-    """Run the selected rules over an already loaded tree (``baseline``: the entries, when already loaded)."""
+def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: list[Entry] | None = None,
+              units: list[Tree] | None = None) -> Report:
+    """Run the selected rules over an already loaded tree (``baseline``: the entries, when already loaded;
+    ``units``: the unit trees to check, when not all of ``tree.units()``)."""
     if catalog is None:
         catalog = load_catalog(tree.options.rule_dirs)
     rules = select_rules(catalog, tree.options)
-    units = tree.units()
+    units = tree.units() if units is None else list(units)
     single: set[str] = set()
     with stage("rules"):
         if len(units) == 1 and units[0] is tree:

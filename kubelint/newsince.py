@@ -23,6 +23,8 @@ from kubelint.engine import Report, apply_baseline, lint_tree
 from kubelint.findings import Finding
 from kubelint.findings_cache import StateFindings, open_findings_cache, state_key
 from kubelint.model.tree import Tree
+from kubelint.model.units import Change as UnitChange
+from kubelint.model.units import units_a_change_affects
 from kubelint.options import Options
 from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES
 from kubelint.sources.git import Change, GitError, Snapshot, repository
@@ -125,18 +127,29 @@ def _staged_state(earlier: Snapshot, staged: Snapshot, changes: list[Change], ba
         tree, loaded = load_snapshot_tree(staged, paths, options, parsed)
         if not _defines_kinds(touched, earlier, staged):  # else every custom resource may read differently
             tree.changed = _changed_files(loaded, touched, layout, tree)
-    report = lint_tree(tree, baseline=[])
+    units, unchanged = None, frozenset[str]()
+    if tree.changed is not None:  # only the units the change can affect are checked again
+        units, unchanged = units_a_change_affects(tree, UnitChange(tree.changed, _folders(touched, layout)))
+        count("units checked", len(units))
+    report = lint_tree(tree, baseline=[], units=units)
     single = base.single_object_rules | report.single_object_rules
     if tree.changed is not None:
         again = {layout.repo_path(display) for display in tree.changed} | touched
-        kept = [finding for finding in base.findings
-                if finding.rule in single and layout.repo_path(finding.file) not in again]
+        kept = [finding for finding in base.findings if finding.file in unchanged
+                or (finding.rule in single and layout.repo_path(finding.file) not in again)]
         report.findings = sorted([*report.findings, *kept], key=Finding.sort_key)
     report.single_object_rules = frozenset(single)
     if cache is not None:
         cache.put(key, StateFindings(report.findings, report.single_object_rules, len(report.sources),
                                      report.objects))
     return report
+
+
+def _folders(touched: set[str], layout: Layout) -> frozenset[str]:
+    """The folders of the touched repository paths, absolute as :mod:`kubelint.model.units` makes homes (from
+    display names, which are relative to the current folder)."""
+    return frozenset(os.path.abspath(os.path.relpath(path.rpartition("/")[0] or ".", layout.here or "."))
+                     for path in touched)
 
 
 def _relevant(touched: set[str], earlier: Snapshot, staged: Snapshot) -> bool:

@@ -137,7 +137,11 @@ def test_a_deeply_nested_baseline_is_a_usage_error() -> None:
 def test_a_deeply_nested_schema_file_is_not_a_crash() -> None:
     folder = HOSTILE / "deep-schema-location"
     code, output = _lint(str(folder / "widget.yaml"), "--schema-location", str(folder), "--format", "json")
-    assert code in (0, 1) and json.loads(output)["summary"]["objects"] == 1
+    report = json.loads(output)
+    assert code == 1 and report["summary"]["objects"] == 1
+    found = [(f["file"].rsplit("/", 1)[-1], f["rule"], f["message"]) for f in report["findings"]]
+    assert ("widget-example-v1.json", "unreadable-file",
+            "--schema-location file not used: JSON nested too deeply") in found
 
 
 @pytest.mark.parametrize(("folder", "line", "message"), [

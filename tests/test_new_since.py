@@ -398,3 +398,89 @@ def test_hook_options_after_the_end_of_options_are_file_names(repo: Path) -> Non
     assert result.exit_code == 2 and ".kubelint.yaml" in result.stderr
     (repo / "--exclude=*.yaml").write_text(SERVICE)  # a file with that name is just a file
     assert run("--hook", "--", "--exclude=*.yaml").exit_code == 0
+
+
+UNIT_REPOSITORY = {
+    "apps/a/web.yaml": DEPLOYMENT.format(name="web", port="http"),
+    "apps/a/service.yaml": SERVICE,
+    "apps/b/api.yaml": DEPLOYMENT.format(name="api", port="http"),
+    "apps/b/service.yaml": SERVICE.replace("web", "api"),
+    "apps/web-too.yaml": SERVICE.replace("name: web", "name: web-too"),  # one folder above: sees apps/a
+    "other/worker.yaml": DEPLOYMENT.format(name="worker", port="http"),
+    **KUSTOMIZE_BASE,
+    "base/web.yaml": DEPLOYMENT.format(name="web", port="www"),  # a finding in base/service.yaml via both overlays
+    "overlays/dev/kustomization.yaml": "resources:\n- ../../base\nnamespace: dev\n",
+}
+
+UNIT_CHANGES: dict[str, dict[str, str | None]] = {
+    "a port renamed below a Service one folder up": {"apps/a/web.yaml": DEPLOYMENT.format(name="web", port="www")},
+    "a Deployment removed": {"apps/b/api.yaml": None},
+    "a file added in a folder of its own": {"lonely/service.yaml": SERVICE},
+    "a Service moved to another folder": {"apps/a/service.yaml": None, "apps/b/moved.yaml": SERVICE},
+    "the file one folder up changed": {"apps/web-too.yaml": SERVICE.replace("app: web", "app: gone")},
+    "a patch in one of two overlays of a base": {
+        "overlays/prod/patch.yaml": HOST_PID_PATCH,
+        "overlays/prod/kustomization.yaml": KUSTOMIZE_BASE["overlays/prod/kustomization.yaml"]
+        + "patches:\n- path: patch.yaml\n"},
+    "the base of two overlays changed": {"base/web.yaml": DEPLOYMENT.format(name="web", port="http")},
+    "a plain file added beside one of two overlays": {
+        "overlays/prod/extra.yaml": DEPLOYMENT.format(name="extra", port="x")},
+}
+
+
+@pytest.mark.parametrize("change", list(UNIT_CHANGES), ids=list(UNIT_CHANGES))
+def test_the_staged_state_checked_unit_by_unit_has_the_findings_of_a_whole_lint(
+        repo: Path, change: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hook checks again only the units a change can affect and takes the others' findings from HEAD: the
+    result must be what linting the whole staged state finds."""
+    from kubelint import newsince
+    from kubelint.engine import Report
+    from kubelint.model import units
+    from kubelint.options import Options
+    from kubelint.sources.git import repository
+    from kubelint.sources.snapshot import Layout
+
+    commit(repo, UNIT_REPOSITORY, "init")
+    for name, text in UNIT_CHANGES[change].items():
+        if text is None:
+            git(repo, "rm", "-q", name)
+        else:
+            write(repo, {name: text})
+    git(repo, "add", "-A")
+    checked: list[tuple[int, int]] = []
+    affected = units.units_a_change_affects
+
+    def spy(tree: Any, what: units.Change) -> tuple[list[Any], frozenset[str]]:
+        found = affected(tree, what)
+        checked.append((len(found[0]), len(units.rule_units(tree))))
+        return found
+
+    monkeypatch.setattr(newsince, "units_a_change_affects", spy)
+    git_repo = repository(".")
+    staged, earlier = git_repo.index(), git_repo.tree("HEAD")
+    options = Options(cache=False)
+    base = newsince._state(earlier, ["."], options)
+    current = newsince._staged_state(earlier, staged, git_repo.diff(earlier, staged), base, ["."], options,
+                                     Layout(staged), {})
+    whole, _ = newsince._lint_snapshot(staged, ["."], options)
+    assert isinstance(current, Report)
+    assert [f.location for f in current.findings] == [f.location for f in whole.findings]
+    assert current.findings == whole.findings
+    assert len(checked) == 1 and 0 < checked[0][0] < checked[0][1]  # some units were left out
+
+
+def test_a_unit_sharing_a_file_with_a_unit_checked_again_is_checked_again(repo: Path) -> None:
+    """Two overlays render one base: its findings merge both (``via``), so checking one overlay again (its
+    folder was touched) checks the other too, and no file of theirs keeps findings from before."""
+    import os
+
+    from kubelint.loader import load_tree
+    from kubelint.model.units import Change, units_a_change_affects
+    from kubelint.options import Options
+
+    write(repo, UNIT_REPOSITORY)
+    tree = load_tree(["."], Options(cache=False))
+    touched = Change(frozenset(), frozenset({os.path.abspath("overlays/prod")}))
+    checked, unchanged = units_a_change_affects(tree, touched)
+    assert sorted(unit.label for unit in checked) == ["kustomize:overlays/dev", "kustomize:overlays/prod"]
+    assert not unchanged & {"base/web.yaml", "base/service.yaml"} and "apps/a/web.yaml" in unchanged

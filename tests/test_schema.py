@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,52 @@ def test_schema_location_folder(tmp_path: Path) -> None:
     with_folder = lint(manifests, schema_location=[str(tmp_path / "schemas")])
     assert lines_of(with_folder, "unknown-kind") == [16]
     assert lines_of(with_folder, "schema-invalid") == [6, 13]
+
+
+def test_bad_schema_location_files_are_findings_at_the_file(tmp_path: Path) -> None:
+    """Issue 15: a --schema-location file that is not JSON, not an object, too large, a FIFO or nested too deeply
+    was skipped silently (its objects went unvalidated, nothing said why); it is now a located finding of that
+    file, and the search goes on to the next candidate (a later usable schema is still used)."""
+    schemas = tmp_path / "schemas"
+    (schemas / "example.com").mkdir(parents=True)
+    (schemas / "example.com" / "widget_v1.json").write_text('{"type": "object",\n "properties": {"spec" {}}}\n')
+    (schemas / "gadget_v1.json").write_text("[1]")
+    (schemas / "big_v1.json").write_text('{"type": "object", "description": "' + "x" * 20000 + '"}')
+    (schemas / "deep_v1.json").write_text("[" * 5000 + "]" * 5000)
+    (schemas / "latin_v1.json").write_bytes(b'{"description": "\xe9"}')
+    os.mkfifo(schemas / "gizmo_v1.json")  # opening it for reading would wait for a writer forever
+    (schemas / "unneeded_v1.json").write_text("not json")  # no object needs it: never read, never reported
+    valid = {"type": "object", "properties": {"spec": {"type": "object", "properties": {"size": {"type": "integer"}}}}}
+    (schemas / "example.com" / "later_v1.json").write_text("{")  # the first candidate of Later: broken
+    (schemas / "later_v1.json").write_text(json.dumps(valid))  # the second: used
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    kinds = ["Widget", "Gadget", "Big", "Deep", "Latin", "Gizmo", "Later"]
+    (manifests / "w.yaml").write_text("---\n".join(
+        f"apiVersion: example.com/v1\nkind: {kind}\nmetadata:\n  name: x\nspec:\n  size: big\n" for kind in kinds))
+    found = lint(manifests, schema_location=[str(schemas)], max_file_size=16384)
+    bad = sorted((os.path.relpath(f.file, schemas), f.line, f.column, f.rule, f.message.split(": ", 1)[1])
+                 for f in found if f.rule in ("unreadable-file", "file-too-large"))
+    assert bad == [
+        ("big_v1.json", 1, 1, "file-too-large", "file is 0.0 MiB, over the 0 MiB limit"),
+        ("deep_v1.json", 1, 1, "unreadable-file", "JSON nested too deeply"),
+        ("example.com/later_v1.json", 1, 2, "unreadable-file", "not JSON: Expecting property name enclosed in "
+                                                                 "double quotes"),
+        ("example.com/widget_v1.json", 2, 24, "unreadable-file", "not JSON: Expecting ':' delimiter"),
+        ("gadget_v1.json", 1, 1, "unreadable-file", "the file holds a JSON array, not an object"),
+        ("gizmo_v1.json", 1, 1, "unreadable-file", "cannot read file: a FIFO (named pipe): only regular files are "
+                                                    "read"),
+        ("latin_v1.json", 1, 1, "unreadable-file", "not UTF-8 (byte 18)"),
+    ]
+    widget = next(f for f in found if f.file.endswith("widget_v1.json"))
+    assert [(r.file, r.line) for r in widget.related] == [(str(manifests / "w.yaml"), 2)]
+    # the objects without a usable schema say why; Later is validated by its second candidate
+    assert lines_of(found, "unknown-kind") == [2, 9, 16, 23, 30, 37]
+    assert lines_of(found, "schema-invalid") == [48]
+    # reported with the default rules too (no schema rule needed to look the types up)
+    alone = lint_tree(load_tree([str(manifests)], Options(schema_location=[str(schemas)]))).findings
+    assert sorted(f.file.rsplit("/", 1)[1] for f in alone if f.rule == "unreadable-file") == [
+        "deep_v1.json", "gadget_v1.json", "gizmo_v1.json", "later_v1.json", "latin_v1.json", "widget_v1.json"]
 
 
 def test_kustomize_patches_are_partial(tmp_path: Path) -> None:

@@ -208,3 +208,19 @@ def test_kubelint_graph_draws_plain_files_together_and_each_root_apart(tmp_path:
     nodes = json.loads(result.output)["nodes"]
     units = {node.get("unit", "") for node in nodes}
     assert units == {"", str(tmp_path / "examples")}
+
+
+def test_the_index_of_homes_finds_what_comparing_every_pair_finds() -> None:
+    import random
+
+    from kubelint.model.units import _Beside, beside
+
+    rng = random.Random(7)
+    names = ["a", "b", "ab", "a.b", "a-b", "c"]
+    homes = {}
+    for number in range(300):
+        depth = rng.randrange(0, 4)
+        homes[f"file:{number}"] = "/" + "/".join(rng.choice(names) for _ in range(depth)) if depth else "/"
+    index = _Beside(homes)
+    for home in set(homes.values()) | {"/a", "/a/b/c/d", "/zz"}:
+        assert index.units(home) == [unit for unit in homes if beside(home, homes[unit])]

@@ -128,10 +128,12 @@ def unknown_kind(tree: Tree, params: Params) -> Iterator[Hit]:
 
     store = store_for(tree)
     for resource in tree.linted:
-        if store.lookup(resource).status == "unknown":
+        lookup = store.lookup(resource)
+        if lookup.status == "unknown":
+            folders = ("no --schema-location folder has a usable one (see the findings at "
+                       f"{', '.join(lookup.skipped)})" if lookup.skipped else "no --schema-location folder has it")
             yield Hit(f"no schema for {resource.api_version} {resource.kind}: no CustomResourceDefinition in the "
-                      "tree defines it and no --schema-location folder has it, so it is not validated",
-                      resource.where(("kind",)))
+                      f"tree defines it and {folders}, so it is not validated", resource.where(("kind",)))
 
 
 @check("deprecated-api", params={"removed": {

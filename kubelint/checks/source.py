@@ -21,6 +21,24 @@ def source_problem(tree: Tree, params: Params) -> Iterator[Hit]:
         for problem in source.problems:
             if problem.code == wanted:
                 yield Hit(problem.message, Location(source.display, problem.line, problem.column, via=source.via))
+    if tree.options.schema_location:
+        yield from _schema_file_problems(tree, wanted)
+
+
+def _schema_file_problems(tree: Tree, wanted: str) -> Iterator[Hit]:
+    """The ``--schema-location`` files that objects of the tree need but kubelint cannot use (not JSON, too large,
+    not a regular file ...), at the file, with the first object that needed it: such a file is not skipped
+    silently, since the objects it should validate go unvalidated."""
+    from kubelint.schema.store import store_for
+
+    store = store_for(tree)
+    for resource in tree.linted:
+        store.lookup(resource)  # the lookup of each type records its bad files; cached, so the schema rules reuse it
+    for bad in store.bad_files.values():
+        if bad.code == wanted:
+            needed = bad.needed_by.where(("kind",), f"{bad.needed_by.api_version} {bad.needed_by.kind} looks its "
+                                                    "schema up there")
+            yield Hit(bad.message, Location(bad.file, bad.line, bad.column), (needed,))
 
 
 @check("duplicate-object")

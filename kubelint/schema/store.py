@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from kubelint.model.resource import Resource, mapping, sequence, split_api_version, text
 from kubelint.schema import builtin
 from kubelint.schema.crd import OBJECT_META_REF, CrdVersion, crd_versions, to_json_schema
-from kubelint.schema.errors import Problem, problems
+from kubelint.schema.errors import Problem, problems, type_name
+from kubelint.sources.read import DEFAULT_MAX_FILE_SIZE
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -42,6 +43,22 @@ class Lookup:
     """The ``jsonschema`` validator, compiled when an object needs error details."""
     fast: Any = field(default=None, repr=False)
     """The ``jsonschema_rs`` validator (built-in and CRD schemas only); False when it cannot be had."""
+    skipped: tuple[str, ...] = ()
+    """``--schema-location`` files for this type that were found but could not be used (see ``bad_files``)."""
+
+
+@dataclass(frozen=True)
+class BadSchemaFile:
+    """A ``--schema-location`` file an object needed that kubelint could not use: reported at the file (a reading
+    problem of that input, ``code`` as for manifests: ``unreadable-file`` or ``file-too-large``), never skipped
+    silently, with the first object that needed it."""
+
+    file: str
+    line: int
+    column: int
+    code: str
+    message: str
+    needed_by: Resource
 
 
 @dataclass
@@ -59,6 +76,10 @@ class SchemaStore:
     _registry: Any = field(default=None, repr=False)
     use_fast: bool = True
     """Answer "valid?" with ``jsonschema_rs`` when it is installed (tests turn it off to compare)."""
+    max_size: int = DEFAULT_MAX_FILE_SIZE
+    """The largest ``--schema-location`` file read (``--max-file-size``); a larger one is a bad file."""
+    bad_files: dict[str, BadSchemaFile] = field(default_factory=dict)
+    """The unusable ``--schema-location`` files met so far, by path (filled as objects look their types up)."""
 
     @classmethod
     def for_resources(cls, resources: list[Resource], version: str | None = None, strict: bool = True,
@@ -78,10 +99,10 @@ class SchemaStore:
         key = (resource.ref.group, version, resource.kind)  # the group oc maps a legacy OpenShift v1 kind to
         found = self._lookups.get(key)
         if found is None:
-            found = self._lookups[key] = self._find(*key)
+            found = self._lookups[key] = self._find(*key, resource)
         return found
 
-    def _find(self, group: str, version: str, kind: str) -> Lookup:
+    def _find(self, group: str, version: str, kind: str, resource: Resource) -> Lookup:
         if group in builtin.BUILTIN_GROUPS:
             schema = builtin.kind_schema(self.version, group, version, kind)
             if schema is None:
@@ -96,11 +117,27 @@ class SchemaStore:
                         return Lookup("broken", source="CRD", crd=served.crd)
                     return Lookup("crd", schema, "CRD", served.crd)
             return Lookup("not-served", crd=defined[0].crd, served=tuple(d.version for d in defined))
+        skipped: list[str] = []
         for folder in self.locations:
-            schema = _from_location(folder, group, version, kind, self.version, self.strict)
+            schema = self._from_location(folder, group, version, kind, resource, skipped)
             if schema is not None:
-                return Lookup("location", schema, folder)
-        return Lookup("unknown")
+                return Lookup("location", schema, folder, skipped=tuple(skipped))
+        return Lookup("unknown", skipped=tuple(skipped))
+
+    def _from_location(self, folder: str, group: str, version: str, kind: str, resource: Resource,
+                       skipped: list[str]) -> dict[str, Any] | None:
+        """The first usable schema among a folder's candidate files (:func:`candidates`); a candidate that exists
+        but cannot be used is recorded in :attr:`bad_files` (and ``skipped``) and the search goes on."""
+        for candidate in candidates(folder, group, version, kind, self.version, self.strict):
+            if not os.path.lexists(candidate):
+                continue
+            schema, problem = read_schema(candidate, self.max_size)
+            if problem is None:
+                return schema
+            code, line, column, message = problem
+            skipped.append(candidate)
+            self.bad_files.setdefault(candidate, BadSchemaFile(candidate, line, column, code, message, resource))
+        return None
 
     def _crd_schema(self, served: CrdVersion) -> dict[str, Any] | None:
         if not isinstance(served.schema, dict):  # no schema: anything goes except a broken metadata
@@ -213,29 +250,44 @@ def patch_files(sources: list[Source]) -> set[str]:
     return found
 
 
-def _from_location(folder: str, group: str, version: str, kind: str, k8s: str, strict: bool) -> dict[str, Any] | None:
-    """A schema from a kubeconform-style folder.
-
-    Tried in order: ``{group}/{kind}_{version}.json``, ``{kind}_{version}.json``,
-    ``{kind}-{group prefix}-{version}.json``, then the latter in ``v{X.Y}.0-standalone[-strict]/``.
-    """
+def candidates(folder: str, group: str, version: str, kind: str, k8s: str, strict: bool) -> list[str]:
+    """The files of a kubeconform-style folder that may hold a type's schema, in the order they are tried:
+    ``{group}/{kind}_{version}.json``, ``{kind}_{version}.json``, ``{kind}-{group prefix}-{version}.json``, then
+    the latter in ``v{X.Y}.0-standalone[-strict]/``."""
     lower = kind.lower()
     first = group.split(".")[0]
     names = [os.path.join(group, f"{lower}_{version}.json"), f"{lower}_{version}.json",
              f"{lower}-{first}-{version}.json" if group else f"{lower}-{version}.json"]
     flavours = [f"v{k8s}.0-standalone-strict", f"v{k8s}.0-standalone"] if strict else [f"v{k8s}.0-standalone"]
-    candidates = [os.path.join(folder, name) for name in names]
-    candidates += [os.path.join(folder, flavour, names[-1]) for flavour in flavours]
-    for candidate in candidates:
-        if os.path.isfile(candidate):
-            try:
-                with open(candidate, encoding="utf-8") as handle:
-                    schema = json.load(handle)
-            except (OSError, ValueError, RecursionError):  # unreadable, not JSON, nested too deeply for json
-                continue
-            if isinstance(schema, dict):
-                return schema
-    return None
+    found = [os.path.join(folder, name) for name in names]
+    return found + [os.path.join(folder, flavour, names[-1]) for flavour in flavours]
+
+
+def read_schema(path: str, max_size: int) -> tuple[dict[str, Any] | None, tuple[str, int, int, str] | None]:
+    """A schema file's JSON object, or why it cannot be used: ``(code, line, column, message)``. Only a regular
+    file of at most ``max_size`` bytes is read (a FIFO or ``/dev/zero`` under that name would block or never end)."""
+    from kubelint.sources.files import FileTooLarge, read_regular
+
+    def bad(message: str, line: int = 1, column: int = 1, code: str = "unreadable-file") -> tuple[None, Any]:
+        return None, (code, line, column, f"--schema-location file not used: {message}")
+
+    try:
+        data = read_regular(path, max_size)
+    except FileTooLarge as error:
+        return bad(str(error), code="file-too-large")
+    except OSError as error:
+        return bad(f"cannot read file: {error.strerror or error}")
+    try:
+        schema = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        return bad(f"not UTF-8 (byte {error.start + 1})")
+    except json.JSONDecodeError as error:
+        return bad(f"not JSON: {error.msg}", error.lineno, error.colno)
+    except RecursionError:  # json's decoder recurses once per nesting level
+        return bad("JSON nested too deeply")
+    if not isinstance(schema, dict):
+        return bad(f"the file holds a JSON {type_name(schema)}, not an object")
+    return schema, None
 
 
 def store_for(tree: Tree) -> SchemaStore:
@@ -250,6 +302,7 @@ def store_for(tree: Tree) -> SchemaStore:
         options.strict,
         options.schema_location,
     )
+    store.max_size = options.max_file_size
     store.patches = patch_files(tree.sources)
     tree.__dict__["_schema_store"] = store
     return store
