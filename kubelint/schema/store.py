@@ -263,6 +263,18 @@ def candidates(folder: str, group: str, version: str, kind: str, k8s: str, stric
     return found + [os.path.join(folder, flavour, names[-1]) for flavour in flavours]
 
 
+def _from_location(folder: str, group: str, version: str, kind: str, k8s: str, strict: bool,
+                   max_size: int = DEFAULT_MAX_FILE_SIZE) -> dict[str, Any] | None:
+    """The first usable schema of a type in a kubeconform-style folder, or None (bad candidate files are skipped
+    here: the store reports them when an object of the type is linted)."""
+    for candidate in candidates(folder, group, version, kind, k8s, strict):
+        if os.path.lexists(candidate):
+            schema, _ = read_schema(candidate, max_size)
+            if schema is not None:
+                return schema
+    return None
+
+
 def read_schema(path: str, max_size: int) -> tuple[dict[str, Any] | None, tuple[str, int, int, str] | None]:
     """A schema file's JSON object, or why it cannot be used: ``(code, line, column, message)``. Only a regular
     file of at most ``max_size`` bytes is read (a FIFO or ``/dev/zero`` under that name would block or never end)."""
