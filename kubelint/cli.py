@@ -86,6 +86,15 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
 @click.option("--schema-location", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Also look up custom resource schemas in DIR (kubeconform layout; repeatable).")
 @click.option("--no-strict", is_flag=True, help="Allow fields the schemas do not know.")
+@click.option("--pod-security", "pod_security", multiple=True, metavar="[MODE=]LEVEL[:VERSION]",
+              help="Pod Security level for namespaces whose labels do not set MODE (enforce, warn or audit; default "
+                   "enforce), e.g. restricted or warn=baseline:v1.30 (repeatable) [default: privileged].")
+@click.option("--admission-config", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="The cluster's AdmissionConfiguration (or PodSecurityConfiguration): Pod Security defaults and "
+                   "exempt namespaces, usernames and RuntimeClasses.")
+@click.option("--pod-security-user-namespaces", is_flag=True,
+              help="The cluster enables the UserNamespacesPodSecurityStandards feature gate (pods with "
+                   "hostUsers: false are exempt from runAsNonRoot, runAsUser, capabilities and procMount).")
 @click.option("-v", "--verbose", count=True, help="Also list skipped documents, findings held back as uncertain "
               "(with the reason) and stale baseline entries.")
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no source excerpt, no summary (-v lines stay).")
@@ -239,7 +248,27 @@ def _options(flags: dict[str, Any]) -> Any:
     options.schema_location = [*options.schema_location, *flags["schema_location"]]
     if flags["no_strict"]:
         options.strict = False
+    _pod_security_options(options, flags)
     return options
+
+
+def _pod_security_options(options: Any, flags: Mapping[str, Any]) -> None:
+    """``--pod-security``, ``--admission-config`` and the user-namespace gate, checked now (a usage error)."""
+    from kubelint.analysis.psa import cluster_minor
+    from kubelint.podsecurity.admission import AdmissionConfigError, settings
+
+    if flags.get("pod_security"):
+        options.pod_security = [*options.pod_security, *flags["pod_security"]]
+    if flags.get("admission_config"):
+        options.admission_config = flags["admission_config"]
+    if flags.get("pod_security_user_namespaces"):
+        options.pod_security_user_namespaces = True
+    if options.pod_security or options.admission_config:
+        try:
+            settings(options.pod_security, options.admission_config, cluster_minor(options.kubernetes_version),
+                     options.pod_security_user_namespaces)
+        except AdmissionConfigError as error:
+            raise click.BadParameter(_shown(str(error)), param_hint="--pod-security / --admission-config") from error
 
 
 def _configured(config_file: str | None, extra_rule_dirs: tuple[str, ...] = ()) -> Any:
@@ -455,6 +484,50 @@ def _reach_diff(paths: list[str], options: Any, tree: Any, revision: str, format
 
     diff = reachdiff.diff_reach(drawn_units(before), drawn_units(tree), revision)
     _emit(reachdiff.render(diff, format_name), output, machine=format_name == "json")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the listing to FILE instead of stdout.")
+@click.option("--namespace", "-n", default=None, help="Namespace for objects that name none [default: default].")
+@click.option("--no-render", is_flag=True, help="Read the raw files of Kustomize folders instead of rendering them.")
+@click.option("--pod-security", "pod_security", multiple=True, metavar="[MODE=]LEVEL[:VERSION]",
+              help="Pod Security level for namespaces whose labels do not set MODE (as for lint; repeatable).")
+@click.option("--admission-config", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="The cluster's AdmissionConfiguration (or PodSecurityConfiguration).")
+@click.option("--pod-security-user-namespaces", is_flag=True,
+              help="The cluster enables the UserNamespacesPodSecurityStandards feature gate.")
+@click.option("--kubernetes-version", default=None, metavar="X.Y",
+              help="The cluster's Kubernetes minor: what 'latest' means [default: the newest kubelint knows].")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Read settings from FILE [default: .kubelint.yaml here or up to the repository root].")
+def psa(paths: tuple[str, ...], format_name: str, output: str | None, namespace: str | None, no_render: bool,
+        config_file: str | None, **flags: Any) -> None:
+    """Per namespace of PATHS: the Pod Security policy in force, the strictest level all its pods satisfy, and
+    what raising the namespace's enforce label would refuse (a dry run)."""
+    from kubelint.loader import load_tree
+    from kubelint.sources.discover import NothingToLint, PathNotFound
+    from kubelint.views.psa import build, render_json, render_text
+
+    options = _configured(config_file)
+    if namespace:
+        options.namespace = namespace
+    if no_render:
+        options.render = False
+    if flags["kubernetes_version"] or options.kubernetes_version:
+        options.kubernetes_version = _kubernetes_version(flags["kubernetes_version"] or options.kubernetes_version)
+    _pod_security_options(options, flags)
+    try:
+        tree = load_tree(list(paths) or ["."], options)
+    except PathNotFound as error:
+        raise click.BadParameter(f"{_shown(str(error))} does not exist", param_hint="PATHS") from error
+    except NothingToLint as error:
+        raise click.UsageError(_shown(str(error))) from error
+    views = build(tree.units())
+    _emit(render_json(views) if format_name == "json" else render_text(views), output, machine=format_name == "json")
 
 
 @cli.group()

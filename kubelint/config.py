@@ -194,6 +194,11 @@ def to_options(config: Config | None) -> Options:
     options.ignore = [_anchored_entry(entry, config.folder) for entry in data.get("ignore", [])]
     if "new-since" in data:
         options.new_since = data["new-since"]
+    pod_security = data.get("pod-security", [])
+    options.pod_security = [pod_security] if isinstance(pod_security, str) else list(pod_security)
+    if "admission-config" in data:
+        options.admission_config = _relative_to(config, data["admission-config"])
+    options.pod_security_user_namespaces = bool(data.get("pod-security-user-namespaces", False))
     return options
 
 
@@ -307,6 +312,9 @@ def effective(options: Options) -> dict[str, Any]:
         "workloads": workloads,
         "ignore": list(options.ignore),
         "new-since": options.new_since,
+        "pod-security": list(options.pod_security),
+        "admission-config": options.admission_config,
+        "pod-security-user-namespaces": options.pod_security_user_namespaces,
     }
 
 

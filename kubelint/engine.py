@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from kubelint.catalog import Rule, load_catalog
 from kubelint.checks import registry
-from kubelint.findings import MAX_MESSAGE, Finding, Location, Severity, excerpt
+from kubelint.findings import MAX_MESSAGE, Finding, Location, Path, Severity, excerpt
 from kubelint.loader import load_tree
+from kubelint.model.resource import ObjectRef
 from kubelint.model.tree import Tree
 from kubelint.options import Options
 from kubelint.sources.read import Source
@@ -122,20 +123,50 @@ def run_rules(tree: Tree, rules: Iterable[Rule], single: set[str] | None = None)
     looked at single objects (read ``tree.linted``) are added to ``single``."""
     checks = registry()
     findings = []
+    covered: list[tuple[Finding, tuple[tuple[str, Path, str], ...]]] = []
+    full_messages: dict[int, str] = {}
+    """Messages cut to MAX_MESSAGE, in full: what a covering finding's ending is compared with."""
     timings = current_timings()
     for rule in rules:
         started = time.perf_counter()
         tree.__dict__["linted_read"] = False
         for hit in checks[rule.check](tree, rule.params):
             severity = Severity(max(Severity.INFO, rule.severity - 1)) if hit.weaker else rule.severity
-            findings.append(Finding(rule.id, severity, excerpt(hit.message, MAX_MESSAGE), _bounded(hit.location),
-                                    tuple(_bounded(related) for related in hit.related), held=hit.held))
+            finding = Finding(rule.id, severity, excerpt(hit.message, MAX_MESSAGE), _bounded(hit.location),
+                              tuple(_bounded(related) for related in hit.related), held=hit.held)
+            findings.append(finding)
+            if hit.covers and not hit.held:
+                covered.append((finding, hit.covers))
+            if len(hit.message) > MAX_MESSAGE:
+                full_messages[id(finding)] = hit.message
         if single is not None and tree.__dict__.get("linted_read"):
             single.add(rule.id)
         if timings is not None:
             timings.rules[rule.id] = time.perf_counter() - started
+    if covered:
+        findings = _without_covered(findings, covered, full_messages)
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+def _without_covered(findings: list[Finding], covered: list[tuple[Finding, tuple[tuple[str, Path, str], ...]]],
+                     full_messages: dict[int, str]) -> list[Finding]:
+    """Leave out findings another finding of the run already states (``Hit.covers``): same object, the covered
+    rule, at the covered node or below it, with the covered message ending, and not more severe than the finding
+    that covers it."""
+    cover: dict[tuple[ObjectRef | None, str], list[tuple[Path, str, Severity]]] = {}
+    for finding, entries in covered:
+        for rule_id, path, ending in entries:
+            cover.setdefault((finding.ref, rule_id), []).append((path, ending, finding.severity))
+
+    def redundant(finding: Finding) -> bool:
+        for path, ending, severity in cover.get((finding.ref, finding.rule), ()):
+            if (finding.severity <= severity and finding.location.path[:len(path)] == path
+                    and full_messages.get(id(finding), finding.message).endswith(ending)):
+                return True
+        return False
+
+    return [finding for finding in findings if not redundant(finding)]
 
 
 def _bounded(location: Location) -> Location:

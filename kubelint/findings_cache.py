@@ -55,6 +55,7 @@ def state_key(listing: str, paths: Iterable[str], options: Options) -> str:
         "strict": options.strict,
         "schemas": [_folder_stamp(folder) for folder in options.schema_location],
         "rules": [_folder_stamp(folder) for folder in options.rule_dirs],
+        "admission-config": _file_stamp(options.admission_config),
         "cwd": os.getcwd(),
         "source-root": options.source_root,
     }
@@ -69,6 +70,16 @@ def _code_stamp() -> str:
     for folder in (root, root.parent / "rules"):
         digest.update(_folder_stamp(str(folder)).encode())
     return digest.hexdigest()
+
+
+def _file_stamp(path: str | None) -> str | None:
+    """The content hash of a settings file the findings depend on (None: none given, or unreadable)."""
+    if path is None:
+        return None
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _folder_stamp(folder: str) -> str:

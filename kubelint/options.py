@@ -77,6 +77,14 @@ class Options:
     freeze_heap: bool = False
     """Exempt the loaded tree from Python's cycle collector (``gc.freeze``): faster for a process that lints once
     and exits (the CLI), a leak for a library that lints again and again (frozen cycles are never freed)."""
+    pod_security: list[str] = field(default_factory=list)
+    """Pod Security defaults for namespaces whose labels do not set a mode (``--pod-security [MODE=]LEVEL[:VERSION]``,
+    config ``pod-security``; MODE defaults to enforce), on top of ``admission_config``."""
+    admission_config: str | None = None
+    """An AdmissionConfiguration or PodSecurityConfiguration file: the plugin's defaults and exemptions."""
+    pod_security_user_namespaces: bool = False
+    """The cluster enables the ``UserNamespacesPodSecurityStandards`` feature gate (``hostUsers: false`` relaxes
+    runAsNonRoot, runAsUser, capabilities and procMount)."""
     reports: dict[str, str] = field(default_factory=dict)
     """More reports to write, format -> file (``--report FORMAT=FILE``, config ``reports``)."""
 

@@ -14,6 +14,8 @@ from kubelint.sources.cache import ParseCache, open_cache
 from kubelint.sources.discover import Candidate
 
 CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n"
+# A valid Service: the API server refuses one without ports.
+SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{port: 80}]\n"
 
 
 def test_unchanged_files_are_not_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,9 +75,8 @@ def test_unwritable_cache_folder_is_ignored(tmp_path: Path) -> None:
 def test_context_files_are_seen_but_not_reported(tmp_path: Path) -> None:
     (tmp_path / "app").mkdir()
     focus = tmp_path / "app" / "svc.yaml"
-    focus.write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n")
-    (tmp_path / "app" / "other.yaml").write_text(CONFIGMAP + "---\napiVersion: v1\nkind: Service\n"
-                                                 "metadata:\n  name: web\n")
+    focus.write_text(SERVICE)
+    (tmp_path / "app" / "other.yaml").write_text(CONFIGMAP + "---\n" + SERVICE)
     result = CliRunner().invoke(cli, ["lint", str(focus), "--context", str(tmp_path), "--format", "json"])
     report = json.loads(result.stdout)
     assert result.exit_code == 0, result.stdout

@@ -22,6 +22,7 @@ T = TypeVar("T")
 MODULES: dict[str, str] = {
     "graph": "kubelint.analysis.graph",
     "network": "kubelint.analysis.netpol",
+    "pod-security": "kubelint.analysis.psa",
     "pod-templates": "kubelint.analysis.templates",
     "reach": "kubelint.analysis.reach",
     "unseen-pods": "kubelint.analysis.unseen",

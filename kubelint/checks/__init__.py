@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kubelint.findings import Location
+from kubelint.findings import Location, Path
 from kubelint.progress import InternalError
 
 if TYPE_CHECKING:
@@ -35,6 +35,10 @@ class Hit:
     held: str = ""
     """Why the finding is held back: the tree carries evidence that it may be false (pods an operator may
     create, a template that may define them). Held findings are not reported; ``-v`` lists them with this."""
+    covers: tuple[tuple[str, Path, str], ...] = ()
+    """Findings this one makes redundant: ``(rule id, path, ending)``; a finding of that rule on the same object at
+    that path or below it, whose message ends with ``ending`` (any message when empty) and no more severe than this
+    one, is left out (a Pod Security finding says what a per-field security rule would say)."""
 
 
 CheckFunction = Callable[["Tree", Params], Iterable[Hit]]
