@@ -21,6 +21,7 @@ from kubelint.timings import current as current_timings
 
 if TYPE_CHECKING:
     from kubelint.baseline import Entry
+    from kubelint.model.earlier import EarlierObjects
 
 
 class UnknownRule(Exception):
@@ -277,8 +278,8 @@ def apply_baseline(report: Report, entries: list[Entry], source_root: str = ".")
     report.stale = stale
 
 
-def lint_paths(paths: list[str], options: Options) -> Report:
-    """Load the manifests under ``paths`` and lint them."""
+def lint_paths(paths: list[str], options: Options, earlier: EarlierObjects | None = None) -> Report:
+    """Load the manifests under ``paths`` and lint them (``earlier``: the objects of the state compared with)."""
     with stage("catalog"):
         catalog = load_catalog(options.rule_dirs)
         select_rules(catalog, options)  # fail on unknown rule ids before reading anything
@@ -291,6 +292,7 @@ def lint_paths(paths: list[str], options: Options) -> Report:
         baseline = load(options.baseline, Boundary.around([*paths, *options.context_paths()]))
     with stage("load"):
         tree = load_tree(paths, options)
+    tree.earlier = earlier
     count("files", len(tree.sources))
     count("objects", len(tree.resources))
     return lint_tree(tree, catalog, baseline)

@@ -22,6 +22,8 @@ from kubelint.baseline import Entry
 from kubelint.engine import Report, apply_baseline, lint_tree
 from kubelint.findings import Finding
 from kubelint.findings_cache import StateFindings, open_findings_cache, state_key
+from kubelint.model.earlier import EarlierObjects
+from kubelint.model.resource import Resource
 from kubelint.model.tree import Tree
 from kubelint.model.units import Change as UnitChange
 from kubelint.model.units import units_a_change_affects
@@ -40,8 +42,9 @@ def lint_new_since(paths: list[str], options: Options, revision: str) -> Report:
 
     repo = repository(".")
     earlier = repo.tree(revision)
-    report = lint_paths(paths, options)
-    base = _state(earlier, paths, options)
+    parsed: Parsed = {}  # files parsed for the earlier objects (when a check asks for them), reused for its lint
+    report = lint_paths(paths, options, _earlier_objects(earlier, revision, paths, options, parsed))
+    base = _state(earlier, paths, options, parsed)
     renames = _renames(repo.diff(earlier))
     return _keep_new(report, [(base.findings, renames)], Layout(earlier), options, revision)
 
@@ -68,7 +71,7 @@ def lint_staged(options: Options, revision: str = "HEAD") -> Report:
     parsed: Parsed = {}  # files parsed for HEAD's lint, reused for the staged state's
     base = _state(earlier, paths, lint_options, parsed)
     renames = _renames(changes)
-    current = _staged_state(earlier, staged, changes, base, paths, lint_options, layout, parsed)
+    current = _staged_state(earlier, staged, changes, base, paths, lint_options, layout, parsed, revision)
     report = current if isinstance(current, Report) else _from_state(current, staged, layout, lint_options)
     apply_baseline_file(report, options)
     earlier_states = [(base.findings, renames)]
@@ -78,6 +81,18 @@ def lint_staged(options: Options, revision: str = "HEAD") -> Report:
         earlier_states.append((_state(other, paths, lint_options, parsed).findings,
                                _renames(repo.diff(other, staged))))
     return _keep_new(report, earlier_states, layout, options, revision)
+
+
+def _earlier_objects(snapshot: Snapshot, revision: str, paths: list[str], options: Options,
+                     parsed: Parsed) -> EarlierObjects:
+    """The objects of the earlier state, read from git when a check first asks for one."""
+    def load() -> list[Resource]:
+        from kubelint.loader import load_snapshot_tree
+
+        with stage("load"):
+            return load_snapshot_tree(snapshot, paths, options, parsed)[0].resources
+
+    return EarlierObjects(revision, load)
 
 
 def _renames(changes: Iterable[Change]) -> dict[str, str]:
@@ -109,13 +124,15 @@ def _lint_snapshot(snapshot: Snapshot, paths: list[str], options: Options,
 
 
 def _staged_state(earlier: Snapshot, staged: Snapshot, changes: list[Change], base: StateFindings,
-                  paths: list[str], options: Options, layout: Layout, parsed: Parsed) -> StateFindings | Report:
+                  paths: list[str], options: Options, layout: Layout, parsed: Parsed,
+                  revision: str = "HEAD") -> StateFindings | Report:
     """The findings of the staged state: cached, the earlier state's when nothing linted changed, or linted
     again where the change can have an effect (a :class:`Report`, with the staged sources for excerpts)."""
     from kubelint.loader import load_snapshot_tree
 
     cache = open_findings_cache(options)
-    key = state_key(staged.key(), paths, options)
+    # its transition findings (oldSelf, oldObject) depend on the earlier state too
+    key = state_key(f"{staged.key()} since {earlier.key()}", paths, options)
     found = cache.get(key) if cache is not None else None
     if found is not None:
         count("cached states", 1)
@@ -125,6 +142,7 @@ def _staged_state(earlier: Snapshot, staged: Snapshot, changes: list[Change], ba
         return base
     with stage("load"):
         tree, loaded = load_snapshot_tree(staged, paths, options, parsed)
+        tree.earlier = _earlier_objects(earlier, revision, paths, options, parsed)
         if not _defines_kinds(touched, earlier, staged):  # else every custom resource may read differently
             tree.changed = _changed_files(loaded, touched, layout, tree)
     units, unchanged = None, frozenset[str]()

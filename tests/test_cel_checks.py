@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -151,3 +152,35 @@ def test_cel_is_not_imported_for_a_tree_without_cel() -> None:
             "print(sorted(m for m in sys.modules if m.startswith('kubelint.cel')))")  # the engine; not its analyses
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]", output
+
+
+def test_crd_rules_from_schema_location_run_and_an_unusable_schema_file_is_no_crash(tmp_path: Path) -> None:
+    schemas = tmp_path / "schemas" / "example.com"
+    schemas.mkdir(parents=True)
+    (schemas / "widget_v1.json").write_text(json.dumps({
+        "type": "object",
+        "properties": {"spec": {"type": "object", "x-kubernetes-validations": [
+            {"rule": "self.min <= self.max", "message": "min must not exceed max"}]}}}))
+    (schemas / "gadget_v1.json").write_text("{not json")
+    (tmp_path / "objects.yaml").write_text(textwrap.dedent("""\
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: bad, namespace: apps}
+        spec: {min: 3, max: 1}
+        ---
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: good, namespace: apps}
+        spec: {min: 1, max: 3}
+        ---
+        apiVersion: example.com/v1
+        kind: Gadget
+        metadata: {name: other, namespace: apps}
+        spec: {min: 3, max: 1}
+        """))
+    result = CliRunner().invoke(cli, ["lint", "-q", "--format", "json", str(tmp_path / "objects.yaml"),
+                                      "--schema-location", str(tmp_path / "schemas")], catch_exceptions=False)
+    findings = json.loads(result.output)["findings"]
+    cel = [(f["line"], f["message"]) for f in findings if f["rule"] == "crd-validation-failed"]
+    assert cel == [(4, "Widget bad: Invalid value: min must not exceed max")]
+    assert any(f["rule"] == "unreadable-file" and "gadget_v1.json" in f["file"] for f in findings)

@@ -1,5 +1,8 @@
 """ValidatingAdmissionPolicies, offline: each policy and binding of the tree (and of ``--policies`` folders, loaded
-as context) run against every object, as the API server would on create.
+as context) run against every object, as the API server would on create; when the run compares with an earlier
+state (``--new-since``, the hook), an object that state has in another form is updated (``oldObject``, operation
+UPDATE); an unchanged one is judged as a plain run judges it (as if created), so that the findings of the two
+states compare, and a policy the change adds still reports the objects it would refuse.
 
 A policy applies to an object through a binding that names it, when both the policy's ``matchConstraints`` and
 the binding's ``matchResources`` match the object (resource rules through a kind-to-resource table, exclusions,
@@ -229,6 +232,15 @@ class _Context:
             resource.name: resource for resource in tree.resources
             if resource.ref.group == "" and resource.kind == "Namespace"}
 
+    def operation(self, resource: Resource) -> tuple[str, Any]:
+        """The operation that applying ``resource`` is, with the old object: an update of the earlier state's
+        object when it changed, else a create (oldObject null)."""
+        earlier = self.tree.earlier
+        old = earlier.get(resource.ref) if earlier is not None else None
+        if old is None or old.raw == resource.raw:
+            return "CREATE", None
+        return "UPDATE", old.raw
+
     def namespace_labels(self, name: str) -> dict[str, str] | None:
         namespace = self.namespaces.get(name)
         if namespace is None:
@@ -237,7 +249,7 @@ class _Context:
 
 
 def _rule_matches(rule: Mapping[str, Any], group: str, version: str, resource_name: str, namespaced: bool,
-                  name: str, equivalent: bool) -> bool:
+                  name: str, equivalent: bool, operation: str) -> bool:
     def listed(key: str, value: str) -> bool:
         entries = [entry for entry in sequence(rule.get(key)) if isinstance(entry, str)]
         return "*" in entries or value in entries
@@ -246,7 +258,7 @@ def _rule_matches(rule: Mapping[str, Any], group: str, version: str, resource_na
         return False
     if not equivalent and not listed("apiVersions", version):
         return False
-    if not listed("operations", "CREATE"):
+    if not listed("operations", operation):
         return False
     resources = [entry for entry in sequence(rule.get("resources")) if isinstance(entry, str)]
     if not any(entry in ("*", "*/*", resource_name) for entry in resources):
@@ -258,7 +270,8 @@ def _rule_matches(rule: Mapping[str, Any], group: str, version: str, resource_na
     return not names or name in names
 
 
-def _matches(constraints: Mapping[str, Any], resource: Resource, context: _Context) -> tuple[bool, str]:
+def _matches(constraints: Mapping[str, Any], resource: Resource, context: _Context,
+             operation: str = "CREATE") -> tuple[bool, str]:
     """Whether ``matchConstraints`` / ``matchResources`` select the object; the reason when the tree cannot say."""
     from kubelint.model.selectors import Scope, Selector
 
@@ -267,10 +280,10 @@ def _matches(constraints: Mapping[str, Any], resource: Resource, context: _Conte
     namespaced = resource.ref.namespace is not None
     equivalent = (text(constraints.get("matchPolicy")) or "Equivalent") == "Equivalent"
     rules = sequence(constraints.get("resourceRules"))
-    if not any(_rule_matches(mapping(rule), group, version, name, namespaced, resource.name, equivalent)
+    if not any(_rule_matches(mapping(rule), group, version, name, namespaced, resource.name, equivalent, operation)
                for rule in rules):
         return False, ""
-    if any(_rule_matches(mapping(rule), group, version, name, namespaced, resource.name, equivalent)
+    if any(_rule_matches(mapping(rule), group, version, name, namespaced, resource.name, equivalent, operation)
            for rule in sequence(constraints.get("excludeResourceRules"))):
         return False, ""
     objects = Selector.from_label_selector(constraints.get("objectSelector"), null=Scope.MATCHING)
@@ -347,9 +360,9 @@ class _LazyVariables(dict):  # type: ignore[type-arg]
         return self[key] if key in self.expressions else default
 
 
-def _request(resource: Resource, context: _Context) -> dict[str, Any]:
+def _request(resource: Resource, context: _Context, operation: str = "CREATE") -> dict[str, Any]:
     group, version = split_api_version(resource.api_version)
-    return {"operation": "CREATE", "kind": {"group": group, "version": version, "kind": resource.kind},
+    return {"operation": operation, "kind": {"group": group, "version": version, "kind": resource.kind},
             "resource": {"group": group, "version": version, "resource": _resource_name(resource, context)},
             "requestKind": {"group": group, "version": version, "kind": resource.kind},
             "name": resource.name, "namespace": resource.ref.namespace or "",
@@ -401,20 +414,23 @@ def _decide(policy: Policy, binding: Resource, actions: tuple[str, ...], resourc
             context: _Context) -> Iterator[Decision]:
     from kubelint.cel import Budget, CelError
 
-    matched, assumed = _matches(policy.spec.get("matchConstraints") or {}, resource, context)
+    operation, old_object = context.operation(resource)
+    matched, assumed = _matches(policy.spec.get("matchConstraints") or {}, resource, context, operation)
     if not matched:
         return
     binding_match = binding.spec.get("matchResources")
     if isinstance(binding_match, dict) and binding_match:
         matched, assumed_too = _matches({"resourceRules": [{"apiGroups": ["*"], "apiVersions": ["*"],
                                                             "operations": ["*"], "resources": ["*"]}],
-                                         **binding_match}, resource, context)
+                                         **binding_match}, resource, context, operation)
         if not matched:
             return
         assumed = assumed or assumed_too
     fail = (text(policy.spec.get("failurePolicy")) or "Fail") == "Fail"
     verb = "denies" if "Deny" in actions else "warns about" if "Warn" in actions else "audits"
     label = f"ValidatingAdmissionPolicy {policy.resource.name} (binding {binding.name})"
+    if operation == "UPDATE" and context.tree.earlier is not None:
+        label += f", on the update from {context.tree.earlier.revision},"
     params_list, params_unknown, deny_missing = _params(policy, binding, resource, context)
     if not params_list:
         if deny_missing:
@@ -428,7 +444,8 @@ def _decide(policy: Policy, binding: Resource, actions: tuple[str, ...], resourc
         namespace_object = found.raw if found is not None else None
     reported: set[Path] = set()
     for params in params_list:
-        bindings: dict[str, Any] = {"object": resource.raw, "oldObject": None, "request": _request(resource, context),
+        bindings: dict[str, Any] = {"object": resource.raw, "oldObject": old_object,
+                                    "request": _request(resource, context, operation),
                                     "params": params, "namespaceObject": namespace_object}
         bindings["variables"] = _LazyVariables(policy.variables, bindings)
         held = _reads_authorizer(policy)

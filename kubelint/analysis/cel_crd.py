@@ -6,12 +6,16 @@ The ``crd-rules`` analysis compiles every rule once (a rule that does not compil
 located at the rule in its CRD); :func:`violations` walks one custom resource along its schema: defaults are
 applied and values typed as the schema says (``number`` as double, ``date-time`` as timestamp, ``duration``,
 ``byte``), then each rule runs with ``self`` at its node, for every instance of that node (each list item,
-each map value). Transition rules (reading ``oldSelf``) run only on updates; offline there is no earlier object,
-so they are skipped. The CEL engine is imported only when a tree has rules.
+each map value). Transition rules (reading ``oldSelf``) run only on updates: when the run compares with an
+earlier state (``--new-since``, the hook) and the object is there and changed, with ``oldSelf`` at the
+correlated old node (same property, same map key, same item of an ``x-kubernetes-list-type: map`` list; items of
+other lists do not correlate); otherwise only rules with ``optionalOldSelf: true`` run, with ``oldSelf`` empty.
+The CEL engine is imported only when a tree has rules.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +51,10 @@ class CrdRule:
     """The CRD that holds the rule (None for a schema from ``--schema-location``)."""
     origin_path: Path
     over_budget: bool = False
+    transition: bool = False
+    """The rule reads ``oldSelf``: evaluated on updates only (unless ``optional_old_self``)."""
+    optional_old_self: bool = False
+    """``optionalOldSelf: true``: also evaluated on create, with ``oldSelf`` an empty optional."""
 
 
 @dataclass
@@ -64,6 +72,8 @@ class SchemaNode:
     list_type: str = ""
     map_keys: tuple[str, ...] = ()
     path: Path = ()
+    transition: bool = False
+    """A transition rule is at this node or under it."""
 
 
 @dataclass
@@ -90,6 +100,7 @@ class CrdRules:
     locations: list[str] = field(default_factory=list)
     kubernetes: str = ""
     strict: bool = True
+    max_size: int = 0
 
     def schema_of(self, resource: Resource) -> SchemaNode | None:
         """The rules that apply to a custom resource (None when its kind has none)."""
@@ -100,10 +111,15 @@ class CrdRules:
         return self.kinds.get(key)
 
     def _from_location(self, group: str, version: str, kind: str) -> SchemaNode | None:
-        from kubelint.schema.store import _from_location
+        from kubelint.schema.store import candidates, read_schema
 
         for folder in self.locations:
-            raw = _from_location(folder, group, version, kind, self.kubernetes, self.strict)
+            raw = None
+            for candidate in candidates(folder, group, version, kind, self.kubernetes, self.strict):
+                if os.path.lexists(candidate):
+                    raw = read_schema(candidate, self.max_size)[0]
+                    if raw is not None:  # a file that cannot be used is schema-invalid's finding (unreadable-file)
+                        break
             if raw is not None:
                 if "x-kubernetes-validations" not in _text_keys(raw):
                     return None
@@ -135,7 +151,8 @@ def crd_rules(tree: Tree) -> CrdRules:
     from kubelint.schema.builtin import resolve_version
     from kubelint.schema.crd import crd_versions
 
-    found = CrdRules(locations=list(tree.options.schema_location), strict=tree.options.strict)
+    found = CrdRules(locations=list(tree.options.schema_location), strict=tree.options.strict,
+                     max_size=tree.options.max_file_size)
     if found.locations:
         found.kubernetes = resolve_version(tree.options.kubernetes_version)
     for resource in tree.resources:
@@ -177,6 +194,9 @@ def _node(raw: dict[str, Any], origin: Resource | None, path: Path, problems: li
     additional = raw.get("additionalProperties")
     if isinstance(additional, dict):
         node.additional = _node(additional, origin, (*path, "additionalProperties"), problems, (*object_path, "*"))
+    node.transition = any(rule.transition for rule in node.rules) or any(
+        child is not None and child.transition
+        for child in (*node.properties.values(), node.items, node.additional))
     typed = node.type == "number" or node.format in ("date-time", "duration", "byte") or node.has_default
     if node.rules or node.properties or node.items or node.additional or node.list_type or typed:
         return node
@@ -196,8 +216,7 @@ def _compile_rule(entry: Mapping[str, Any], origin: Resource | None, path: Path,
     except CelSyntaxError as error:
         problems.append(_syntax_problem(error, rule, origin, (*path, "rule"), line_column))
         return None
-    if "oldSelf" in identifiers(program.tree):
-        return None  # a transition rule: evaluated on updates only, and offline there is no old object
+    transition = "oldSelf" in identifiers(program.tree)
     message_program = None
     message_expression = entry.get("messageExpression")
     if isinstance(message_expression, str):
@@ -215,7 +234,8 @@ def _compile_rule(entry: Mapping[str, Any], origin: Resource | None, path: Path,
                                         origin, (*path, "fieldPath")))
     reason = text(entry.get("reason")) or "FieldValueInvalid"
     return CrdRule(rule, program, text(entry.get("message")), message_program, field_path,
-                   reason if reason in REASONS else "FieldValueInvalid", origin, path)
+                   reason if reason in REASONS else "FieldValueInvalid", origin, path, transition=transition,
+                   optional_old_self=entry.get("optionalOldSelf") is True)
 
 
 def _syntax_problem(error: Any, source: str, origin: Resource | None, path: Path, line_column: Any) -> RuleProblem:
@@ -263,14 +283,25 @@ class Violation:
     """The rule could not be evaluated (an evaluation error or the budget), rather than being false."""
 
 
-def violations(schema: SchemaNode, resource: Resource) -> Iterator[Violation]:
-    """What the API server's validation rules would refuse in ``resource`` on create."""
-    value = typed(schema, resource.raw)
+_NO_OLD = object()
+"""No correlated old value (a create, or a node the old object lacks or that does not correlate)."""
+
+
+def violations(schema: SchemaNode, resource: Resource, old: Resource | None = None) -> Iterator[Violation]:
+    """What the API server's validation rules would refuse in ``resource`` on create, or on update from ``old``
+    (an unchanged object is no update: nothing is sent, so its transition rules do not run)."""
+    value = _root_value(schema, resource.raw)
+    old_value = _root_value(schema, old.raw) if old is not None and old.raw != resource.raw else _NO_OLD
+    yield from _walk(schema, value, (), old_value)
+
+
+def _root_value(schema: SchemaNode, raw: Any) -> Any:
+    value = typed(schema, raw)
     if isinstance(value, dict) and isinstance(value.get("metadata"), dict):
         # rules see only the name and generateName of the root's metadata
         value = dict(value)
         value["metadata"] = {key: item for key, item in value["metadata"].items() if key in ("name", "generateName")}
-    yield from _walk(schema, value, ())
+    return value
 
 
 def typed(schema: SchemaNode | None, value: Any) -> Any:
@@ -319,34 +350,66 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {"object": (dict,), "array": (list,
                                               "integer": (int,), "number": (int, float), "boolean": (bool,)}
 
 
-def _walk(schema: SchemaNode, value: Any, path: Path) -> Iterator[Violation]:
+def _walk(schema: SchemaNode, value: Any, path: Path, old: Any = _NO_OLD) -> Iterator[Violation]:
     if value is None:
         return
     expected = _PYTHON_TYPES.get(schema.type)
     if expected is not None and not isinstance(value, expected) and schema.format not in (
             "date-time", "duration", "byte"):
         return  # the wrong type is schema-invalid's finding; the API server would not reach the rules
+    if old is None or (expected is not None and not isinstance(old, expected) and schema.format not in (
+            "date-time", "duration", "byte")):
+        old = _NO_OLD
     for rule in schema.rules:
-        yield from _evaluate(rule, value, path)
+        yield from _evaluate(rule, value, path, old)
     if isinstance(value, list):
         yield from _list_type(schema, value, path)
         if schema.items is not None:
+            old_items = _correlated_items(schema, old) if schema.items.transition else {}
             for index, item in enumerate(value):
-                yield from _walk(schema.items, item, (*path, index))
+                old_item = old_items.get(_map_key(schema, item), _NO_OLD) if old_items else _NO_OLD
+                yield from _walk(schema.items, item, (*path, index), old_item)
     elif isinstance(value, dict):
+        old_map = old if isinstance(old, dict) else {}
         for key, item in value.items():
             child = schema.properties.get(key, schema.additional) if isinstance(key, str) else None
             if child is not None:
-                yield from _walk(child, item, (*path, key))
+                yield from _walk(child, item, (*path, key), old_map.get(key, _NO_OLD))
 
 
-def _evaluate(rule: CrdRule, value: Any, path: Path) -> Iterator[Violation]:
-    from kubelint.cel import Budget, CelError, CostExceeded
+def _map_key(schema: SchemaNode, item: Any) -> tuple[Any, ...] | None:
+    if not isinstance(item, dict):
+        return None
+    return tuple(repr(item.get(name)) for name in schema.map_keys)
+
+
+def _correlated_items(schema: SchemaNode, old: Any) -> dict[tuple[Any, ...] | None, Any]:
+    """The old list's items by map key: only ``x-kubernetes-list-type: map`` lists correlate their items."""
+    if schema.list_type != "map" or not schema.map_keys or not isinstance(old, list):
+        return {}
+    found: dict[tuple[Any, ...] | None, Any] = {}
+    for item in old:
+        key = _map_key(schema, item)
+        if key is not None:
+            found.setdefault(key, item)
+    return found
+
+
+def _evaluate(rule: CrdRule, value: Any, path: Path, old: Any = _NO_OLD) -> Iterator[Violation]:
+    from kubelint.cel import Budget, CelError, CostExceeded, Optional
 
     if rule.over_budget:
         return
+    bindings: dict[str, Any] = {"self": value}
+    if rule.transition:
+        if old is _NO_OLD and not rule.optional_old_self:
+            return  # a create, or no correlated old value: the API server does not run it
+        if rule.optional_old_self:
+            bindings["oldSelf"] = Optional() if old is _NO_OLD else Optional(old)
+        else:
+            bindings["oldSelf"] = old
     try:
-        result = rule.program.evaluate({"self": value}, Budget(RULE_STEPS, RULE_SECONDS))
+        result = rule.program.evaluate(bindings, Budget(RULE_STEPS, RULE_SECONDS))
     except CostExceeded as error:
         rule.over_budget = True
         yield Violation(f"rule {_excerpt(rule.rule)} could not be evaluated: {error.message} (not evaluated on "
@@ -360,17 +423,17 @@ def _evaluate(rule: CrdRule, value: Any, path: Path) -> Iterator[Violation]:
     if result is not False:
         yield Violation(f"rule {_excerpt(rule.rule)} gives {type(result).__name__}, not bool", path, rule, True)
         return
-    message = _message(rule, value)
+    message = _message(rule, bindings)
     target = path if rule.field_path is None else (*path, *rule.field_path)
     yield Violation(f"{REASONS[rule.reason]}: {message}", target, rule)
 
 
-def _message(rule: CrdRule, value: Any) -> str:
+def _message(rule: CrdRule, bindings: dict[str, Any]) -> str:
     from kubelint.cel import Budget, CelError
 
     if rule.message_program is not None:
         try:
-            result = rule.message_program.evaluate({"self": value}, Budget(RULE_STEPS, RULE_SECONDS))
+            result = rule.message_program.evaluate(bindings, Budget(RULE_STEPS, RULE_SECONDS))
         except CelError:
             result = None
         if isinstance(result, str) and result.strip():

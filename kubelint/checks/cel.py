@@ -35,13 +35,16 @@ def crd_validation_failed(tree: Tree, params: Params) -> Iterator[Hit]:
         schema = rules.schema_of(resource)
         if schema is None:
             continue
-        for violation in violations(schema, resource):
+        old = tree.earlier.get(resource.ref) if tree.earlier is not None and schema.transition else None
+        for violation in violations(schema, resource, old):
             related: tuple[Location, ...] = ()
             rule = violation.rule
             if rule is not None and rule.origin is not None:
                 related = (rule.origin.where((*rule.origin_path, "rule"),
                                              message=f"the rule in CustomResourceDefinition {rule.origin.name}"),)
-            yield Hit(f"{resource.kind} {resource.name}: {violation.message}", resource.where(violation.path),
+            since = f" (updating it from {tree.earlier.revision})" if rule is not None and rule.transition and \
+                old is not None and tree.earlier is not None else ""
+            yield Hit(f"{resource.kind} {resource.name}: {violation.message}{since}", resource.where(violation.path),
                       related, weaker=violation.weaker)
         for problem in rules.location_problems.get(_key(resource), ()):
             yield Hit(f"the schema of {resource.kind} from --schema-location has a rule kubelint cannot run: "

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from kubelint.model.earlier import EarlierObjects
 from kubelint.model.resource import ObjectRef, Resource
 from kubelint.model.workloads import WorkloadKind, workload_table
 from kubelint.options import Options
@@ -36,6 +37,9 @@ class Tree:
     they satisfy references and selectors but are not reported on. None: every object is its own."""
     label: str = ""
     """What the tree is, for pictures and messages (a unit's name); empty for a whole run."""
+    earlier: EarlierObjects | None = field(default=None, repr=False, compare=False)
+    """Comparing with an earlier state: its objects, the old objects of updates (CRD transition rules,
+    admission policies' ``oldObject``); None: every object is created."""
     analyses: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Results of the analyses run on this tree, by analysis name (see :func:`kubelint.analysis.analysis`)."""
 

@@ -280,7 +280,7 @@ def _unit_trees(tree: Tree) -> list[tuple[Tree, str]]:
         resources = [resource for unit in (*members, *seen) for resource in objects.get(unit, ())]
         skipped = [entry for entry in tree.skipped if entry[0] in files]
         out.append((Tree(sources, resources, tree.options, skipped, tree.focus, tree.changed,
-                         members=frozenset(members), label=label), home))
+                         members=frozenset(members), label=label, earlier=tree.earlier), home))
     return out
 
 
