@@ -19,6 +19,13 @@ from kubelint.report import FORMATS, ReportSettings, render
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 """What a terminal must never receive from a manifest (newlines end lines; colour is off here)."""
 
+WORKFLOW_COMMAND = re.compile(r"::(error|warning|notice)( [^:\n]*)?::")
+"""The only workflow commands kubelint writes; input can add none (its newlines and ``::`` are escaped)."""
+
+_FORMAT = "[\u00ad\u200b-\u200f\u2060-\u206f\ufeff\ufe00-\ufe0f]*"
+LEGACY_COMMAND = re.compile(f"#{_FORMAT}#{_FORMAT}\\[")
+"""``##[command]``, which GitHub's runner reads anywhere in a line (format characters between may be skipped)."""
+
 _CATALOG: dict[str, Rule] = {}
 
 
@@ -44,10 +51,12 @@ def check_outputs(report: Report) -> dict[str, str]:
     sarif = json.loads(outputs["sarif"])
     assert sarif["version"] == "2.1.0" and len(sarif["runs"][0]["results"]) == len(report.findings)
     ElementTree.fromstring(outputs["junit"].encode("utf-8"))
-    commands = outputs["github"].splitlines()[:-1]  # then the summary, a plain log line
-    assert len(commands) == len(report.findings) and all(line.startswith("::") for line in commands)
-    assert not outputs["github"].splitlines()[-1].startswith("::")
+    lines = outputs["github"].splitlines()  # one line per finding (a command, or a plain line past GitHub's
+    commands = [line for line in lines if line.startswith("::")]  # limit), the summary, perhaps a note
+    assert len(report.findings) + 1 <= len(lines) <= len(report.findings) + 2
+    assert len(commands) <= len(report.findings) and all(WORKFLOW_COMMAND.match(line) for line in commands)
     for name in ("text", "github"):
         found = RAW_CONTROL.search(outputs[name])
         assert found is None, f"raw {found.group()!r} in {name} output"
+        assert not LEGACY_COMMAND.search(outputs[name]), f"a legacy workflow command (##[) in {name} output"
     return outputs

@@ -38,7 +38,8 @@ ODD = "\x00\x1b\u202e\u2028\t\n\r{}[]&*!|>'\"#:,-? %@`\\\ufeff"
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(["yes", "0755", "0x1F", "~", "1e3", "80"]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["yes", "0755", "0x1F", "~", "1e3", "80", "##[stop-commands]t", "#\u200b#[error]x"]),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20),
     st.text(alphabet=ODD + "ab", max_size=10), st.sampled_from(KEYS),
 )

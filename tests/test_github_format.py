@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kubelint.findings import Finding, Location, Severity
 from kubelint.report.escape import escape_control
-from kubelint.report.github_format import annotation, escape_data, escape_property
+from kubelint.report.github_format import annotation, escape_data, escape_property, plain_line
 
 COMMAND = re.compile(r"::(error|warning|notice) file=([^,:\r\n]*),line=(\d+),col=(\d+),title=([^,:\r\n]*)::([^\r\n]*)")
 
@@ -49,3 +51,48 @@ def test_suppressed_findings_are_notices_and_objects_are_named() -> None:
     assert annotation(finding) == "::error file=a.yaml,line=1,col=1,title=r::bad (ns/Service/web)"
     suppressed = annotation(replace(finding, suppressed=True, suppression="comment"))
     assert suppressed == "::notice file=a.yaml,line=1,col=1,title=r::bad (ns/Service/web) (suppressed: comment)"
+
+
+# GitHub's runner also reads the legacy form ``##[command]data`` anywhere in a line (``add-mask``,
+# ``stop-commands`` that silences every later annotation, ``error`` ...), comparing culture-aware: format
+# characters between ``#``, ``#`` and ``[`` may be skipped.
+IGNORABLE = "\u00ad\u200b\u200d\u2060\ufeff\ufe0f\U000e0001"
+
+
+def without_ignorable(text: str) -> str:
+    return "".join(character for character in text if character not in IGNORABLE)
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("##[add-mask]secret", "#\\x23[add-mask]secret"),
+    ("a ##[stop-commands]t b", "a #\\x23[stop-commands]t b"),
+    ("###[error]x", "##\\x23[error]x"),
+    ("#\u200b#\ufeff[error]x", "#\u200b\\x23\ufeff[error]x"),
+    ("#a#[x], ## [x], #[x]", "#a#[x], ## [x], #[x]"),
+])
+def test_legacy_workflow_commands_are_shown_escaped(text: str, shown: str) -> None:
+    assert escape_control(text) == shown
+    finding = Finding("r", Severity.ERROR, text, Location(text, 1, 1))
+    for line in (plain_line(finding), annotation(finding)):
+        assert "##[" not in without_ignorable(line)
+
+
+@given(st.text(alphabet="#[]ab:" + IGNORABLE + "\n\x1b"))
+def test_no_text_leaves_a_legacy_workflow_command(text: str) -> None:
+    assert "##[" not in without_ignorable(escape_control(text))
+    assert "##[" not in without_ignorable(escape_control(text, keep_newlines=True))
+
+
+def test_a_manifest_cannot_pause_or_forge_commands_through_the_legacy_form(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kubelint.cli import cli
+
+    keys = "".join(f'  "{n} ##[stop-commands]t #\u200b#[error]x": v\n' * 2 for n in range(12))  # > 10 warnings
+    manifest = tmp_path / "evil.yaml"
+    manifest.write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n{keys}", encoding="utf-8")
+    for output in ("github", "text"):
+        result = CliRunner().invoke(cli, ["lint", str(manifest), "--format", output, "--no-cache"])
+        assert result.exit_code == 1, result.output
+        assert result.output.count("#\\x23[stop-commands]t") >= 12, result.output  # one per key (+ its line)
+        assert "##[" not in without_ignorable(result.output)
