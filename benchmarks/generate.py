@@ -23,7 +23,7 @@ import random
 import shutil
 from dataclasses import asdict, dataclass, field, replace
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 """Bump when the output changes, so cached trees are regenerated."""
 
 APPS_PER_NAMESPACE = 12
@@ -179,7 +179,7 @@ class App:
 def workload(app: App, rng: random.Random, mistake: str | None) -> str:
     kind = "StatefulSet" if app.stateful else "Deployment"
     env = [("LOG_LEVEL", rng.choice(("info", "warn", "debug"))), ("PORT", str(app.port)),
-           ("UPSTREAM_URL", f"http://{app.team}-gateway.{app.namespace}.svc:8080"),
+           ("UPSTREAM_URL", f"http://{app.team}-gateway.{app.namespace}.svc"),
            ("CACHE_TTL_SECONDS", str(rng.choice((30, 60, 300))))]
     image = f"{REGISTRY}/{app.team}/{app.name}:{app.version}"
     if mistake == "latest-image-tag":
@@ -357,6 +357,7 @@ metadata:
     matchLabels:
 {selector(app.name, 6)}  policyTypes:
   - Ingress
+  - Egress
   ingress:
   - from:
     - namespaceSelector:
@@ -374,6 +375,23 @@ metadata:
           kubernetes.io/metadata.name: monitoring
     ports:
     - port: metrics
+      protocol: TCP
+  egress:
+  - to:
+    - podSelector:
+        matchLabels:
+          app.kubernetes.io/part-of: {app.team}
+    ports:
+    - port: http
+      protocol: TCP
+  - to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: kube-system
+    ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
       protocol: TCP
 """
 

@@ -416,7 +416,8 @@ def _run(paths: list[str], options: Any) -> Any:
 @click.option("--format", "format_name", type=click.Choice(["text", "dot", "mermaid", "markdown", "json"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--reach", is_flag=True,
-              help="Show who may connect to whom on which ports after all NetworkPolicies.")
+              help="Show who may connect to whom on which ports after all NetworkPolicies, and whether each "
+                   "Service address in a workload's configuration is reachable.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write the graph to FILE instead of stdout.")
 @click.option("--namespace", "-n", default=None, help="Namespace for objects that name none [default: default].")
@@ -432,7 +433,8 @@ def _run(paths: list[str], options: Any) -> Any:
               help="Read settings from FILE [default: .kubelint.yaml here or up to the repository root].")
 def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | None, namespace: str | None,
           no_render: bool, why: tuple[str, str] | None, diff_ref: str | None, config_file: str | None) -> None:
-    """Export the resource graph of PATHS: workloads, Services, Ingresses, NetworkPolicies and their edges."""
+    """Export the resource graph of PATHS: workloads, Services, Ingresses, NetworkPolicies, Gateway API and Istio
+    routes, and their edges."""
     from kubelint.loader import load_tree
     from kubelint.model.units import drawn_units
     from kubelint.sources.discover import NothingToLint, PathNotFound

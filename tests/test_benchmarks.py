@@ -62,3 +62,18 @@ def test_the_hook_benchmark_checks_every_run(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "hook, warm" in done.stdout and "hook, first run / plain lint, first run" in done.stdout
+
+
+def test_apps_are_clean_but_for_the_planted_mistakes(tmp_path: Path) -> None:
+    """The default rules find the planted mistakes and nothing else that is not hardening advice: in
+    particular every app reaches its team's gateway (UPSTREAM_URL) under the namespace's default-deny."""
+    from kubelint.engine import lint_tree
+    from kubelint.findings import Severity
+
+    tree = generate(str(tmp_path), 150)
+    report = lint_tree(load_tree([str(tmp_path)], Options(cache=False, render=False)))
+    planted = {expected.rule for expected in tree.expected}
+    others = {finding.rule for finding in report.findings
+              if finding.rule not in planted and finding.severity > Severity.INFO}
+    assert planted <= {finding.rule for finding in report.findings}
+    assert others == set()

@@ -21,7 +21,7 @@ from pipeline_invariants import check_outputs, lint_folder
 
 settings.register_profile("ci", max_examples=12, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("fuzz", max_examples=5000, deadline=None,
+settings.register_profile("fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "5000")), deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
@@ -49,10 +49,67 @@ values = st.recursive(scalars, lambda inner: st.one_of(
 
 
 @st.composite
-def objects(draw: st.DrawFn) -> dict[str, Any]:
+def plain_objects(draw: st.DrawFn) -> dict[str, Any]:
     api_version, kind = draw(st.sampled_from(KINDS))
     body = draw(st.dictionaries(st.sampled_from(KEYS), values, max_size=6))
     return {"apiVersion": api_version, "kind": kind, "metadata": {"name": draw(st.text(max_size=12))}, **body}
+
+
+CEL = ["self.size() > 1", "self.x == oldSelf.x", "has(self.x) && self.x.all(y, y > 0)", "self.matches('^(a+)+$')",
+       "object.spec.replicas <= 5", "self.x.exists_one(y, y == 1) ? 'a' : 1", "1 / 0 == 0", "self[0]",
+       "size(self) < 2 && self.map(k, k).size() >= 0", "quantity(self).isGreaterThan(quantity('1Gi'))",
+       "self.startsWith('a') || url(self).getHost() == 'h'", "[1, 2].map(x, [x, x]).size() == 2",
+       "string(self) + 'x' == 'x'", "int(self) << 2", "self.x.y.z", "duration('1h') > duration(self)",
+       "object.metadata.name == 'p'", "object.spec.containers.all(c, c.image.startsWith('a'))", "variables.x",
+       "request.operation == 'CREATE' && !has(oldObject.spec)", "params.x > 1", "object.spec.x.size() > 0"]
+"""CEL that compiles, fails to compile, errs or gives a non-bool: CRD rules and admission policies run them."""
+expressions = st.one_of(st.sampled_from(CEL), st.sampled_from(CEL), st.sampled_from(CEL),
+                        st.text(alphabet=ODD + "self.()[]x01'", max_size=30))
+schemas = st.recursive(
+    st.fixed_dictionaries({"type": st.sampled_from(["string", "integer", "object", "array", "number", "boolean"])},
+                          optional={"x-kubernetes-validations": st.lists(st.fixed_dictionaries(
+                              {"rule": expressions},
+                              optional={"messageExpression": expressions, "fieldPath": st.sampled_from([".x", "x["]),
+                                        "reason": st.sampled_from(["FieldValueForbidden", "x"])}), max_size=2),
+                                    "x-kubernetes-list-type": st.sampled_from(["set", "map", "atomic"]),
+                                    "default": scalars, "format": st.sampled_from(["date-time", "duration", "byte"])}),
+    lambda inner: st.fixed_dictionaries({"type": st.just("object")}, optional={
+        "properties": st.dictionaries(st.sampled_from(["x", "y", "spec", "z"]), inner, max_size=3),
+        "items": inner, "additionalProperties": inner}),
+    max_leaves=6)
+
+
+@st.composite
+def cel_objects(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A CRD with validation rules and an object of its kind, or an admission policy, its binding and a Pod."""
+    if draw(st.booleans()):
+        crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+               "metadata": {"name": "widgets.example.com"},
+               "spec": {"group": "example.com", "scope": "Namespaced",
+                        "names": {"plural": "widgets", "kind": "Widget"},
+                        "versions": [{"name": "v1", "served": True, "storage": True,
+                                      "schema": {"openAPIV3Schema": draw(schemas)}}]}}
+        return [crd, {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+                      **draw(st.dictionaries(st.sampled_from(["x", "y", "spec", "z"]), values, max_size=3))}]
+    group = "admissionregistration.k8s.io/v1"
+    policy = {"apiVersion": group, "kind": "ValidatingAdmissionPolicy", "metadata": {"name": "p"},
+              "spec": {"matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"],
+                                                               "operations": ["CREATE", "UPDATE"],
+                                                               "resources": ["pods"]}]},
+                       "validations": draw(st.lists(st.fixed_dictionaries(
+                           {"expression": expressions}, optional={"messageExpression": expressions}), max_size=2)),
+                       "matchConditions": draw(st.lists(st.fixed_dictionaries(
+                           {"name": st.just("c"), "expression": expressions}), max_size=1)),
+                       "variables": draw(st.lists(st.fixed_dictionaries(
+                           {"name": st.just("x"), "expression": expressions}), max_size=1))}}
+    binding = {"apiVersion": group, "kind": "ValidatingAdmissionPolicyBinding", "metadata": {"name": "b"},
+               "spec": {"policyName": "p", "validationActions": draw(st.lists(
+                   st.sampled_from(["Deny", "Warn", "Audit", "x"]), min_size=1, max_size=2))}}
+    return [policy, binding, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": draw(st.sampled_from("pq"))},
+                              "spec": draw(st.dictionaries(st.sampled_from(KEYS), values, max_size=3))}]
+
+
+objects = st.one_of(plain_objects().map(lambda obj: [obj]), cel_objects())
 
 
 def _yaml(value: Any, indent: int = 0) -> str:
@@ -78,7 +135,8 @@ def _scalar(value: Any) -> str:
 @st.composite
 def documents(draw: st.DrawFn) -> str:
     """A YAML stream of objects, in block or flow style, then mutated at a few places."""
-    parts = [json.dumps(obj) if draw(st.booleans()) else _yaml(obj) for obj in draw(st.lists(objects(), max_size=3))]
+    found = [obj for group in draw(st.lists(objects, max_size=3)) for obj in group]
+    parts = [json.dumps(obj) if draw(st.booleans()) else _yaml(obj) for obj in found]
     text = "---\n".join(part if part.endswith("\n") else part + "\n" for part in parts)
     for _ in range(draw(st.integers(0, 4))):
         at = draw(st.integers(0, len(text)))

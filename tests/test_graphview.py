@@ -164,3 +164,111 @@ def test_units_are_subgraphs() -> None:
     dot = render(view, "dot")
     assert dot.count("subgraph cluster_") == 2 and 'label="overlays/prod";' in dot
     assert dot.count("{") == dot.count("}")
+
+
+ROUTED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: x
+        ports: [{name: http, containerPort: 8080}]
+        env: [{name: CART_ADDR, value: "cart:7070"}, {name: SELF, value: "http://web.shop.svc"}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cart, namespace: shop}
+spec:
+  selector: {matchLabels: {app: cart}}
+  template:
+    metadata: {labels: {app: cart}}
+    spec:
+      containers:
+      - name: cart
+        image: x
+        ports: [{containerPort: 7070}]
+        env: [{name: WEB_URL, value: "http://web.shop.svc.cluster.local:80/api"}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: cart, namespace: shop}
+spec:
+  selector: {app: cart}
+  ports: [{port: 7070}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: cart, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: cart}}
+  policyTypes: [Egress]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: shop}
+spec:
+  gatewayClassName: example
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: shop}
+spec:
+  parentRefs: [{name: edge}, {name: edge, sectionName: https}]
+  rules:
+  - backendRefs: [{name: web, port: 80}, {name: webb, port: 80}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: cart, namespace: shop}
+spec:
+  hosts: [cart]
+  gateways: [mesh, shop/mesh-gateway]
+  http:
+  - route: [{destination: {host: cart, port: {number: 7070}}}]
+"""
+
+
+def test_routes_are_edges_with_ports_and_say_what_does_not_resolve(tmp_path: Path) -> None:
+    path = tmp_path / "routed.yaml"
+    path.write_text(ROUTED)
+    document = json.loads(graph(str(path), "--format", "json"))
+    names = {node["id"]: f"{node['kind']}/{node['name']}" for node in document["nodes"]}
+    edges = {(names[edge["source"]], edge["relation"], names[edge["target"]], tuple(edge["ports"]))
+             for edge in document["edges"] if edge["relation"] in ("attaches-to", "routes-to")}
+    assert edges == {
+        ("HTTPRoute/web", "attaches-to", "Gateway/edge", ("http:80",)),
+        ("HTTPRoute/web", "attaches-to", "Gateway/edge", ("NoMatchingParent",)),
+        ("HTTPRoute/web", "routes-to", "Service/web", ("80",)),
+        ("HTTPRoute/web", "routes-to", "Service/webb", ("80", "not in the tree")),
+        ("VirtualService/cart", "routes-to", "Service/cart", ("7070",)),
+        ("VirtualService/cart", "attaches-to", "Gateway/mesh-gateway", ("not in the tree",)),
+    }
+    text = graph(str(path))
+    assert "HTTPRoute web (shop) --routes-to 80--> Service web (shop)" in text
+    assert "Service web (shop) --selects TCP/80->http--> Deployment web (shop)" in text
+
+
+def test_reach_marks_declared_dependencies_and_whether_they_are_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "routed.yaml"
+    path.write_text(ROUTED)
+    document = json.loads(graph(str(path), "--format", "json", "--reach"))
+    names = {node["id"]: node["name"] for node in document["nodes"]}
+    depends = {(names[edge["source"]], names[edge["target"]], tuple(edge["ports"]))
+               for edge in document["edges"] if edge["relation"] == "depends"}
+    # web's own address (SELF) is no dependency; cart's egress is denied by its policy
+    assert depends == {("web", "cart", ("7070", "allowed")), ("cart", "web", ("80", "denied by egress policy"))}
+    assert "depends 80, denied by egress policy" in graph(str(path), "--reach")

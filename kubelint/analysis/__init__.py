@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 MODULES: dict[str, str] = {
+    "gateway-routes": "kubelint.analysis.gateway",
+    "service-addresses": "kubelint.analysis.addresses",
     "graph": "kubelint.analysis.graph",
+    "istio-routes": "kubelint.analysis.istio",
     "network": "kubelint.analysis.netpol",
     "pod-security": "kubelint.analysis.psa",
     "pod-templates": "kubelint.analysis.templates",

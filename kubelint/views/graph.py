@@ -1,28 +1,48 @@
 """``kubelint graph``: the resource graph, or who may talk to whom, as text, DOT, Mermaid or JSON.
 
-The graph view shows workloads, Services, Ingresses and NetworkPolicies with the edges between them
-(``selects``, ``routes``, ``isolates``, ``allows-from``, ``allows-to``), labelled with ports. The reach view
-(``--reach``) shows, after every policy, which workload may open connections to which, on which ports;
-``outside`` stands for everything the tree does not show (other namespaces, addresses, the internet).
+The graph view shows workloads, Services, Ingresses, NetworkPolicies, Gateway API Gateways and routes, and Istio
+Gateways and VirtualServices with the edges between them (``selects``, ``routes``, ``isolates``, ``allows-from``,
+``allows-to``, ``attaches-to``, ``routes-to``), labelled with ports; an edge whose reference does not resolve
+says why. The reach view (``--reach``) shows, after every policy, which workload may open connections to which,
+on which ports; ``outside`` stands for everything the tree does not show (other namespaces, addresses, the
+internet). It also draws each declared dependency (a Service address in a workload's configuration, see
+``unreachable-dependency``) as a ``depends`` edge from the workload to the Service, with whether it is allowed.
 Each deployable unit of the tree (a rendered Kustomize root) is its own graph.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubelint.analysis.addresses import build_addresses
+from kubelint.analysis.dependencies import Verdict, dependency_verdict
+from kubelint.analysis.gateway import (
+    ACCEPTED,
+    ATTACHES_TO,
+    GATEWAY_GROUP,
+    PARENT_MISSING,
+    ROUTE_KINDS,
+    ROUTES_TO,
+    build_gateway_routes,
+)
 from kubelint.analysis.graph import ROUTES, SELECTS, build_graph
-from kubelint.analysis.netpol import ALLOWS_FROM, ALLOWS_TO, ISOLATES, OUTSIDE, build_network
+from kubelint.analysis.istio import ISTIO_GROUP, build_istio_routes
+from kubelint.analysis.netpol import ALLOWS_FROM, ALLOWS_TO, ISOLATES, OUTSIDE, Network, build_network
 from kubelint.model.resource import ObjectRef, mapping, sequence, service_target
 from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
 from kubelint.report.escape import escape_control, json_text
 
 FORMATS = ("text", "dot", "mermaid", "json")
-RELATIONS = (SELECTS, ROUTES, ISOLATES, ALLOWS_FROM, ALLOWS_TO)
+RELATIONS = (SELECTS, ROUTES, ISOLATES, ALLOWS_FROM, ALLOWS_TO, ATTACHES_TO, ROUTES_TO)
 OUTSIDE_ID = "outside"
+DEPENDS = "depends"
+"""A reach-view edge: a workload's configuration names a Service address (``unreachable-dependency``)."""
+ROUTING_KINDS = {GATEWAY_GROUP: frozenset({"Gateway", *ROUTE_KINDS}),
+                 ISTIO_GROUP: frozenset({"Gateway", "VirtualService", "ServiceEntry"})}
+"""The Gateway API and Istio objects the graph view draws (with their edges, when they have any)."""
 
 
 @dataclass
@@ -106,9 +126,12 @@ def build_view(trees: Iterable[Tree], reach: bool = False) -> View:
         for group in network.workloads():
             _add_node(view, group.owner, tree, unit)
         for resource in tree.by_ref.values():
-            if (resource.ref.group == "" and resource.kind == "Service") or resource.kind in ("Ingress",
-                                                                                              "NetworkPolicy"):
+            if ((resource.ref.group == "" and resource.kind == "Service") or resource.kind in ("Ingress",
+                                                                                               "NetworkPolicy")
+                    or resource.kind in ROUTING_KINDS.get(resource.ref.group, ())):
                 _add_node(view, resource.ref, tree, unit)
+        build_gateway_routes(tree).add_edges()
+        build_istio_routes(tree).add_edges()
         graph = build_graph(tree)
         for edge in graph.edges():
             if edge.relation not in RELATIONS or graph.resource(edge.source) is None:
@@ -121,9 +144,21 @@ def build_view(trees: Iterable[Tree], reach: bool = False) -> View:
                 ports = [str(kind).lower() for kind in edge.data.get("types", [])]
             else:
                 ports = [str(port) for port in edge.data.get("ports", [])]
+            ports += _trouble(edge.data)
             view.links.append(Link(_add_node(view, edge.source, tree, unit),
                                    _add_node(view, edge.target, tree, unit), edge.relation, ports))
     return view
+
+
+def _trouble(data: Mapping[str, Any]) -> list[str]:
+    """Why a route's reference does not resolve, for its edge's label (nothing when it does)."""
+    outcome = data.get("outcome")
+    if outcome == PARENT_MISSING:
+        return ["not in the tree"]
+    if isinstance(outcome, str) and outcome != ACCEPTED:
+        return [outcome]
+    problem = data.get("problem")
+    return [problem] if isinstance(problem, str) and problem else []
 
 
 def _reach(view: View, tree: Tree, unit: str) -> None:
@@ -146,6 +181,40 @@ def _reach(view: View, tree: Tree, unit: str) -> None:
             if allowed.every or allowed.entries:
                 target = destination if isinstance(destination, PodGroup) else None
                 view.links.append(Link(ident(source), ident(destination), "reach", allowed.describe(target)))
+    _dependencies(view, tree, unit, network)
+
+
+def _dependencies(view: View, tree: Tree, unit: str, network: Network) -> None:
+    """A ``depends`` edge from each workload to each Service its configuration names, labelled with the port and
+    whether the Service, its port and the NetworkPolicies let the connection through."""
+    seen: set[tuple[str, str, str]] = set()
+    for address in build_addresses(tree).found:
+        verdict = dependency_verdict(tree, network, address)
+        port = "" if address.port is None else f"{address.port}"
+        own = network.graph.selected.get(address.service.ref, []) if address.service is not None else []
+        for client in address.clients:
+            if client in own:
+                continue  # a workload's own Service: an advertised address, not a dependency
+            source = _add_node(view, client.owner, tree, unit)
+            target = _add_node(view, address.target, tree, unit)
+            if (source, target, port) in seen:
+                continue
+            seen.add((source, target, port))
+            view.links.append(Link(source, target, DEPENDS, [item for item in (port, _state(verdict, client)) if item]))
+
+
+def _state(verdict: Verdict, client: PodGroup) -> str:
+    """Whether one client's dependency goes through: the Service or port missing, the policies, or undecided."""
+    if verdict.problem:
+        return verdict.problem
+    if verdict.held:
+        return "not decided by the tree"
+    denied = [side for source, _, side in verdict.denied if source is client]
+    allowed = any(source is client for source, _ in verdict.allowed)
+    if denied:
+        side = "egress and ingress" if denied[0] == "both" else denied[0].lower()
+        return f"denied by {side} policy" + (" to some pods" if allowed else "")
+    return "allowed" if allowed else "not decided by the tree"
 
 
 # rendering -------------------------------------------------------------------------------------

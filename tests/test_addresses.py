@@ -1,0 +1,148 @@
+"""Service addresses in configuration: Kubernetes' $(VAR) expansion, what counts as an address, where it is."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kubelint.analysis.addresses import ADDRESS, build_addresses, expand
+from kubelint.loader import load_tree
+from kubelint.options import Options
+
+VARIABLES = {"VAR_A": "A", "VAR_B": "B", "VAR_C": "C", "VAR_REF": "$(VAR_A)", "VAR_EMPTY": ""}
+
+
+# Kubernetes' own cases (third_party/forked/golang/expansion/expand_test.go, TestMapReference/TestMapping)
+@pytest.mark.parametrize(("value", "expected"), [
+    ("$(VAR_A)", "A"),
+    ("___$(VAR_B)___", "___B___"),
+    ("$(VAR_A)-$(VAR_A)", "A-A"),
+    ("$(VAR_A)-1", "A-1"),
+    ("$(VAR_A)_$(VAR_B)_$(VAR_C)", "A_B_C"),
+    ("$$(VAR_B)_$(VAR_A)", "$(VAR_B)_A"),
+    ("$$(VAR_B)", "$(VAR_B)"),
+    ("$$$(VAR_B)", "$B"),
+    ("$(VAR_REF)", "$(VAR_A)"),
+    ("foo$(VAR_EMPTY)bar", "foobar"),
+    ("$(VAR_DNE)", "$(VAR_DNE)"),
+    ("$(VAR_A", "$(VAR_A"),
+    ("$VAR_A", "$VAR_A"),
+    ("$$", "$"),
+    ("$", "$"),
+    ("-$", "-$"),
+    ("$(", "$("),
+    ("$()", "$()"),
+    ("", ""),
+])
+def test_expand_as_the_kubelet_does(value: str, expected: str) -> None:
+    assert expand(value, VARIABLES) == expected
+
+
+@pytest.mark.parametrize(("text", "hosts"), [
+    ("cart:7070", ["cart:7070"]),
+    ("http://cart.shop.svc.cluster.local:7070/api", ["http://cart.shop.svc.cluster.local:7070"]),
+    ("--addr=cart:7070", ["cart:7070"]),
+    ("jdbc:mysql://mysql:3306/db", ["mysql://mysql:3306"]),
+    ("amqp://user:secret@rabbit:5672/", ["amqp://user:secret@rabbit:5672"]),
+    ("cart:7070,redis:6379", ["cart:7070", "redis:6379"]),
+    ("cart-db:5432", ["cart-db:5432"]),
+    ("image cart:latest", []),
+    ("ops@cart.shop", []),
+    ("/etc/cart.shop/config", []),
+    ("cart:123456", []),
+    ("$(HOST):80", []),
+    ("http://*:8080", []),
+])
+def test_address_tokens(text: str, hosts: list[str]) -> None:
+    found = [match.group(0) for match in ADDRESS.finditer(text)
+             if match.group("port") or match.group("scheme") or "." in match.group("host")]
+    assert found == hosts
+
+
+TREE = """\
+apiVersion: v1
+kind: Service
+metadata: {name: cart, namespace: shop}
+spec:
+  selector: {app: cart}
+  ports: [{port: 7070}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: proxy, namespace: shop}
+data:
+  nginx.conf: |
+    upstream cart {
+      # server cart:7000;
+      server cart:7070;
+    }
+  folded: >
+    first line
+    http://cart:7070
+  keyed: "cart:7070"
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: web
+        env:
+        - {name: CART_HOST, value: cart}
+        - {name: CART, value: "http://$(CART_HOST):7070"}
+        - {name: NAME, value: cart}
+        - name: FROM_KEY
+          valueFrom: {configMapKeyRef: {name: proxy, key: keyed}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: proxy, namespace: shop}
+spec:
+  selector: {matchLabels: {app: proxy}}
+  template:
+    metadata: {labels: {app: proxy}}
+    spec:
+      containers: [{name: nginx, image: nginx}]
+      volumes:
+      - name: conf
+        configMap: {name: proxy, items: [{key: nginx.conf, path: nginx.conf}]}
+"""
+
+
+@pytest.fixture()
+def addresses(tmp_path: Path) -> list[tuple[str, int, int, str, list[str]]]:
+    (tmp_path / "shop.yaml").write_text(TREE)
+    tree = load_tree([str(tmp_path / "shop.yaml")], Options())
+    return [(a.via, a.location.line, a.location.column, a.token, [c.owner.name for c in a.clients])
+            for a in build_addresses(tree).found]
+
+
+def test_each_address_at_its_line_with_the_readers_of_its_key(
+        addresses: list[tuple[str, int, int, str, list[str]]]) -> None:
+    assert addresses == [
+        # the line inside the literal block, not the commented one; read by the volume's item
+        ("key nginx.conf", 15, 14, "cart:7070", ["proxy"]),
+        # a folded block does not keep its lines: the value's own line
+        ("key folded", 17, 11, "http://cart:7070", []),
+        ("key keyed", 20, 11, "cart:7070", ["web"]),
+        # expanded from $(CART_HOST); a bare name is no address
+        ("env CART of container web", 35, 31, "http://cart:7070", ["web"]),
+    ]
+
+
+def test_a_name_without_a_service_is_no_address(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(textwrap.dedent("""\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: c, namespace: shop}
+        data: {a: "cart:7070 api.example.com:443 localhost:80 10.0.0.1:80", b: "x.y.svc.cluster.local:1"}
+        """))
+    tree = load_tree([str(tmp_path / "a.yaml")], Options())
+    assert [a.token for a in build_addresses(tree).found] == ["x.y.svc.cluster.local:1"]
