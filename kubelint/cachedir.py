@@ -62,6 +62,16 @@ def default_state_dir() -> Path:
     return Path(user_state_dir("kubelint", appauthor=False))
 
 
+def foreign_entries(folder: str | Path) -> list[str]:
+    """The names in ``folder`` that a kubelint cache folder does not hold (sorted; [] when it is missing, empty or
+    holds only kind folders, entries of the old layout and the prune mark): what :func:`prune` could remove that
+    is not kubelint's."""
+    ours = {"parse", "findings", _PRUNE_MARK}
+    return sorted(entry.name for entry in _scan(Path(folder)) if entry.name not in ours and not (
+        len(entry.name) == 2 and all(c in "0123456789abcdef" for c in entry.name)
+        and entry.is_dir(follow_symlinks=False)))
+
+
 def private_folder(folder: Path, create: bool = True) -> Path:
     """``folder``, made (``0700``) when missing and checked to be private; :class:`UnsafeFolder` otherwise."""
     try:

@@ -539,7 +539,8 @@ def cache() -> None:
 
 @cache.command()
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
-              help="The cache folder [default: $KUBELINT_CACHE_DIR, else the user's cache folder].")
+              help="The cache folder [default: $KUBELINT_CACHE_DIR, else cache-dir of .kubelint.yaml, else the "
+                   "user's cache folder].")
 def clean(cache_dir: str | None) -> None:
     """Remove every entry of the cache folder."""
     from pathlib import Path
@@ -548,6 +549,11 @@ def clean(cache_dir: str | None) -> None:
     from kubelint.cachedir import clean as clean_folder
     from kubelint.report.escape import escape_control
 
+    if cache_dir is None:
+        try:
+            cache_dir = _configured(None).cache_dir  # None without KUBELINT_CACHE_DIR or a cache-dir key
+        except click.UsageError:  # a broken configuration must not stop a clean-up
+            cache_dir = None
     folder = Path(cache_dir) if cache_dir else default_cache_dir()
     try:
         removed = clean_folder(folder)

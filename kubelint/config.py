@@ -181,6 +181,8 @@ def to_options(config: Config | None) -> Options:
         options.baseline = _inside(config, ("baseline",), "reads a baseline", "--baseline FILE")
     if "source-root" in data:
         options.source_root = _relative_to(config, data["source-root"])
+    if "cache-dir" in data and not os.environ.get("KUBELINT_CACHE_DIR"):  # --cache-dir, then the variable, win
+        options.cache_dir = _cache_dir(config)
     options.reports = {name: _inside(config, ("reports", name), "writes reports", f"--report {name}=FILE")
                        for name in data.get("reports", {})}
     for index, workload in enumerate(data.get("workloads", [])):
@@ -249,6 +251,25 @@ def _inside(config: Config, key: Path, does: str, instead: str) -> str:
     return path
 
 
+def _cache_dir(config: Config) -> str:
+    """``cache-dir``: a folder inside the configuration's repository that is kubelint's cache or does not exist
+    yet. kubelint prunes old files in its cache folder and makes it private, so a configuration (repository
+    content) must not point it at a folder of the user's (``~/.bashrc.d``) or at a folder of manifests."""
+    from kubelint.cachedir import foreign_entries
+    from kubelint.report.escape import escape_control
+
+    path = _inside(config, ("cache-dir",), "keeps its cache", "--cache-dir DIR or KUBELINT_CACHE_DIR")
+    if os.path.realpath(path) == os.path.realpath(config.folder):
+        raise config.error(("cache-dir",), "the cache folder cannot be the configuration's own folder; name a "
+                                           "folder of its own (cache-dir: .kubelint-cache)")
+    foreign = foreign_entries(path)
+    if foreign:
+        raise config.error(("cache-dir",), f"{escape_control(str(config.data['cache-dir']))} holds files that are "
+                           f"not kubelint's cache ({escape_control(', '.join(foreign[:3]))}); kubelint removes old "
+                           "files in its cache folder, so name a folder of its own (cache-dir: .kubelint-cache)")
+    return path
+
+
 def outside_repository(options: Options) -> list[str]:
     """Notes (for ``-v``) about the configuration's ``context``, ``policies`` and ``rule-dirs`` entries that lie
     outside the repository holding the configuration file: allowed (the repository's owner chose them), but
@@ -300,6 +321,7 @@ def effective(options: Options) -> dict[str, Any]:
         "strict": options.strict,
         "fail-on": "never" if options.fail_on is None else str(options.fail_on),
         "max-file-size": max_mib,
+        "cache-dir": options.cache_dir,
         "render": options.render,
         "render-timeout": _number(options.render_timeout),
         "allow-remote-bases": options.allow_remote_bases,

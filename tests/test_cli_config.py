@@ -310,3 +310,30 @@ def test_builtin_custom_workloads_get_pod_rules_without_config(repo: Path) -> No
                               "kind: Rollout")
     (repo / "k8s" / "web.yaml").write_text(rollout)
     assert ("host-network", 10, False) in findings(run("lint", "k8s", "--format", "json"))
+
+
+def test_cache_dir_in_the_configuration(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15 leftovers: `cache-dir` was not a configuration key. It is, inside the repository and in a folder of
+    its own: kubelint makes the cache folder private and prunes files in it, so a configuration (repository
+    content) must not aim that at the user's files or at the repository's manifests."""
+    monkeypatch.delenv("KUBELINT_CACHE_DIR", raising=False)
+    (repo / ".kubelint.yaml").write_text("cache-dir: .kubelint-cache\n")
+    result = run("lint", "k8s")
+    assert result.exit_code in (0, 1), result.output
+    assert (repo / ".kubelint-cache" / "parse").is_dir()
+    assert 'cache-dir: "' in run("lint", "--show-config").stdout
+    cleaned = run("cache", "clean")
+    assert cleaned.exit_code == 0 and ".kubelint-cache" in cleaned.output
+    assert "removed 2 cache entries" in cleaned.output
+    assert run("lint", "k8s", "--cache-dir", str(repo / "other")).exit_code in (0, 1)  # the command line wins
+    assert (repo / "other" / "parse").is_dir()
+    outside = repo.parent / f"{repo.name}-elsewhere"
+    for value, says in ((str(outside), "leads outside the repository"), ("k8s", "holds files that are not kubelint's"),
+                        (".", "the configuration's own folder")):
+        (repo / ".kubelint.yaml").write_text(f"cache-dir: {value}\n")
+        result = run("lint", "k8s")
+        assert result.exit_code == 2 and says in result.output and ".kubelint.yaml:1" in result.output, result.output
+    assert not outside.exists()
+    (repo / ".kubelint.yaml").write_text(f"cache-dir: {outside}\n")
+    monkeypatch.setenv("KUBELINT_CACHE_DIR", str(repo / "from-env"))  # the variable wins: the key is not used
+    assert run("lint", "k8s").exit_code in (0, 1) and (repo / "from-env" / "parse").is_dir()

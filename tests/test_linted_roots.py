@@ -35,7 +35,9 @@ def _places(report: dict[str, object]) -> set[tuple[str, str, int]]:
 def test_a_forged_origin_annotation_is_not_followed(folder: str) -> None:
     """Before: the origin named /etc/passwd, whose lines were printed as the Pod's source."""
     code, text, report = _lint(str(HOSTILE / folder))
-    assert code == 1 and PASSWD_LINE not in text and "passwd" not in text
+    own = {line.strip() for line in (HOSTILE / folder / "kustomization.yaml").read_text().splitlines()}
+    shown = [line for line in text.splitlines() if line.strip() not in own]  # the origin-annotation-set excerpt
+    assert code == 1 and PASSWD_LINE not in text and not [line for line in shown if "passwd" in line]
     files = {os.path.basename(f["file"]) for f in report["findings"]}  # type: ignore[attr-defined,index]
     assert files == {"kustomization.yaml"}  # the root's own file: an origin is only believed if kustomize set it
 
@@ -52,6 +54,36 @@ def test_an_origin_inside_the_tree_is_not_believed_when_the_user_sets_it(tmp_pat
         f"..{tmp_path}/other.yaml'\n")
     _, _, report = _lint(str(app))
     assert {os.path.basename(f["file"]) for f in report["findings"]} == {"kustomization.yaml"}  # type: ignore[attr-defined,index]
+
+
+def test_an_origin_set_by_a_patch_file_is_not_believed_and_is_a_finding(tmp_path: Path) -> None:
+    """Issue 15 leftovers: a patch *file* that sets the origin annotation was not noticed (only kustomizations and
+    inline patches were), so its forged origin moved the Pod's findings to another file of the tree; and a root
+    that sets the annotation lost its locations without a word. Now the patch file carries an
+    origin-annotation-set finding at the annotation, and the Pod's findings sit on the root's kustomization."""
+    (tmp_path / ".git").mkdir()
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "pod.yaml").write_text((HOSTILE / "origin-annotation" / "pod.yaml").read_text())
+    (app / "other.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n")
+    (app / "patch.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n"
+        f"    config.kubernetes.io/origin: 'path: ../../../../../../../../../..{app}/other.yaml'\n")
+    (app / "kustomization.yaml").write_text("resources:\n- pod.yaml\n- other.yaml\npatches:\n- path: patch.yaml\n")
+    _, _, report = _lint(str(app))
+    places = _places(report)
+    assert ("patch.yaml", "origin-annotation-set", 6) in places
+    pod = {(file, line) for file, rule, line in places if rule == "latest-image-tag"}
+    assert pod == {("kustomization.yaml", 1)}  # not other.yaml, where the forged origin pointed
+
+
+def test_a_root_that_sets_the_origin_says_so_where_it_sets_it(tmp_path: Path) -> None:
+    """Before, its objects moved to the kustomization's line 1 silently."""
+    folder = _copy("origin-annotation", tmp_path)
+    code, _, report = _lint(str(folder))
+    assert code == 1 and ("kustomization.yaml", "origin-annotation-set", 6) in _places(report)
+    message = next(f["message"] for f in report["findings"] if f["rule"] == "origin-annotation-set")  # type: ignore[attr-defined,index]
+    assert "findings of its objects at" in message and "passwd" not in message
 
 
 def test_unforged_origins_still_point_at_their_files(tmp_path: Path) -> None:

@@ -362,3 +362,20 @@ def test_a_plain_file_with_a_source_comment_is_not_a_helm_stream(tmp_path: Path)
     plain = tmp_path / "app.yaml"
     plain.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n# Source: somewhere/else.yaml\n")
     assert [r.file for r in load_tree([str(plain)], Options()).resources] == [str(plain)]
+
+
+def test_every_kustomization_of_a_root_is_read_within_the_size_limit(tmp_path: Path) -> None:
+    """Issue 15 leftovers: the bases of a root were read with the default 20 MiB limit whatever --max-file-size
+    said (only the root's own file honoured it); a base over the limit is now not read, like any file."""
+    from kubelint.sources.render import read_kustomization, root_tree
+
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources: [cm.yaml]\n" + "#" * 4096 + "\n")
+    (tmp_path / "prod").mkdir()
+    (tmp_path / "prod" / "kustomization.yaml").write_text("resources: [../base]\n")
+    (tmp_path / "base" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n")
+    root = read_kustomization(str(tmp_path / "prod"), 1024)
+    assert root is not None
+    named = os.path.realpath(tmp_path / "base" / "cm.yaml")
+    assert named not in root_tree(root, max_size=1024).targets  # the base over the limit is not read
+    assert named in root_tree(root, max_size=8192).targets

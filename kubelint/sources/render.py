@@ -70,6 +70,9 @@ class Kustomization:
     """Remote bases and resources (git repositories, URLs) kustomize would fetch: (entry, position)."""
     sets_origin: Position | None = None
     """Where it (or an inline patch) sets the origin annotation kubelint asks kustomize for, if it does."""
+    patch_files: list[str] = field(default_factory=list)
+    """Real paths of the files it names that change objects after kustomize annotates their origin (patches,
+    transformer and generator configurations, replacements)."""
 
 
 _PATH_LISTS = ("resources", "bases", "components", "crds", "configurations", "transformers", "generators",
@@ -80,6 +83,11 @@ _PATH_KEYS = {"patches": ("path",), "patchesJson6902": ("path",), "replacements"
 """Fields whose entries are mappings with path keys (a ``files`` entry may be ``key=path``)."""
 ORIGIN_KEYS = (ORIGIN_ANNOTATION, "config.kubernetes.io~1origin")
 """The origin annotation as a key, and as a JSON patch path spells it."""
+ORIGIN_SET = "origin-annotation-set"
+"""The rule (and reading problem) for a Kustomize tree that sets the origin annotation itself."""
+_PATCH_FIELDS = ("patchesStrategicMerge", "patches", "patchesJson6902", "transformers", "generators", "replacements")
+"""Fields whose files can set an annotation on objects kustomize has already annotated with their origin (a
+resource file's own origin annotation is overwritten by kustomize, so resources are not among them)."""
 _REMOTE = re.compile(r"://|^git@|^[\w-]+(?:\.[\w-]+)+/|\?ref=|\.git(?:$|/)", re.IGNORECASE)
 """What kustomize treats as remote: URLs, ``git@`` and host/path repository specs, ``?ref=`` and ``.git``."""
 
@@ -118,6 +126,8 @@ def read_kustomization(folder: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Ku
         local = os.path.join(real, entry)
         if os.path.lexists(local):
             found.named.append((entry, os.path.realpath(local), position))
+            if path[0] in _PATCH_FIELDS:
+                found.patch_files.append(os.path.realpath(local))
         elif path[0] in _REFERENCE_FIELDS and _REMOTE.search(entry):
             found.remote.append((entry, position))
     origin = _origin_mention(data, ())
@@ -284,10 +294,14 @@ class RootTree:
     sets_origin: bool = False
     """Whether a kustomization or patch of the tree sets the origin annotation itself (then no origin is
     trusted: kubelint cannot tell its own from the user's)."""
+    origin_set_at: list[tuple[str, Position]] = field(default_factory=list)
+    """Where the tree sets the origin annotation: (real path of the kustomization or patch file, position)."""
 
 
-def root_tree(root: Kustomization, boundary: Boundary | None = None) -> RootTree:
-    """Follow a root's local references (bases, components, resource folders) inside the linted roots."""
+def root_tree(root: Kustomization, boundary: Boundary | None = None,
+              max_size: int = DEFAULT_MAX_FILE_SIZE) -> RootTree:
+    """Follow a root's local references (bases, components, resource folders) inside the linted roots; files are
+    read up to ``max_size`` bytes."""
     tree = RootTree()
     seen: set[str] = set()
     stack = [root]
@@ -300,7 +314,14 @@ def root_tree(root: Kustomization, boundary: Boundary | None = None) -> RootTree
         tree.kustomizations.append(kustomization)
         tree.targets.add(os.path.realpath(kustomization.file))
         tree.remote.extend((kustomization, entry, position) for entry, position in kustomization.remote)
-        tree.sets_origin = tree.sets_origin or kustomization.sets_origin is not None
+        if kustomization.sets_origin is not None:
+            tree.origin_set_at.append((os.path.realpath(kustomization.file), kustomization.sets_origin))
+        for real in kustomization.patch_files:
+            if boundary is None or boundary.contains(real):
+                position = _file_sets_origin(real, max_size)
+                if position is not None:
+                    tree.origin_set_at.append((real, position))
+        tree.sets_origin = bool(tree.origin_set_at)
         for entry, real, position in kustomization.named:
             if boundary is not None and not boundary.contains(real):
                 tree.outside = tree.outside or (kustomization, entry, position)
@@ -314,10 +335,27 @@ def root_tree(root: Kustomization, boundary: Boundary | None = None) -> RootTree
             if boundary is not None and not boundary.contains(file):  # an inside folder, its file a symlink out
                 tree.outside = tree.outside or (kustomization, entry, position)
                 continue
-            found = read_kustomization(real)
+            found = read_kustomization(real, max_size)
             if found is not None:
                 stack.append(found)
     return tree
+
+
+def _file_sets_origin(real: str, max_size: int) -> Position | None:
+    """Where a patch (or transformer, generator, replacement) file names the origin annotation, or None (also
+    for a file that is not read: kustomize refuses what is not YAML, and a folder is followed as a kustomization)."""
+    try:
+        text = read_text(real, max_size)
+    except OSError:
+        return None
+    if "origin" not in text and "\\" not in text:  # neither the key nor an escape that could spell it
+        return None
+    documents, _ = parse(text)
+    for document in documents:
+        path = _origin_mention(document.data, ())
+        if path is not None:
+            return nearest_position(document.positions, path)
+    return None
 
 
 def render_kustomizations(
@@ -353,7 +391,7 @@ def render_kustomizations(
     trees: dict[str, RootTree] = {}
     roots = []
     for root in entry_roots(kustomizations):
-        tree = trees[root.folder] = root_tree(root, boundary)
+        tree = trees[root.folder] = root_tree(root, boundary, max_size)
         refused = _refusals(root, tree, allow_remote, origins)
         if refused:
             sources.extend(refused)
@@ -623,7 +661,20 @@ def _map_output(root: Kustomization, text: str, wrapper: str, origins: _Origins,
                             unit=_unit(root))
             grouped[path] = source
         source.documents.append(mapped)
+    for real, position in tree.origin_set_at if tree is not None else []:
+        source = grouped.get(real)
+        if source is None:
+            display = _display(root, real)
+            source = grouped[real] = Source(display, origins.get(display, real).text, via=root.folder,
+                                            unit=_unit(root))
+        source.problems.append(Problem(ORIGIN_SET, _origin_set_message(root), *position))
     return list(grouped.values())
+
+
+def _origin_set_message(root: Kustomization) -> str:
+    return (f"sets {ORIGIN_ANNOTATION}, which kustomize writes to say where each object comes from: kubelint cannot "
+            "tell this value from kustomize's, so it believes no origin in this Kustomize root and locates the "
+            f"findings of its objects at {root.file}, line 1 (remove it; kustomize adds the annotation itself)")
 
 
 def _take_origin(data: dict[str, Any]) -> dict[str, Any]:
