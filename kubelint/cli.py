@@ -374,13 +374,8 @@ def _kubernetes_version(wanted: str) -> str:
         raise click.BadParameter(str(error), param_hint="--kubernetes-version") from error
 
 
-def _run(paths: list[str], options: Any) -> Any:
-    """Lint, turning the errors a user can cause into usage errors (exit 2)."""
-    from kubelint.baseline import BaselineError
-    from kubelint.catalog import CatalogError
-    from kubelint.engine import UnknownProfile, UnknownRule, lint_paths
-    from kubelint.schema.builtin import SchemaError
-    from kubelint.sources.discover import NothingToLint, PathNotFound
+def _run_against_git(paths: list[str], options: Any) -> Any:
+    """``--hook`` and ``--new-since``: git is read only by these runs (a plain lint does not import it)."""
     from kubelint.sources.git import GitError
 
     try:
@@ -388,13 +383,25 @@ def _run(paths: list[str], options: Any) -> Any:
             from kubelint.newsince import lint_staged
 
             return lint_staged(options, options.new_since or "HEAD")
-        if options.new_since:
-            from kubelint.newsince import lint_new_since
+        from kubelint.newsince import lint_new_since
 
-            return lint_new_since(paths, options, options.new_since)
-        return lint_paths(paths, options)
+        return lint_new_since(paths, options, options.new_since)
     except GitError as error:
         raise click.UsageError(str(error)) from error
+
+
+def _run(paths: list[str], options: Any) -> Any:
+    """Lint, turning the errors a user can cause into usage errors (exit 2)."""
+    from kubelint.baseline import BaselineError
+    from kubelint.catalog import CatalogError
+    from kubelint.engine import UnknownProfile, UnknownRule, lint_paths
+    from kubelint.schema.builtin import SchemaError
+    from kubelint.sources.discover import NothingToLint, PathNotFound
+
+    try:
+        if options.hook or options.new_since:
+            return _run_against_git(paths, options)
+        return lint_paths(paths, options)
     except PathNotFound as error:
         raise click.BadParameter(f"{_shown(str(error))} does not exist", param_hint="PATHS") from error
     except NothingToLint as error:

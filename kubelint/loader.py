@@ -17,12 +17,12 @@ from kubelint.model.tree import Tree
 from kubelint.options import Options
 from kubelint.progress import processing
 from kubelint.sources.boundary import Boundary
-from kubelint.sources.cache import ParseCache, open_cache
 from kubelint.sources.discover import STDIN, Candidate, NothingToLint, Selection, discover
 from kubelint.sources.helm import helm_templates, is_helm_stream, split_helm_stream
 from kubelint.sources.read import Source, load_source
 
 if TYPE_CHECKING:
+    from kubelint.sources.cache import ParseCache
     from kubelint.sources.git import Snapshot
     from kubelint.sources.snapshot import Loaded, Parsed
 
@@ -95,6 +95,8 @@ def parse_cache(options: Options) -> ParseCache | None:
     """The parse cache of a run, or None (``--no-cache``, or a cache folder that is not safe: said on stderr)."""
     if not options.cache:
         return None
+    from kubelint.sources.cache import open_cache
+
     cache, refusal = open_cache(Path(options.cache_dir) if options.cache_dir else None)
     if cache is None:
         from kubelint.report.escape import escape_control

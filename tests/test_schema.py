@@ -296,7 +296,23 @@ def test_fast_validator_agrees_with_jsonschema() -> None:
         for resource in tree.resources:
             assert fast.problems(resource) == slow.problems(resource), resource.ref
         assert any(lookup.fast for lookup in fast._lookups.values())
-        assert not any(lookup.fast for lookup in slow._lookups.values())
+        assert all(slow._fast(lookup) is None for lookup in slow._lookups.values())  # lookups are shared
+
+
+def test_stores_of_one_version_share_the_compiled_built_in_kinds() -> None:
+    """Each unit has a store; a built-in kind's schema and validators are found and compiled once per process
+    and version, a CRD's stay with the store of the unit that has the CRD."""
+    from kubelint.schema.store import SchemaStore
+
+    tree = load_tree([str(FIXTURES)], Options())
+    builtin_kind = next(r for r in tree.resources if r.kind == "Deployment" and r.api_version == "apps/v1")
+    first = SchemaStore.for_resources(tree.resources, "1.37")
+    second = SchemaStore.for_resources(tree.resources, "1.37")
+    assert first.lookup(builtin_kind) is second.lookup(builtin_kind)
+    assert first.lookup(builtin_kind) is not SchemaStore.for_resources(tree.resources, "1.25").lookup(builtin_kind)
+    custom = [r for r in tree.resources if r.ref.group not in ("", "apps") and "." in r.ref.group
+              and r.kind != "CustomResourceDefinition" and first.lookup(r).status == "crd"]
+    assert custom and first.lookup(custom[0]) is not second.lookup(custom[0])
 
 
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),

@@ -61,6 +61,12 @@ class BadSchemaFile:
     needed_by: Resource
 
 
+_BUILTIN_LOOKUPS: dict[tuple[str, str, str, str], Lookup] = {}
+"""Lookups of built-in kinds by (Kubernetes version, group, version, kind), shared by the stores of one process:
+each unit of a tree has a store of its own, and compiling a kind's validators once per unit cost 1,185
+compilations (2 s) on a tree of 10,000 objects in 110 folders."""
+
+
 @dataclass
 class SchemaStore:
     """Schemas for one run: target version, strictness, CRDs of the tree and extra schema folders."""
@@ -99,7 +105,14 @@ class SchemaStore:
         key = (resource.ref.group, version, resource.kind)  # the group oc maps a legacy OpenShift v1 kind to
         found = self._lookups.get(key)
         if found is None:
-            found = self._lookups[key] = self._find(*key, resource)
+            if key[0] in builtin.BUILTIN_GROUPS:  # the same in every store of this version: compiled once per run
+                shared = (self.version, *key)
+                found = _BUILTIN_LOOKUPS.get(shared)
+                if found is None:
+                    found = _BUILTIN_LOOKUPS[shared] = self._find(*key, resource)
+            else:
+                found = self._find(*key, resource)
+            self._lookups[key] = found
         return found
 
     def _find(self, group: str, version: str, kind: str, resource: Resource) -> Lookup:
@@ -173,9 +186,11 @@ class SchemaStore:
         ``jsonschema`` for the located, plain messages. Its registry holds only the definitions the
         schema reaches, which keeps compiling cheap.
         """
+        if not self.use_fast:
+            return None
         if lookup.fast is None:
             lookup.fast = False
-            if lookup.status in ("builtin", "crd") and lookup.schema is not None and self.use_fast:
+            if lookup.status in ("builtin", "crd") and lookup.schema is not None:
                 try:
                     import jsonschema_rs  # type: ignore[import-not-found, unused-ignore]
 

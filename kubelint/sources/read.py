@@ -7,13 +7,15 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubelint.sources.boundary import OUTSIDE_HINT, Boundary
-from kubelint.sources.cache import ParseCache
 from kubelint.sources.discover import STDIN, Candidate
 from kubelint.sources.files import FileTooLarge, NotRegularFile, read_regular
 from kubelint.sources.yaml import Document, Problem, parse
+
+if TYPE_CHECKING:  # imported by the runs that use the cache (it brings hashing, signing and temporary files)
+    from kubelint.sources.cache import ParseCache
 
 DEFAULT_MAX_FILE_SIZE = 20 * 1024 * 1024
 
