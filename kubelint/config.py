@@ -16,6 +16,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from kubelint.findings import Path, Severity
+from kubelint.model.external import external_entry, parse_external
 from kubelint.model.units import UnitSpec
 from kubelint.model.workloads import parse_workload, workload_entry
 from kubelint.options import Options
@@ -121,6 +122,8 @@ def _validate(config: Config) -> None:
         raise config.error(path, f"{error.instance!r} is not a rule id")
     if error.validator == "anyOf" and path and path[-2:-1] == ("ignore",):
         raise config.error(path, "an ignore entry needs at least one of path, namespace, kind, name")
+    if error.validator == "anyOf" and path and path[-2:-1] == ("external",):
+        raise config.error(path, "an external entry needs at least one of kind, name, namespace")
     raise config.error(path, error.message)
 
 
@@ -194,6 +197,7 @@ def to_options(config: Config | None) -> Options:
             raise config.error(("workloads", index), str(error)) from error
     options.units = [_unit_spec(config, entry) for entry in data.get("units", [])]
     options.ignore = [_anchored_entry(entry, config.folder) for entry in data.get("ignore", [])]
+    options.external = [parse_external(entry) for entry in data.get("external", [])]
     if "new-since" in data:
         options.new_since = data["new-since"]
     pod_security = data.get("pod-security", [])
@@ -333,6 +337,7 @@ def effective(options: Options) -> dict[str, Any]:
         "units": [unit_entry(spec) for spec in options.units],
         "workloads": workloads,
         "ignore": list(options.ignore),
+        "external": [external_entry(entry) for entry in options.external],
         "new-since": options.new_since,
         "pod-security": list(options.pod_security),
         "admission-config": options.admission_config,

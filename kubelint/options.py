@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubelint.findings import Severity
+from kubelint.model.external import External
 from kubelint.model.units import UnitSpec
 from kubelint.model.workloads import WorkloadKind
 from kubelint.sources.read import DEFAULT_MAX_FILE_SIZE
@@ -64,6 +65,9 @@ class Options:
     is a unit of its own that sees the units beside it."""
     ignore: list[dict[str, Any]] = field(default_factory=list)
     """Config ``ignore`` entries: ``path``, ``namespace``, ``kind``, ``name`` (globs) and ``rules``."""
+    external: list[External] = field(default_factory=list)
+    """Config ``external`` entries: objects created outside the tree, so references to them resolve (see
+    :mod:`kubelint.model.external`)."""
     config_file: str | None = None
     """The configuration file the options came from, if any."""
     kubernetes_version: str | None = None

@@ -9,7 +9,12 @@ object where the reference is written:
 - HorizontalPodAutoscaler ``scales`` workload
 - PodDisruptionBudget ``protects`` workload
 - StatefulSet ``governed-by`` Service
-- workload ``uses`` ServiceAccount / ConfigMap / Secret / PersistentVolumeClaim (``optional``, ``via``)
+- workload ``uses`` ServiceAccount / ConfigMap / Secret / PersistentVolumeClaim / PriorityClass / RuntimeClass
+  (``optional``, ``via``, ``keys``: the ConfigMap or Secret keys it reads); Ingress ``uses`` Secret (TLS) and
+  IngressClass; ServiceAccount ``uses`` Secret (image pull); PersistentVolumeClaim and StatefulSet claim templates
+  ``use`` StorageClass
+- RoleBinding / ClusterRoleBinding ``binds`` Role / ClusterRole (``roleRef``) and ``grants`` ServiceAccount
+  (each subject; ``namespace_given``)
 
 NetworkPolicy edges are left to their own module; :attr:`ResourceGraph.pods` (a
 :class:`~kubelint.model.selectors.PodIndex`) is the shared lookup of pods by namespace and label.
@@ -56,6 +61,9 @@ SCALES = "scales"
 PROTECTS = "protects"
 GOVERNED_BY = "governed-by"
 USES = "uses"
+BINDS = "binds"
+GRANTS = "grants"
+RBAC_GROUP = "rbac.authorization.k8s.io"
 
 ALWAYS_PRESENT: frozenset[tuple[str, str]] = frozenset({
     ("ServiceAccount", "default"),
@@ -95,14 +103,25 @@ class Backend:
 
 @dataclass(frozen=True)
 class Reference:
-    """A reference from a pod spec to another object of the namespace."""
+    """A reference from an object (its pod spec, an Ingress, a ServiceAccount, a claim) to another object."""
 
     kind: str
     name: str
     path: Path
     optional: bool = False
     via: str = ""
-    """What kind of reference: env, envFrom, volume, projected, imagePullSecrets, serviceAccountName."""
+    """What kind of reference: env, envFrom, volume, projected, imagePullSecrets, serviceAccountName, tls,
+    storageClassName, ingressClassName, priorityClassName, runtimeClassName."""
+    keys: tuple[tuple[str, Path], ...] = ()
+    """The keys the reference reads from a ConfigMap or Secret, each with the path where it is written."""
+    group: str = ""
+    """The API group of the target's kind (``storage.k8s.io`` for a StorageClass)."""
+    cluster: bool = False
+    """Whether the target is cluster-scoped (a class): then it has no namespace."""
+
+    def target(self, namespace: str | None) -> ObjectRef:
+        """The referenced object, for a reference written by an object of ``namespace``."""
+        return ObjectRef(self.group, self.kind, None if self.cluster else namespace, self.name)
 
 
 class ResourceGraph:
@@ -147,6 +166,10 @@ class ResourceGraph:
             if group is None or _same_group(group, resource.ref.group, kind):
                 return resource
         return None
+
+    def definitions(self, kind: str, namespace: str | None, name: str) -> list[Resource]:
+        """Every definition of an object of a kind and name in a namespace (any API group; duplicates too)."""
+        return list(self._by_name.get((kind, namespace, name), ()))
 
     def elsewhere(self, kind: str, namespace: str | None, name: str, group: str | None = None) -> list[Resource]:
         """Objects of a kind and name in namespaces other than ``namespace`` (a reference written in the wrong
@@ -271,8 +294,10 @@ class ResourceGraph:
                     self.add_edge(ref, ObjectRef("", "Service", ref.namespace, service), GOVERNED_BY,
                                ("spec", "serviceName"))
             for reference in self.references(resource):
-                self.add_edge(ref, ObjectRef("", reference.kind, ref.namespace, reference.name), USES, reference.path,
-                           optional=reference.optional, via=reference.via)
+                self.add_edge(ref, reference.target(ref.namespace), USES, reference.path,
+                              optional=reference.optional, via=reference.via, keys=reference.keys)
+            if ref.group == RBAC_GROUP and ref.kind in ("RoleBinding", "ClusterRoleBinding"):
+                self._binding(resource)
         return self
 
     def _service(self, resource: Resource) -> None:
@@ -301,16 +326,44 @@ class ResourceGraph:
         self.add_edge(resource.ref, ref, SCALES, ("spec", "scaleTargetRef", "name"))
 
     def references(self, resource: Resource) -> list[Reference]:
-        """What the pods of an object refer to: service account, config maps, secrets, claims."""
+        """What an object refers to: its pods' service account, config maps, secrets, claims and classes; an
+        Ingress's TLS Secrets and class; a ServiceAccount's image pull Secrets; a claim's storage class."""
         template = self.template(resource)
-        if template is not None:
-            return pod_spec_references(template)
-        entry = self.table.get((resource.ref.group, resource.kind))
-        if entry is not None and entry.service_account is not None:
-            name = text(resource.get(entry.service_account))
-            if name:
-                return [Reference("ServiceAccount", name, entry.service_account, via="serviceAccountName")]
-        return []
+        found = pod_spec_references(template) if template is not None else []
+        group, kind = resource.ref.group, resource.kind
+        if template is None:
+            entry = self.table.get((group, kind))
+            if entry is not None and entry.service_account is not None:
+                name = text(resource.get(entry.service_account))
+                if name:
+                    found.append(Reference("ServiceAccount", name, entry.service_account, via="serviceAccountName"))
+        if kind == "StatefulSet" and group in ("apps", "extensions"):
+            for index, claim in enumerate(sequence(resource.spec.get("volumeClaimTemplates"))):
+                found += claim_references(mapping(mapping(claim).get("spec")),
+                                          ("spec", "volumeClaimTemplates", index, "spec"))
+        elif kind == "PersistentVolumeClaim" and group == "":
+            found += claim_references(resource.spec, ("spec",))
+        elif kind == "Ingress" and group in INGRESS_GROUPS:
+            found += ingress_references(resource)
+        elif kind == "ServiceAccount" and group == "":
+            for index, secret in enumerate(sequence(resource.raw.get("imagePullSecrets"))):
+                _add(found, "Secret", secret, "name", ("imagePullSecrets", index), "imagePullSecrets")
+        return found
+
+    def _binding(self, resource: Resource) -> None:
+        """A RoleBinding's or ClusterRoleBinding's edges: ``binds`` its role, ``grants`` each ServiceAccount."""
+        role_ref = mapping(resource.raw.get("roleRef"))
+        kind, name = text(role_ref.get("kind")), text(role_ref.get("name"))
+        if kind in ("Role", "ClusterRole") and name:
+            namespace = resource.namespace if kind == "Role" else None
+            self.add_edge(resource.ref, ObjectRef(RBAC_GROUP, kind, namespace, name), BINDS, ("roleRef", "name"))
+        for index, raw in enumerate(sequence(resource.raw.get("subjects"))):
+            subject = mapping(raw)
+            if text(subject.get("kind")) != "ServiceAccount" or not text(subject.get("name")):
+                continue
+            namespace = text(subject.get("namespace")) or resource.namespace
+            self.add_edge(resource.ref, ObjectRef("", "ServiceAccount", namespace, subject["name"]), GRANTS,
+                          ("subjects", index, "name"), namespace_given=bool(text(subject.get("namespace"))))
 
 
 UNREAD_PROBLEMS = frozenset({"unrenderable-template", "yaml-syntax"})
@@ -387,7 +440,7 @@ def pod_group(resource: Resource, table: Mapping[tuple[str, str], WorkloadKind])
 
 
 def pod_spec_references(template: PodTemplate) -> list[Reference]:
-    """Every reference a pod spec makes to a ServiceAccount, ConfigMap, Secret or claim."""
+    """Every reference a pod spec makes to a ServiceAccount, ConfigMap, Secret, claim or class."""
     spec, base = template.spec, template.spec_path
     found: list[Reference] = []
     for field_name in ("serviceAccountName", "serviceAccount"):
@@ -395,6 +448,11 @@ def pod_spec_references(template: PodTemplate) -> list[Reference]:
         if name:
             found.append(Reference("ServiceAccount", name, (*base, field_name), via="serviceAccountName"))
             break
+    for field_name, kind, group in (("priorityClassName", "PriorityClass", "scheduling.k8s.io"),
+                                    ("runtimeClassName", "RuntimeClass", "node.k8s.io")):
+        name = text(spec.get(field_name))
+        if name:
+            found.append(Reference(kind, name, (*base, field_name), via=field_name, group=group, cluster=True))
     for index, volume in enumerate(sequence(spec.get("volumes"))):
         volume = mapping(volume)
         path = (*base, "volumes", index)
@@ -427,12 +485,45 @@ def pod_spec_references(template: PodTemplate) -> list[Reference]:
     return found
 
 
+def claim_references(spec: Mapping[str, Any], path: Path) -> list[Reference]:
+    """The StorageClass a claim (or a StatefulSet's claim template) asks for; ``""`` asks for none."""
+    name = text(spec.get("storageClassName"))
+    if not name:
+        return []
+    return [Reference("StorageClass", name, (*path, "storageClassName"), via="storageClassName",
+                      group="storage.k8s.io", cluster=True)]
+
+
+def ingress_references(resource: Resource) -> list[Reference]:
+    """An Ingress's TLS Secrets (each must hold ``tls.crt`` and ``tls.key``) and its IngressClass."""
+    found: list[Reference] = []
+    for index, entry in enumerate(sequence(resource.spec.get("tls"))):
+        name = text(mapping(entry).get("secretName"))
+        if name:
+            path: Path = ("spec", "tls", index, "secretName")
+            found.append(Reference("Secret", name, path, via="tls", keys=(("tls.crt", path), ("tls.key", path))))
+    name = text(resource.spec.get("ingressClassName"))
+    if name:
+        found.append(Reference("IngressClass", name, ("spec", "ingressClassName"), via="ingressClassName",
+                               group="networking.k8s.io", cluster=True))
+    return found
+
+
 def _add(found: list[Reference], kind: str, raw: Any, name_field: str, path: Path, via: str) -> None:
     if not isinstance(raw, dict):
         return
     name = text(raw.get(name_field))
-    if name:
-        found.append(Reference(kind, name, (*path, name_field), raw.get("optional") is True, via))
+    if not name:
+        return
+    keys: list[tuple[str, Path]] = []
+    key = text(raw.get("key"))
+    if key is not None:
+        keys.append((key, (*path, "key")))
+    for index, item in enumerate(sequence(raw.get("items"))):
+        item_key = text(mapping(item).get("key"))
+        if item_key is not None:
+            keys.append((item_key, (*path, "items", index, "key")))
+    found.append(Reference(kind, name, (*path, name_field), raw.get("optional") is True, via, tuple(keys)))
 
 
 # ingress ---------------------------------------------------------------------------------------

@@ -269,7 +269,7 @@ class UnseenPods:
             if role is not None and not creates_pods(role.raw.get("rules")):
                 continue
             scope = binding.namespace if binding.kind == "RoleBinding" else None
-            for account in _service_accounts(binding):
+            for account in service_accounts_of(binding):
                 found.setdefault(account, {}).setdefault(scope, binding)
         return found
 
@@ -291,7 +291,7 @@ def _strings(value: Any) -> set[str]:
     return {item for item in sequence(value) if isinstance(item, str)}
 
 
-def _service_accounts(binding: Resource) -> Iterable[tuple[str | None, str]]:
+def service_accounts_of(binding: Resource) -> Iterable[tuple[str | None, str]]:
     """The ServiceAccounts a binding's subjects name, as (namespace, name); ``system:serviceaccounts`` groups
     are left out (every account of a namespace is no one controller)."""
     for raw in sequence(binding.raw.get("subjects")):

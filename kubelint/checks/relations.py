@@ -1,4 +1,4 @@
-"""Relationship checks: selectors that select nothing, ports that do not line up, dangling references.
+"""Relationship checks: selectors that select nothing, ports that do not line up, targets that do not exist.
 
 They read the resource graph (the ``graph`` analysis), which is built once per run on first use.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from kubelint.analysis.graph import GOVERNED_BY, ROUTES, SCALES, USES, ResourceGraph, build_graph
+from kubelint.analysis.graph import GOVERNED_BY, ROUTES, SCALES, ResourceGraph, build_graph
 from kubelint.checks import Hit, Params, check
 from kubelint.checks.orphan import orphan_hit
 from kubelint.findings import Location, Path
@@ -361,56 +361,3 @@ def _wrong_namespace(graph: ResourceGraph, source: Resource, target: ObjectRef, 
                f"{target.namespace}: {why}", source.where(path),
                tuple(resource.where((), f"{resource.kind} {resource.name}") for resource in found[:3]),
                weaker=not explicit and not present)
-
-
-# unknown-service-account / missing-configmap / missing-secret ----------------------------------
-
-
-def _missing(tree: Tree, kind: str, skip: Iterable[str] = ()) -> Iterator[tuple[Resource, ObjectRef, Path, str]]:
-    graph = _graph(tree)
-    skipped = set(skip)
-    for edge in graph.edges(USES):
-        if edge.target.kind != kind or edge.data.get("optional") or edge.data.get("via") in skipped:
-            continue
-        if graph.exists(edge.target) or graph.unread_defines(edge.target) is not None:
-            continue
-        source = graph.resource(edge.source)
-        assert source is not None
-        yield source, edge.target, edge.path, str(edge.data.get("via", ""))
-
-
-@check("unknown-service-account")
-def unknown_service_account(tree: Tree, params: Params) -> Iterator[Hit]:
-    """Pods that run as a ServiceAccount the tree does not define (``default`` always exists).
-
-    When the tree does not define the namespace either (no Namespace object, and it is not the namespace the
-    unit is applied into), the workload goes into a namespace set up elsewhere (a copy of an operator's own
-    Deployment, say), whose ServiceAccounts come from there too: the tree cannot decide, so it is said one level
-    lower, as uncertain."""
-    for source, target, path, _ in _missing(tree, "ServiceAccount"):
-        namespace = target.namespace or ""
-        foreign = namespace != tree.options.namespace and ObjectRef("", "Namespace", None, namespace) not in tree.by_ref
-        if foreign:
-            yield Hit(f"ServiceAccount {target.name!r} is not defined in namespace {namespace}, and neither is the "
-                      "namespace: if both are created elsewhere, the pods start; otherwise they are not created "
-                      "until the ServiceAccount exists", source.where(path), weaker=True)
-            continue
-        yield Hit(f"ServiceAccount {target.name!r} is not defined in namespace {target.namespace}; the pods "
-                  "are not created until it exists", source.where(path))
-
-
-@check("missing-configmap")
-def missing_configmap(tree: Tree, params: Params) -> Iterator[Hit]:
-    """A non-optional reference to a ConfigMap the tree does not define."""
-    for source, target, path, via in _missing(tree, "ConfigMap"):
-        yield Hit(f"ConfigMap {target.name!r} ({via}) is not defined in namespace {target.namespace}; the pods "
-                  "do not start until it exists (or mark the reference optional)", source.where(path))
-
-
-@check("missing-secret")
-def missing_secret(tree: Tree, params: Params) -> Iterator[Hit]:
-    """A non-optional reference to a Secret the tree does not define."""
-    for source, target, path, via in _missing(tree, "Secret", skip=("imagePullSecrets",)):
-        yield Hit(f"Secret {target.name!r} ({via}) is not defined in namespace {target.namespace}; the pods "
-                  "do not start until it exists (or mark the reference optional)", source.where(path))
-

@@ -88,6 +88,10 @@ def fixture_folders(root: Path) -> list[Fixture]:
         options = dict(settings.get("options", {}))
         if isinstance(options.get("units"), list):  # as in .kubelint.yaml, relative to the fixture folder
             options["units"] = [_unit_spec(entry, folder) for entry in options["units"]]
+        if isinstance(options.get("external"), list):  # as in .kubelint.yaml
+            from kubelint.model.external import parse_external
+
+            options["external"] = [parse_external(entry) for entry in options["external"]]
         fixtures.append(Fixture(folder.name, folder, options, list(settings.get("expect", []))))
     return fixtures
 
