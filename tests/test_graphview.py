@@ -193,7 +193,11 @@ spec:
       - name: cart
         image: x
         ports: [{containerPort: 7070}]
-        env: [{name: WEB_URL, value: "http://web.shop.svc.cluster.local:80/api"}]
+        env:
+        - {name: WEB_URL, value: "http://web.shop.svc.cluster.local:80/api"}
+        - {name: APEX, value: "apex.shop:80"}
+        - {name: API, value: "https://kubernetes.default.svc"}
+        - {name: LEDGER, value: "http://ledger.books.svc:8080"}
 ---
 apiVersion: v1
 kind: Service
@@ -208,6 +212,13 @@ metadata: {name: cart, namespace: shop}
 spec:
   selector: {app: cart}
   ports: [{port: 7070}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: apex, namespace: shop}
+spec:
+  selector: {app: apex}
+  ports: [{port: 80}]
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -270,5 +281,8 @@ def test_reach_marks_declared_dependencies_and_whether_they_are_allowed(tmp_path
     depends = {(names[edge["source"]], names[edge["target"]], tuple(edge["ports"]))
                for edge in document["edges"] if edge["relation"] == "depends"}
     # web's own address (SELF) is no dependency; cart's egress is denied by its policy
-    assert depends == {("web", "cart", ("7070", "allowed")), ("cart", "web", ("80", "denied by egress policy"))}
+    assert depends == {("web", "cart", ("7070", "allowed")), ("cart", "web", ("80", "denied by egress policy")),
+                       ("cart", "apex", ("80", "the Service selects no pods of the tree")),
+                       ("cart", "kubernetes", ("443", "the API server")),
+                       ("cart", "ledger", ("8080", "Service not in the tree (may be applied from elsewhere)"))}
     assert "depends 80, denied by egress policy" in graph(str(path), "--reach")

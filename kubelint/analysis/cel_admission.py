@@ -211,6 +211,9 @@ def _compile_policy(resource: Resource, problems: list[ExpressionProblem]) -> Po
             policy.validations.append(Expression(program, path, message=text(entry.get("message")) or "",
                                                  message_program=message_program,
                                                  reason=text(entry.get("reason")) or "Invalid"))
+    for index, entry in enumerate(sequence(spec.get("auditAnnotations"))):  # compiled, never evaluated
+        compile_one(mapping(entry).get("valueExpression"), ("spec", "auditAnnotations", index, "valueExpression"),
+                    with_variables)
     return policy
 
 

@@ -200,21 +200,32 @@ def _dependencies(view: View, tree: Tree, unit: str, network: Network) -> None:
             if (source, target, port) in seen:
                 continue
             seen.add((source, target, port))
-            view.links.append(Link(source, target, DEPENDS, [item for item in (port, _state(verdict, client)) if item]))
+            state = _state(verdict, client, network)
+            view.links.append(Link(source, target, DEPENDS, [port, state] if port else [state]))
 
 
-def _state(verdict: Verdict, client: PodGroup) -> str:
-    """Whether one client's dependency goes through: the Service or port missing, the policies, or undecided."""
+def _state(verdict: Verdict, client: PodGroup, network: Network) -> str:
+    """Whether one client's dependency goes through: the Service or port missing, the policies, or why the tree
+    does not decide it."""
+    if verdict.held:
+        return "Service not in the tree (may be applied from elsewhere)"
     if verdict.problem:
         return verdict.problem
-    if verdict.held:
-        return "not decided by the tree"
     denied = [side for source, _, side in verdict.denied if source is client]
     allowed = any(source is client for source, _ in verdict.allowed)
     if denied:
         side = "egress and ingress" if denied[0] == "both" else denied[0].lower()
         return f"denied by {side} policy" + (" to some pods" if allowed else "")
-    return "allowed" if allowed else "not decided by the tree"
+    if allowed:
+        return "allowed"
+    service = verdict.address.service
+    if service is None:
+        return "the API server" if verdict.address.target.name == "kubernetes" else "Service not in the tree"
+    if service.spec.get("type") == "ExternalName":
+        return "ExternalName Service"
+    if not network.graph.selected.get(service.ref):
+        return "the Service selects no pods of the tree"
+    return "not decided by the tree"
 
 
 # rendering -------------------------------------------------------------------------------------
