@@ -420,8 +420,8 @@ def _run(paths: list[str], options: Any) -> Any:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "format_name", type=click.Choice(["text", "dot", "mermaid", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option("--format", "format_name", type=click.Choice(["text", "dot", "mermaid", "markdown", "json"]),
+              default="text", show_default=True, help="Output format.")
 @click.option("--reach", is_flag=True,
               help="Show who may connect to whom on which ports after all NetworkPolicies, and whether each "
                    "Service address in a workload's configuration is reachable.")
@@ -429,10 +429,17 @@ def _run(paths: list[str], options: Any) -> Any:
               help="Write the graph to FILE instead of stdout.")
 @click.option("--namespace", "-n", default=None, help="Namespace for objects that name none [default: default].")
 @click.option("--no-render", is_flag=True, help="Read the raw files of Kustomize folders instead of rendering them.")
+@click.option("--why", nargs=2, metavar="SRC DST[:PORT]", default=None,
+              help="Explain one connection: allowed or denied, and the policy lines that decide it. Names: "
+                   "Kind/namespace/name, namespace/name, Namespace/NAME (its pods the tree does not show) or "
+                   "outside; PORT: 8080, http, UDP/53.")
+@click.option("--diff", "diff_ref", default=None, metavar="REF",
+              help="With --reach: the connections opened and closed since the git revision REF (e.g. the merge "
+                   "base of a pull request), with the policy lines responsible; text, markdown or json.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="Read settings from FILE [default: .kubelint.yaml here or up to the repository root].")
 def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | None, namespace: str | None,
-          no_render: bool, config_file: str | None) -> None:
+          no_render: bool, why: tuple[str, str] | None, diff_ref: str | None, config_file: str | None) -> None:
     """Export the resource graph of PATHS: workloads, Services, Ingresses, NetworkPolicies, Gateway API and Istio
     routes, and their edges."""
     from kubelint.loader import load_tree
@@ -452,7 +459,40 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
         raise click.BadParameter(f"{_shown(str(error))} does not exist", param_hint="PATHS") from error
     except NothingToLint as error:
         raise click.UsageError(_shown(str(error))) from error
+    if diff_ref is not None:
+        _reach_diff(list(paths) or ["."], options, tree, diff_ref, format_name, output)
+        return
+    if why is not None:
+        from kubelint.views import why as why_view
+
+        if format_name not in why_view.FORMATS:
+            raise click.BadParameter(f"--why answers as {', '.join(why_view.FORMATS)}", param_hint="--format")
+        try:
+            answers = why_view.explain(drawn_units(tree), *why)
+        except why_view.NameError_ as error:
+            raise click.BadParameter(_shown(str(error)), param_hint="--why") from error
+        _emit(why_view.render(answers, format_name), output, machine=format_name == "json")
+        return
     _emit(render(build_view(drawn_units(tree), reach), format_name), output, machine=format_name != "text")
+
+
+def _reach_diff(paths: list[str], options: Any, tree: Any, revision: str, format_name: str,
+                output: str | None) -> None:
+    """``graph --reach --diff REF``: the tree at REF (from git's objects) against the working tree."""
+    from kubelint.loader import load_tree_at
+    from kubelint.sources.git import GitError
+    from kubelint.views import reachdiff
+
+    if format_name not in reachdiff.FORMATS:
+        raise click.BadParameter(f"--diff reports as {', '.join(reachdiff.FORMATS)}", param_hint="--format")
+    try:
+        before = load_tree_at(revision, paths, options)
+    except GitError as error:
+        raise click.UsageError(str(error)) from error
+    from kubelint.model.units import drawn_units
+
+    diff = reachdiff.diff_reach(drawn_units(before), drawn_units(tree), revision)
+    _emit(reachdiff.render(diff, format_name), output, machine=format_name == "json")
 
 
 @cli.command()

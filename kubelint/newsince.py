@@ -63,7 +63,8 @@ def lint_staged(options: Options, revision: str = "HEAD") -> Report:
         staged = repo.index()
         earlier = repo.tree(revision) if revision != "HEAD" or repo.has_commits() else repo.empty(revision)
     paths = options.context_paths() or ["."]
-    lint_options = replace(options, context=[], hook=False)
+    # new_since tells the checks the run compares with an earlier tree (reach-opened-to-outside speaks only then)
+    lint_options = replace(options, context=[], hook=False, new_since=options.new_since or revision)
     with stage("load"):
         changes = repo.diff(earlier, staged)
     layout = Layout(staged)

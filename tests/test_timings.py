@@ -59,7 +59,7 @@ def test_cli_prints_stage_times_to_stderr() -> None:
     assert {"catalog", "load", "rules", "report", "other", "total"} <= found.keys()
     stages = sum(float(seconds) for name, seconds in found.items() if name != "total")  # analyses are stages too
     assert abs(float(found["total"]) - stages) <= 0.003  # rounded to ms
-    assert "objects 7" in line
+    assert "objects 10" in line  # examples/shop: 7 objects and 3 NetworkPolicies
     assert "slowest rules" in timed.stderr
     assert "timings" not in plain.stderr
     assert timings.current() is None

@@ -27,6 +27,7 @@ MODULES: dict[str, str] = {
     "network": "kubelint.analysis.netpol",
     "pod-security": "kubelint.analysis.psa",
     "pod-templates": "kubelint.analysis.templates",
+    "reach": "kubelint.analysis.reach",
     "references": "kubelint.analysis.references",
     "unseen-pods": "kubelint.analysis.unseen",
     "crd-validations": "kubelint.analysis.cel_crd",

@@ -245,6 +245,15 @@ def host_network(group: PodGroup) -> bool:
     return template is not None and template.spec.get("hostNetwork") is True
 
 
+def pinned_names(selector: Selector) -> frozenset[str] | None:
+    """The namespace names a namespaceSelector pins with ``kubernetes.io/metadata.name`` (None: not pinned)."""
+    names: frozenset[str] | None = None
+    for requirement in selector.requirements:
+        if requirement.key == NAME_LABEL and requirement.operator is Operator.IN:
+            names = requirement.values if names is None else names & requirement.values
+    return names
+
+
 # namespaces and peers -----------------------------------------------------------------------------
 
 
@@ -266,6 +275,36 @@ class Targets:
     """Also selects pods or addresses the tree does not show (other namespaces, IP blocks, operators' pods)."""
     namespaces: list[str] = field(default_factory=list)
     """The tree's namespaces the peer was resolved in."""
+    unseen: list[str] = field(default_factory=list)
+    """Namespaces the tree names but creates no pods in, whose pods the peer may select (see :class:`Unseen`)."""
+    beyond: bool = False
+    """Also selects what the tree does not name at all: addresses, namespaces it does not know (:data:`OUTSIDE`)."""
+    open_namespaces: bool = False
+    """May select pods of namespaces the tree does not know (a namespaceSelector that is not closed)."""
+    _ids: set[int] | None = field(default=None, repr=False, compare=False)
+
+    def admits(self, peer: PodGroup | Unseen | str) -> bool:
+        """Whether a pod group, an unseen namespace's pods or :data:`OUTSIDE` is among the targets."""
+        if isinstance(peer, PodGroup):
+            if self._ids is None or len(self._ids) != len(self.groups):
+                self._ids = {id(group) for group in self.groups}
+            return id(peer) in self._ids
+        if isinstance(peer, Unseen):
+            return peer.namespace in self.unseen or (self.open_namespaces and not peer.defined)
+        return self.beyond
+
+
+@dataclass(frozen=True)
+class Unseen:
+    """The pseudo-peer for the pods of a namespace the tree names (a Namespace object, a policy's selector, an
+    object's namespace) but shows no pods of: what runs there comes from elsewhere."""
+
+    namespace: str
+    defined: bool = field(default=True, compare=False)
+    """Whether the tree knows the namespace (an object names it); else only a policy's selector pins its name."""
+
+    def __str__(self) -> str:
+        return f"namespace {self.namespace}"
 
 
 @dataclass(frozen=True)
@@ -295,7 +334,8 @@ ALL_PORTS = Port(True)
 NO_PORTS = Port(False)
 
 
-def _union(ports: Iterable[Port]) -> Port:
+def union(ports: Iterable[Port]) -> Port:
+    """Every port any of ``ports`` allows."""
     entries: list[PolicyPort] = []
     for item in ports:
         if item.every:
@@ -369,6 +409,7 @@ class Network:
             for group in groups:
                 self._by_group.setdefault(id(group), []).append(policy)
         self._peer_cache: dict[tuple[ObjectRef, Path], Targets] = {}
+        self._rule_cache: dict[tuple[ObjectRef, Path], Targets] = {}
         self._edges_added = False
 
     # namespaces ---------------------------------------------------------------------------------
@@ -393,10 +434,7 @@ class Network:
         those namespaces. Otherwise (``{}``, ``NotIn``, labels no Namespace of the tree has) any namespace
         of the cluster may match.
         """
-        names: frozenset[str] | None = None
-        for requirement in selector.requirements:
-            if requirement.key == NAME_LABEL and requirement.operator is Operator.IN:
-                names = requirement.values if names is None else names & requirement.values
+        names = pinned_names(selector)
         matched = []
         candidates = self.namespaces.values() if names is None else (
             self.namespaces[name] for name in sorted(names) if name in self.namespaces)
@@ -426,17 +464,24 @@ class Network:
             return cached
         targets = Targets()
         if peer.invalid or peer.is_ip_block:
-            targets.outside = True
+            targets.outside = targets.beyond = True
         else:
             if peer.namespaces is None:
-                names, targets.outside = [policy.namespace] if policy.namespace else [], False
+                names, targets.beyond = [policy.namespace] if policy.namespace else [], False
             else:
-                names, targets.outside = self.namespace_candidates(peer.namespaces)
+                names, targets.beyond = self.namespace_candidates(peer.namespaces)
+                targets.open_namespaces = targets.beyond
+                pinned = pinned_names(peer.namespaces)
+                if pinned is not None:  # the names the tree does not know are unseen namespaces, not anywhere
+                    targets.unseen.extend(name for name in sorted(pinned) if name not in self.namespaces)
+                    targets.beyond = False
+            targets.outside = targets.beyond or bool(targets.unseen)
             pods = peer.pods or Selector.everything()
             for name in names:
                 targets.namespaces.append(name)
                 if not self.graph.pods.in_namespace(name):
                     targets.outside = True  # the tree creates no pods there: they come from elsewhere
+                    targets.unseen.append(name)
                     continue
                 targets.groups.extend(self.graph.pods.pods_matching(name, pods))
         self._peer_cache[key] = targets
@@ -444,16 +489,46 @@ class Network:
 
     def rule_targets(self, policy: Policy, rule: PolicyRule) -> Targets:
         """Everything a rule's peers select together (OR); a rule without peers selects everything."""
+        key = (policy.ref, rule.path)
+        cached = self._rule_cache.get(key)
+        if cached is not None:
+            return cached
+        out = self._rule_cache[key] = self._rule_targets(policy, rule)
+        return out
+
+    def _rule_targets(self, policy: Policy, rule: PolicyRule) -> Targets:
         if rule.peers is None:
-            return Targets(list(self.graph.pods), True)
+            return Targets(list(self.graph.pods), True, unseen=list(self.unseen_namespaces), beyond=True,
+                           open_namespaces=True)
         out = Targets()
         for peer in rule.peers:
             found = self.peer_targets(policy, peer)
             out.outside = out.outside or found.outside
+            out.beyond = out.beyond or found.beyond
+            out.open_namespaces = out.open_namespaces or found.open_namespaces
             for group in found.groups:
                 if group not in out.groups:
                     out.groups.append(group)
+            out.unseen.extend(name for name in found.unseen if name not in out.unseen)
         return out
+
+    @property
+    def unseen_namespaces(self) -> list[str]:
+        """The namespaces the tree knows but creates no pods in (each may hold pods from elsewhere)."""
+        return [name for name in self.namespaces if not self.graph.pods.in_namespace(name)]
+
+    def unseen_peers(self) -> list[Unseen]:
+        """The unseen namespaces some policy peer selects by name or labels: the pseudo-peers worth showing."""
+        found: dict[str, None] = {}
+        for policy in self.policies:
+            for direction in DIRECTIONS:
+                if direction not in policy.types:
+                    continue
+                for rule in policy.rules(direction):
+                    for peer in rule.peers or ():
+                        if peer.namespaces is not None and not peer.namespaces.selects_everything:
+                            found.update(dict.fromkeys(self.peer_targets(policy, peer).unseen))
+        return [Unseen(name, name in self.namespaces) for name in found]
 
     # isolation and reach ------------------------------------------------------------------------
 
@@ -465,23 +540,23 @@ class Network:
     def isolated(self, group: PodGroup, direction: str) -> bool:
         return bool(self.policies_of(group, direction))
 
-    def allowed(self, group: PodGroup, direction: str, peer: PodGroup | str) -> Port:
-        """The ports on which ``group`` may receive from (Ingress) or send to (Egress) ``peer`` (a pod group
-        or :data:`OUTSIDE`), by the policies selecting ``group`` alone."""
+    def allowed(self, group: PodGroup, direction: str, peer: PodGroup | Unseen | str) -> Port:
+        """The ports on which ``group`` may receive from (Ingress) or send to (Egress) ``peer`` (a pod group,
+        the pods of an :class:`Unseen` namespace, or :data:`OUTSIDE`), by the policies selecting ``group``
+        alone."""
         policies = self.policies_of(group, direction)
         if not policies:
             return ALL_PORTS
         found: list[Port] = []
         for policy in policies:
             for rule in policy.rules(direction):
-                targets = self.rule_targets(policy, rule)
-                hit = targets.outside if peer == OUTSIDE else peer in targets.groups
-                if hit:
+                if self.rule_targets(policy, rule).admits(peer):
                     found.append(ALL_PORTS if rule.ports is None else Port(False, rule.ports))
-        return _union(found)
+        return union(found)
 
-    def reach(self, source: PodGroup | str, destination: PodGroup | str) -> Port:
-        """Ports on which ``source`` may connect to ``destination`` after both sides' policies."""
+    def reach(self, source: PodGroup | Unseen | str, destination: PodGroup | Unseen | str) -> Port:
+        """Ports on which ``source`` may connect to ``destination`` after both sides' policies (the pods of
+        an unseen namespace and :data:`OUTSIDE` are governed by no policy of the tree)."""
         egress = self.allowed(source, EGRESS, destination) if isinstance(source, PodGroup) else ALL_PORTS
         ingress = self.allowed(destination, INGRESS, source) if isinstance(destination, PodGroup) else ALL_PORTS
         if isinstance(destination, PodGroup):
