@@ -77,6 +77,9 @@ def _timings(ctx: click.Context, _: click.Parameter, on: bool) -> None:
               help="Give up rendering one Kustomize root after this long [default: 60].")
 @click.option("--render-budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Give up rendering the roots not rendered yet once all renders took this long [default: 300].")
+@click.option("--cel-budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Stop evaluating CEL (CRD rules, admission policies, CEL rules) once all evaluations took this "
+                   "long; what is left is reported as not evaluated [default: 120].")
 @click.option("--color", "color", type=click.Choice(COLOR_CHOICES, case_sensitive=False), default=None,
               help="Colour the text report: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces it), "
                    "always or never [default: auto].")
@@ -241,6 +244,8 @@ def _options(flags: dict[str, Any]) -> Any:
         options.render_timeout = flags["render_timeout"]
     if flags["render_budget"]:
         options.render_budget = flags["render_budget"]
+    if flags["cel_budget"]:
+        options.cel_budget = flags["cel_budget"]
     if flags["allow_remote_bases"]:
         options.allow_remote_bases = True
     if flags["kubernetes_version"] or options.kubernetes_version:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from kubelint.allowance import cel_allowance
 from kubelint.catalog import Rule, load_catalog
 from kubelint.checks import registry
 from kubelint.findings import MAX_MESSAGE, Finding, Location, Path, Severity, excerpt
@@ -234,7 +235,7 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
     rules = select_rules(catalog, tree.options)
     units = tree.units() if units is None else list(units)
     single: set[str] = set()
-    with stage("rules"):
+    with stage("rules"), cel_allowance(tree.options.cel_budget):
         if len(units) == 1 and units[0] is tree:
             findings = run_rules(tree, rules.values(), single)
         else:

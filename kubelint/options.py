@@ -42,6 +42,9 @@ class Options:
     """Seconds one Kustomize render may take before it is a ``render-failed`` finding."""
     render_budget: float = 300.0
     """Seconds all the Kustomize renders of a run may take together (``--render-budget``)."""
+    cel_budget: float = 120.0
+    """Seconds all CEL evaluations of a run (CRD rules, admission policies, CEL user rules) may take together
+    (``--cel-budget``); each evaluation also has its own limit."""
     allow_remote_bases: bool = False
     """Let kustomize fetch remote bases over the network (``--allow-remote-bases``); rendering is offline otherwise."""
     baseline: str | None = None

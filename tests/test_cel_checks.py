@@ -184,3 +184,61 @@ def test_crd_rules_from_schema_location_run_and_an_unusable_schema_file_is_no_cr
     cel = [(f["line"], f["message"]) for f in findings if f["rule"] == "crd-validation-failed"]
     assert cel == [(4, "Widget bad: Invalid value: min must not exceed max")]
     assert any(f["rule"] == "unreadable-file" and "gadget_v1.json" in f["file"] for f in findings)
+
+
+def test_rules_just_under_their_own_limit_share_the_runs_allowance(tmp_path: Path) -> None:
+    # issue 15 class: each evaluation stays under its own step and time limit, so only a limit shared by all
+    # evaluations of the run bounds rules x objects (without it, this tree costs ~0.1-0.2 s per object and rule)
+    items = ", ".join(str(i) for i in range(450))
+    crd = textwrap.dedent("""\
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: things.example.com}
+        spec:
+          group: example.com
+          scope: Namespaced
+          names: {kind: Thing, plural: things}
+          versions:
+            - name: v1
+              served: true
+              storage: true
+              schema:
+                openAPIV3Schema:
+                  type: object
+                  x-kubernetes-validations:
+                    - rule: self.spec.xs.all(x, self.spec.xs.all(y, x + y >= 0))
+                    - rule: self.spec.xs.all(x, self.spec.xs.all(y, x - y <= 1000))
+                  properties:
+                    spec:
+                      type: object
+                      properties:
+                        xs: {type: array, items: {type: integer}}
+        """)
+    things = "".join(f"---\napiVersion: example.com/v1\nkind: Thing\nmetadata: {{name: t{i}, namespace: x}}\n"
+                     f"spec: {{xs: [{items}]}}\n" for i in range(200))
+    (tmp_path / "crd.yaml").write_text(crd + things)
+    result = CliRunner().invoke(cli, ["lint", "-q", str(tmp_path), "--disable", "all", "--enable",
+                                      "crd-validation-failed", "--cel-budget", "0.2", "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    # each rule is reported once, as not evaluated, naming the run's allowance; later objects are not evaluated
+    assert result.output.count("time allowance for all CEL evaluations of the run (0.2 s, --cel-budget)") == 2, \
+        result.output
+    assert result.output.count("not evaluated on further objects") == 2
+
+
+def test_the_runs_allowance_ends_an_evaluation_that_its_own_limit_would_allow() -> None:
+    from kubelint.allowance import cel_allowance
+    from kubelint.cel import Budget, CostExceeded, compile_expression
+
+    program = compile_expression("lists.range(3000).all(a, lists.range(3000).all(b, a + b >= 0))", ())
+    with cel_allowance(0.01) as allowance:
+        allowance.until()
+        time.sleep(0.02)
+        try:
+            program.evaluate({}, Budget(100_000_000, 60.0))
+        except CostExceeded as error:
+            assert "time allowance" in error.message
+        else:
+            raise AssertionError("the evaluation ran past the run's allowance")
+    # outside a run there is no shared allowance: an evaluation has only its own limits
+    assert Budget(10, 60.0).shared is None

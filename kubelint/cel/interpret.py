@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from kubelint.allowance import CEL_ALLOWANCE
 from kubelint.cel.parse import CelSyntaxError, Node, _Int, _UInt
 from kubelint.cel.values import (
     CelError,
@@ -54,19 +55,27 @@ class CostExceeded(CelError):
 class Budget:
     """The steps and seconds an evaluation may spend; :meth:`spend` raises :class:`CostExceeded` past them."""
 
-    __slots__ = ("deadline", "left", "seconds", "steps")
+    __slots__ = ("deadline", "left", "seconds", "shared", "steps")
 
     def __init__(self, steps: int = 1_000_000, seconds: float = 1.0) -> None:
         self.left = steps
         self.steps = steps
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
+        # the run's allowance for all evaluations together, kept when it ends before this evaluation's own time
+        self.shared = CEL_ALLOWANCE.get()
+        if self.shared is not None and self.shared.until() < self.deadline:
+            self.deadline = self.shared.until()
+        else:
+            self.shared = None
 
     def spend(self, steps: int = 1) -> None:
         self.left -= steps
         if self.left < 0:
             raise CostExceeded(f"the expression ran over its budget of {self.steps} steps")
         if self.left & 0x3FF == 0 and time.monotonic() > self.deadline:
+            if self.shared is not None:
+                raise CostExceeded(self.shared.spent_message())
             raise CostExceeded(f"the expression ran over its time budget of {self.seconds:g} s")
 
 
