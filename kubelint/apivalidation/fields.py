@@ -34,19 +34,6 @@ def go_value(value: Any) -> str:
     return str(value)
 
 
-def field_text(path: Path) -> str:
-    """A path as the API server names a field: ``spec.containers[0].ports[1].name``, map keys in brackets."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif out:
-            out += f".{part}"
-        else:
-            out = str(part)
-    return out
-
-
 @dataclass(frozen=True)
 class FieldError:
     """One error (or API warning) about one node."""

@@ -23,9 +23,8 @@ from kubelint.apivalidation.fields import (
     REQUIRED,
     FieldError,
     GoText,
-    field_text,
 )
-from kubelint.findings import Path
+from kubelint.findings import Path, dotted
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -50,10 +49,10 @@ class Where:
     field: Path
 
     def error(self, sub: Path, kind: str, value: Any = None, detail: str = "", warning: bool = False) -> FieldError:
-        return FieldError((*self.node, *sub), field_text((*self.field, *sub)), kind, value, detail, warning)
+        return FieldError((*self.node, *sub), dotted((*self.field, *sub)), kind, value, detail, warning)
 
     def named(self, sub: Path) -> str:
-        return field_text((*self.field, *sub))
+        return dotted((*self.field, *sub))
 
 
 _CONTAINER_FIELDS = (("containers", False), ("initContainers", True), ("ephemeralContainers", False))

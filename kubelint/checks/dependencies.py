@@ -19,12 +19,8 @@ from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
 
 
-def _describe(group: PodGroup) -> str:
-    return f"{group.owner.kind} {group.owner.name}"
-
-
 def _policies(network: Network, group: PodGroup, direction: str) -> list[Location]:
-    return [policy.resource.where(("spec",), f"NetworkPolicy {policy.resource.name} isolates {_describe(group)} "
+    return [policy.resource.where(("spec",), f"NetworkPolicy {policy.resource.name} isolates {group.title} "
                                              f"for {direction.lower()}")
             for policy in network.policies_of(group, direction)[:2]]
 
@@ -57,11 +53,11 @@ def _denied_hit(network: Network, verdict: Verdict, client: PodGroup, start: str
     pairs = [(server, side) for source, server, side in verdict.denied if source is client]
     server, side = pairs[0]
     blocked = {
-        EGRESS: f"no egress rule of the policies isolating {_describe(client)} admits it",
-        INGRESS: f"no ingress rule of the policies isolating {_describe(server)} admits {_describe(client)}",
-        "both": f"neither {_describe(client)}'s egress nor {_describe(server)}'s ingress policies admit it",
+        EGRESS: f"no egress rule of the policies isolating {client.title} admits it",
+        INGRESS: f"no ingress rule of the policies isolating {server.title} admits {client.title}",
+        "both": f"neither {client.title}'s egress nor {server.title}'s ingress policies admit it",
     }[side]
-    servers = sorted({_describe(item[0]) for item in pairs})
+    servers = sorted({item[0].title for item in pairs})
     some = any(source is client for source, _ in verdict.allowed)
     related = [*verdict.related]
     if side in (EGRESS, "both"):
@@ -72,6 +68,6 @@ def _denied_hit(network: Network, verdict: Verdict, client: PodGroup, start: str
     service = address.service
     assert service is not None
     scope = f"some of its pods ({', '.join(servers)})" if some else f"its pods ({', '.join(servers)})"
-    return Hit(f"{start}NetworkPolicies do not let {_describe(client)} reach Service {service.name} port "
+    return Hit(f"{start}NetworkPolicies do not let {client.title} reach Service {service.name} port "
                f"{address.port} on {scope}: {blocked}", address.location, tuple(related),
                weaker=some or verdict.uncertain)

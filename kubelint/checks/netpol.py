@@ -29,19 +29,16 @@ from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
 
 
-def _describe(group: PodGroup) -> str:
-    return f"{group.owner.kind} {group.owner.name}"
-
-
-def _names(groups: Iterable[PodGroup], limit: int = 3) -> str:
+def group_names(groups: Iterable[PodGroup], limit: int = 3) -> str:
+    """The first ``limit`` pod groups by title, then how many more: ``Deployment a, Deployment b and 2 more``."""
     groups = list(groups)
-    shown = ", ".join(_describe(group) for group in groups[:limit])
+    shown = ", ".join(group.title for group in groups[:limit])
     return shown + (f" and {len(groups) - limit} more" if len(groups) > limit else "")
 
 
 def _pods_of(groups: Iterable[PodGroup], what: str = "pods") -> tuple[Location, ...]:
     return tuple(group.resource.where((*(group.template_path or ()), "spec") if group.containers is not None
-                                      else (), f"{what} of {_describe(group)}") for group in list(groups)[:3])
+                                      else (), f"{what} of {group.title}") for group in list(groups)[:3])
 
 
 # missing-default-deny-ingress / missing-default-deny-egress ------------------------------------
@@ -82,7 +79,7 @@ def _missing_default_deny(network: Network, direction: str) -> Iterator[Hit]:
                     if any(policy.admits_all(direction) for policy in network.policies_of(group, direction))]
         total, count = len(groups), len(isolated)
         if not isolated:
-            state = (f"its only workload ({_names(groups)}) is not isolated for {word}" if total == 1
+            state = (f"its only workload ({group_names(groups)}) is not isolated for {word}" if total == 1
                      else f"none of its {total} workloads is isolated for {word}")
         else:
             subject = "its only workload is" if total == 1 else f"all {total} of its workloads are" \
@@ -92,7 +89,7 @@ def _missing_default_deny(network: Network, direction: str) -> Iterator[Hit]:
                 which = f"{len(open_all)} of them " if count > 1 else ""
                 state += f" ({which}by a policy that admits all {word} traffic, which restricts nothing)"
             rest = [group for group in groups if group not in isolated]
-            state += f"; {_names(rest)} {'is' if len(rest) == 1 else 'are'} not" if rest else \
+            state += f"; {group_names(rest)} {'is' if len(rest) == 1 else 'are'} not" if rest else \
                 "; pods added later with other labels are not"
         where = namespace_location(network, namespace)
         if where is None:
@@ -135,7 +132,7 @@ def non_isolated_pod(tree: Tree, params: Params) -> Iterator[Hit]:
             continue
         words = " and ".join(direction.lower() for direction in open_directions)
         effect = {INGRESS: "any pod or address may connect to them", EGRESS: "they may connect anywhere"}
-        yield Hit(f"no NetworkPolicy selects the pods of {_describe(group)} for {words}: "
+        yield Hit(f"no NetworkPolicy selects the pods of {group.title} for {words}: "
                   f"{'; '.join(effect[d] for d in open_directions)}", group.resource.where(()))
 
 
@@ -281,13 +278,13 @@ def _port_hit(resource: Resource, port: PolicyPort, groups: list[PodGroup], what
         if port.port.isdigit():
             known += f" (a quoted number is a port name: write {port.port} unquoted)"
         return Hit(f"port {port.port!r} is not a {port.protocol} container port name of {what} "
-                   f"({_names(groups)}){detail}{known}; the rule admits nothing on it", where, _pods_of(groups))
+                   f"({group_names(groups)}){detail}{known}; the rule admits nothing on it", where, _pods_of(groups))
     if not all(listening_ports(group) for group in groups):
         return None  # some pods declare no ports: they may listen on it
     if any(item.number is not None and port.covers_number(item.number, item.protocol) for item in declared):
         return None
     numbers = sorted({f"{item.number}/{item.protocol}" for item in declared if item.number is not None})
-    return Hit(f"port {port} is not declared by {what} ({_names(groups)}), which declare "
+    return Hit(f"port {port} is not declared by {what} ({group_names(groups)}), which declare "
                f"{', '.join(numbers) or 'no port number'}", where, _pods_of(groups), weaker=True)
 
 
@@ -321,7 +318,7 @@ def service_unreachable(tree: Tree, params: Params) -> Iterator[Hit]:
             policies = list(dict.fromkeys(policy for group in groups for policy in network.policies_of(group, INGRESS)))
             shown = f"port {target!r}" if defaulted else f"targetPort {target!r}"
             yield Hit(f"no NetworkPolicy admits {protocol} {shown} to the pods of this Service "
-                      f"({_names(groups)}), which are isolated for ingress by "
+                      f"({group_names(groups)}), which are isolated for ingress by "
                       f"{', '.join(p.resource.name for p in policies[:3])}"
                       f"{' and more' if len(policies) > 3 else ''}: the Service can receive no traffic",
                       resource.where(("spec", "ports", index)),

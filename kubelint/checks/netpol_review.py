@@ -28,20 +28,11 @@ from kubelint.analysis.netpol import (
 )
 from kubelint.analysis.reach import admits_everything, exposed, ref_label
 from kubelint.checks import Hit, Params, check
+from kubelint.checks.netpol import group_names
 from kubelint.findings import Location, dotted
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, service_target, string_map, text
 from kubelint.model.selectors import Operator, PodGroup, Requirement, Selector
 from kubelint.model.tree import Tree
-
-
-def _label(group: PodGroup) -> str:
-    return f"{group.owner.kind} {group.owner.name}"
-
-
-def _names(groups: list[PodGroup], limit: int = 3) -> str:
-    shown = ", ".join(_label(group) for group in groups[:limit])
-    return shown + (f" and {len(groups) - limit} more" if len(groups) > limit else "")
-
 
 # networkpolicy-redundant-rule ----------------------------------------------------------------------
 
@@ -402,7 +393,7 @@ def networkpolicy_exposes_everything(tree: Tree, params: Params) -> Iterator[Hit
             shown = ", ".join(service.name for service in services[:3])
             unsure = " (an explicit allow-all: if something the tree does not show exposes it, suppress this with " \
                 "the reason)" if allow_all else ""
-            yield Hit(f"this rule admits {what} to {_names(exposed_groups)}, which only ClusterIP Service"
+            yield Hit(f"this rule admits {what} to {group_names(exposed_groups)}, which only ClusterIP Service"
                       f"{'s' if len(services) > 1 else ''} {shown} expose{'' if len(services) > 1 else 's'} inside "
                       f"the cluster: {who} may connect; name the clients "
                       f"(podSelector, a namespaceSelector with labels){unsure}", policy.resource.where(path),
@@ -526,7 +517,7 @@ def missing_dns_egress(tree: Tree, params: Params) -> Iterator[Hit]:
         where = _types_location(main)
         related = tuple(p.resource.where(("spec", "egress") if p.egress else ("spec",),
                                          f"egress of {p.resource.name}") for p in policies if p is not main)
-        subject = f"the pods of {_names(groups)} are"
+        subject = f"the pods of {group_names(groups)} are"
         hint = "; a podSelector alone selects pods of the policy's own namespace, not of kube-system" if any(
             peer.namespaces is None and peer.pods is not None and "dns" in str(peer.pods)
             for p in policies for rule in p.egress for peer in rule.peers or ()) else ""
@@ -567,6 +558,6 @@ def reach_opened_to_outside(tree: Tree, params: Params) -> Iterator[Hit]:
         related = tuple(a.policy.resource.where(a.peer.path if a.peer is not None else a.rule.path,
                                                 f"{dotted(a.rule.path)} of {a.policy.resource.name}")
                         for a in found.admissions)
-        yield Hit(f"everything outside the tree may connect to {_label(group)} on "
+        yield Hit(f"everything outside the tree may connect to {group.title} on "
                   f"{', '.join(found.ports.describe(group))}: {found.describe()}", group.resource.where(()),
                   related)

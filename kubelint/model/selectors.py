@@ -265,6 +265,11 @@ class PodGroup:
     def namespace(self) -> str | None:
         return self.owner.namespace
 
+    @property
+    def title(self) -> str:
+        """The pods named after their owner, as messages say it: ``Deployment web``."""
+        return f"{self.owner.kind} {self.owner.name}"
+
 
 @dataclass
 class PodIndex:

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from kubelint.sources.boundary import repository_top
+
 MAX_BYTES = 1024 * 1024
 MAX_PATTERNS = 1_000
 MAX_WILDCARDS = 2
@@ -80,25 +82,13 @@ def parse_ignore_file(data: bytes, base: str) -> IgnoreFile | None:
     return IgnoreFile(_posix(base), spec)
 
 
-def repository_root(folder: str) -> str | None:
-    """The nearest folder at or above ``folder`` that holds ``.git``, or None."""
-    current = os.path.abspath(folder)
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
-
-
 def inherited(root: str) -> list[IgnoreFile]:
     """The ignore files that apply to ``root`` from above it: ``.git/info/exclude`` first, then every
     ``.gitignore`` from the repository root down to ``root``'s parent (a walk reads ``root``'s own).
 
     None when they ignore ``root`` itself: the user named that folder, so it is walked (its own
     ``.gitignore`` files still apply below it)."""
-    repository = repository_root(root)
+    repository = repository_top(os.path.abspath(root))
     top = os.path.abspath(root)
     found: list[IgnoreFile] = []
     if repository is None:
