@@ -114,27 +114,19 @@ def test_policies_folder_applies_to_the_linted_paths_only(tmp_path: Path) -> Non
     assert "policies.yaml" not in found.output
 
 
+def _thing_crd(rules: list[str], spec_schema: str) -> str:
+    """A CRD of kind Thing whose root carries ``rules`` (x-kubernetes-validations) and whose spec is ``spec_schema``."""
+    validations = "".join(f"            - rule: {rule}\n" for rule in rules)
+    return ("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+            "metadata: {name: things.example.com}\nspec:\n  group: example.com\n  scope: Namespaced\n"
+            "  names: {kind: Thing, plural: things}\n  versions:\n    - name: v1\n      served: true\n"
+            "      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n"
+            f"          x-kubernetes-validations:\n{validations}"
+            f"          properties:\n            spec: {spec_schema}\n")
+
+
 def test_a_costly_crd_rule_is_reported_and_does_not_hang(tmp_path: Path) -> None:
-    crd = textwrap.dedent("""\
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata: {name: things.example.com}
-        spec:
-          group: example.com
-          scope: Namespaced
-          names: {kind: Thing, plural: things}
-          versions:
-            - name: v1
-              served: true
-              storage: true
-              schema:
-                openAPIV3Schema:
-                  type: object
-                  x-kubernetes-validations:
-                    - rule: lists.range(2000).all(a, lists.range(2000).all(b, a + b >= 0))
-                  properties:
-                    spec: {type: object}
-        """)
+    crd = _thing_crd(["lists.range(2000).all(a, lists.range(2000).all(b, a + b >= 0))"], "{type: object}")
     things = "".join(f"---\napiVersion: example.com/v1\nkind: Thing\nmetadata: {{name: t{i}, namespace: x}}\n"
                      for i in range(20))
     (tmp_path / "crd.yaml").write_text(crd + things)
@@ -190,30 +182,9 @@ def test_rules_just_under_their_own_limit_share_the_runs_allowance(tmp_path: Pat
     # issue 15 class: each evaluation stays under its own step and time limit, so only a limit shared by all
     # evaluations of the run bounds rules x objects (without it, this tree costs ~0.1-0.2 s per object and rule)
     items = ", ".join(str(i) for i in range(450))
-    crd = textwrap.dedent("""\
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata: {name: things.example.com}
-        spec:
-          group: example.com
-          scope: Namespaced
-          names: {kind: Thing, plural: things}
-          versions:
-            - name: v1
-              served: true
-              storage: true
-              schema:
-                openAPIV3Schema:
-                  type: object
-                  x-kubernetes-validations:
-                    - rule: self.spec.xs.all(x, self.spec.xs.all(y, x + y >= 0))
-                    - rule: self.spec.xs.all(x, self.spec.xs.all(y, x - y <= 1000))
-                  properties:
-                    spec:
-                      type: object
-                      properties:
-                        xs: {type: array, items: {type: integer}}
-        """)
+    crd = _thing_crd(["self.spec.xs.all(x, self.spec.xs.all(y, x + y >= 0))",
+                      "self.spec.xs.all(x, self.spec.xs.all(y, x - y <= 1000))"],
+                     "{type: object, properties: {xs: {type: array, items: {type: integer}}}}")
     things = "".join(f"---\napiVersion: example.com/v1\nkind: Thing\nmetadata: {{name: t{i}, namespace: x}}\n"
                      f"spec: {{xs: [{items}]}}\n" for i in range(200))
     (tmp_path / "crd.yaml").write_text(crd + things)
