@@ -27,7 +27,7 @@ def crd_validation_failed(tree: Tree, params: Params) -> Iterator[Hit]:
     from kubelint.schema.builtin import BUILTIN_GROUPS
 
     rules = crd_rules(tree)
-    if not rules.kinds and not rules.locations:
+    if not rules.schemas and not rules.locations:
         return
     for resource in tree.linted:
         if resource.ref.group in BUILTIN_GROUPS or resource.kind == "CustomResourceDefinition":
@@ -57,13 +57,12 @@ def cel_expression_invalid(tree: Tree, params: Params) -> Iterator[Hit]:
     from kubelint.analysis.cel_admission import GROUP, _compile_policy
     from kubelint.analysis.cel_crd import crd_rules
 
-    crd_problems = crd_rules(tree).problems
+    rules = crd_rules(tree)
     for resource in tree.linted:
         if resource.kind == "CustomResourceDefinition":
-            for problem in crd_problems:
-                if problem.origin is resource:
-                    yield Hit(f"CustomResourceDefinition {resource.name}: {problem.message}",
-                              expression_location(resource, problem.path, problem.line), weaker=problem.weaker)
+            for problem in rules.problems_of(resource):
+                yield Hit(f"CustomResourceDefinition {resource.name}: {problem.message}",
+                          expression_location(resource, problem.path, problem.line), weaker=problem.weaker)
         elif resource.kind == "ValidatingAdmissionPolicy" and resource.ref.group == GROUP:
             found: list[ExpressionProblem] = []
             _compile_policy(resource, found)
