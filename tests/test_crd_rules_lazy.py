@@ -4,6 +4,8 @@ crd-validation-failed, every rule of the linted CRDs for cel-expression-invalid;
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -13,6 +15,8 @@ from kubelint.analysis.cel_crd import RuleProblem, _node, _rule_entries, crd_rul
 from kubelint.cli import cli
 from kubelint.loader import load_tree
 from kubelint.options import Options
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _crd(kind: str, spec_schema: str) -> str:
@@ -81,3 +85,18 @@ def test_rule_problems_come_in_the_order_the_schema_walk_meets_them(tmp_path: Pa
         _compile_rule(entry, None, path, compiled)
     assert len(walked) == 6
     assert [(p.path, p.message) for p in compiled] == [(p.path, p.message) for p in walked]
+
+
+def test_a_tree_without_crds_or_policies_imports_no_cel_analysis() -> None:
+    code = ("import sys; from kubelint.cli import cli; from click.testing import CliRunner; "
+            f"CliRunner().invoke(cli, ['lint', {str(ROOT / 'examples')!r}]); "
+            "print(sorted(m for m in sys.modules if m.startswith(('kubelint.cel', 'kubelint.analysis.cel'))))")
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "[]", output
+
+
+def test_the_admission_group_named_twice_is_the_same() -> None:
+    from kubelint.analysis.cel_admission import GROUP
+    from kubelint.checks.cel import ADMISSION_GROUP
+
+    assert ADMISSION_GROUP == GROUP
