@@ -30,6 +30,7 @@ MODULES: dict[str, str] = {
     "reach": "kubelint.analysis.reach",
     "references": "kubelint.analysis.references",
     "unseen-pods": "kubelint.analysis.unseen",
+    "usage": "kubelint.analysis.usage",
     "crd-validations": "kubelint.analysis.cel_crd",
     "admission": "kubelint.analysis.cel_admission",
 }
