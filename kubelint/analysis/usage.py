@@ -273,8 +273,11 @@ class Usages:
         """For each candidate another object (or an unread file) names, who names it."""
         names: dict[str, list[ObjectRef]] = {}
         label_keys: dict[str, list[ObjectRef]] = {}
+        by_label: dict[tuple[str, str], list[ObjectRef]] = {}
         for ref, resource in candidates.items():
             names.setdefault(ref.name, []).append(ref)
+            for pair in resource.labels.items():
+                by_label.setdefault(pair, []).append(ref)
             for key in resource.labels:
                 short = key.rsplit("/", 1)[-1]
                 if short not in COMMON_LABEL_KEYS and not key.startswith(("app.kubernetes.io/", "helm.sh/")):
@@ -296,9 +299,11 @@ class Usages:
                             found.setdefault(ref, f"{resource.kind} {resource.name} names its label {token}")
             if custom:
                 for selector in _selectors(resource.raw):
-                    for ref, candidate in candidates.items():
-                        labels = candidate.labels
-                        if ref not in found and selector and all(labels.get(k) == v for k, v in selector.items()):
+                    if not selector:
+                        continue
+                    for ref in by_label.get(next(iter(selector.items())), ()):
+                        labels = candidates[ref].labels
+                        if ref not in found and all(labels.get(k) == v for k, v in selector.items()):
                             found[ref] = f"{resource.kind} {resource.name} selects it by label"
         unread = [source for source in self.tree.sources
                   if source.text and any(problem.code in UNREAD_PROBLEMS for problem in source.problems)]
