@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 
 from kubelint.analysis.addresses import Address
 from kubelint.analysis.netpol import EGRESS, INGRESS, Network, Port, host_network, listening_ports
+from kubelint.analysis.references import declared_reason
 from kubelint.findings import Location
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, service_target, text
 from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
-
-ALWAYS_SERVICES = frozenset({("default", "kubernetes")})
-"""Services every cluster has: the API server's."""
 
 NEAR = 0.8
 """How close a Service name must be to a missing one for the address to be taken as a typo of it."""
@@ -37,6 +35,8 @@ class Verdict:
     """Why the address leads nowhere (no Service, no such port): empty when it leads to a Service port."""
     held: str = ""
     """Why the tree cannot decide (a namespace it shows nothing of)."""
+    declared: str = ""
+    """Why a Service the tree does not define exists anyway (the API server's, an ``external`` entry)."""
     denied: list[tuple[PodGroup, PodGroup, str]] = field(default_factory=list)
     """(client, server, which side denies) for each pair the NetworkPolicies keep apart."""
     allowed: list[tuple[PodGroup, PodGroup]] = field(default_factory=list)
@@ -104,7 +104,8 @@ def dependency_verdict(tree: Tree, network: Network, address: Address) -> Verdic
     target = address.target
     service = address.service
     if service is None:
-        if (target.namespace, target.name) in ALWAYS_SERVICES or network.graph.unread_defines(target) is not None:
+        verdict.declared = declared_reason(tree, target)
+        if verdict.declared or network.graph.unread_defines(target) is not None:
             return verdict
         names = [resource.name for resource in tree.by_ref.values()
                  if resource.ref.group == "" and resource.kind == "Service" and resource.namespace == target.namespace]

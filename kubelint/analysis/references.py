@@ -65,6 +65,9 @@ BUILTIN_ROLES = frozenset({("kube-system", "extension-apiserver-authentication-r
 """Roles the API server creates (its bootstrap policy), besides every ``system:*`` Role of ``kube-system`` and
 ``kube-public``."""
 
+BUILTIN_SERVICES = frozenset({("default", "kubernetes")})
+"""Services every cluster has: the API server's."""
+
 BUILTIN_PRIORITY_CLASSES = frozenset({"system-cluster-critical", "system-node-critical"})
 
 ALWAYS_IN_EVERY_NAMESPACE: frozenset[tuple[str, str]] = ALWAYS_PRESENT | frozenset({
@@ -169,7 +172,7 @@ class References:
         found = graph.find(target.kind, target.namespace, target.name, target.group or None)
         if found is not None:
             return Resolution("defined", found=found)
-        reason = self._declared(target)
+        reason = self.declared(target)
         if reason:
             return Resolution("declared", reason)
         held = self._held(target)
@@ -218,7 +221,10 @@ class References:
 
     # evidence --------------------------------------------------------------------------------------------------
 
-    def _declared(self, target: ObjectRef) -> str:
+    def declared(self, target: ObjectRef) -> str:
+        """Why ``target`` exists although the tree does not define it: Kubernetes (or the platform) creates it, or
+        an ``external`` entry of the configuration declares it; empty when neither says so. Every reference rule
+        asks this (through :func:`declared_reason` when it has no other use for the analysis)."""
         kind, name = target.kind, target.name
         if target.namespace is not None and (kind, name) in ALWAYS_IN_EVERY_NAMESPACE:
             return "Kubernetes (or the platform it is named after) creates it in every namespace"
@@ -227,6 +233,8 @@ class References:
         if kind == "Role" and ((target.namespace, name) in BUILTIN_ROLES or (
                 name.startswith("system:") and target.namespace in ("kube-system", "kube-public"))):
             return "a Role the API server creates"
+        if kind == "Service" and target.group == "" and (target.namespace, name) in BUILTIN_SERVICES:
+            return "the API server's Service"
         if kind == "PriorityClass" and name in BUILTIN_PRIORITY_CLASSES:
             return "a built-in PriorityClass"
         if kind == "Namespace":
@@ -424,3 +432,9 @@ def _strings(value: Any) -> set[str]:
 def build_references(tree: Tree) -> References:
     """Reference resolution of a tree, built once per tree on first use."""
     return References(tree, build_graph(tree))
+
+
+def declared_reason(tree: Tree, target: ObjectRef) -> str:
+    """Why ``target`` exists without the tree defining it (built in, or declared by an ``external`` entry), or
+    empty: the one test every rule that reports "not in the tree" makes before it says so."""
+    return build_references(tree).declared(target)

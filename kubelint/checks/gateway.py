@@ -34,7 +34,7 @@ CERT_MANAGER_ANNOTATIONS = ("cert-manager.io/issuer", "cert-manager.io/cluster-i
 TLS_SECRET = "kubernetes.io/tls"
 
 
-def _missing(routes: GatewayRoutes, source: Resource, ref: Reference, what: str) -> Hit:
+def _missing(routes: GatewayRoutes, source: Resource, ref: Reference, what: str) -> Hit | None:
     target = ref.target
     return missing_target(routes.graph, source, target, ref.name_path, "namespace" in ref.written, what,
                           routes.defines(target.group, target.kind, target.namespace))
@@ -55,8 +55,9 @@ def route_no_matching_parent(tree: Tree, params: Params) -> Iterator[Hit]:
     for attachment in routes.attachments:
         route, parent = attachment.route, attachment.parent
         if attachment.outcome == PARENT_MISSING:
-            if routes.graph.unread_defines(parent.target) is None:
-                yield _missing(routes, route, parent, "parentRef Gateway")
+            hit = _missing(routes, route, parent, "parentRef Gateway")
+            if hit is not None and routes.graph.unread_defines(parent.target) is None:
+                yield hit
         elif attachment.outcome == NO_MATCHING_PARENT:
             gateway = attachment.gateway
             assert gateway is not None
@@ -123,8 +124,9 @@ def route_backend_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
             continue
         route, ref = backend.route, backend.ref
         if backend.service is None:
-            if routes.graph.unread_defines(ref.target) is None:
-                yield _missing(routes, route, ref, "backendRef Service")
+            hit = _missing(routes, route, ref, "backendRef Service")
+            if hit is not None and routes.graph.unread_defines(ref.target) is None:
+                yield hit
         elif backend.port_problem:
             path = (*ref.path, "port") if "port" in ref.written else ref.name_path
             yield Hit(f"backendRef {backend.port_problem}; requests for it fail (BackendNotFound)", route.where(path),
@@ -186,6 +188,8 @@ def gateway_invalid_certificate_ref(tree: Tree, params: Params) -> Iterator[Hit]
         if maker:
             continue
         hit = _missing(routes, gateway, ref, "certificateRef Secret")
+        if hit is None:
+            continue
         if not hit.held:
             hit = Hit(hit.message + f"; {certificate.listener.describe()} cannot terminate TLS "
                       "(InvalidCertificateRef)", hit.location, hit.related, hit.weaker)

@@ -39,6 +39,8 @@ def istio_destination_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
         hit = missing_target(routes.graph, destination.source, target, destination.host_path, not short,
                              f"destination host {destination.host!r}: Service", routes.defines("", "Service",
                                                                                                      target.namespace))
+        if hit is None:
+            continue
         if short and not hit.held:
             hit = Hit(hit.message + " (a short host is read in the VirtualService's namespace; no ServiceEntry "
                       "of the tree has it either)", hit.location, hit.related, hit.weaker)
@@ -152,5 +154,7 @@ def istio_gateway_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
         if routes.graph.unread_defines(target) is not None:
             continue
         written = ref.source.get(ref.path)
-        yield missing_target(routes.graph, ref.source, target, ref.path, isinstance(written, str) and "/" in written,
+        hit = missing_target(routes.graph, ref.source, target, ref.path, isinstance(written, str) and "/" in written,
                              "gateway", routes.defines(ISTIO_GROUP, "Gateway", target.namespace))
+        if hit is not None:
+            yield hit

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from kubelint.analysis.graph import GOVERNED_BY, ROUTES, SCALES, ResourceGraph, build_graph
+from kubelint.analysis.references import declared_reason
 from kubelint.checks import Hit, Params, check
 from kubelint.checks.orphan import orphan_hit
 from kubelint.findings import Location, Path
@@ -181,7 +182,7 @@ def ingress_unknown_service(tree: Tree, params: Params) -> Iterator[Hit]:
     graph = _graph(tree)
     require = params.get("require_services", True)
     for edge in graph.edges(ROUTES):
-        if graph.resource(edge.target) is not None or graph.unread_defines(edge.target) is not None:
+        if _exists(graph, edge.target):
             continue
         ingress = graph.resource(edge.source)
         assert ingress is not None
@@ -304,7 +305,7 @@ def statefulset_missing_service(tree: Tree, params: Params) -> Iterator[Hit]:
         assert statefulset is not None
         service = graph.resource(edge.target)
         where = statefulset.where(edge.path)
-        if service is None and graph.unread_defines(edge.target) is not None:
+        if service is None and _exists(graph, edge.target):
             continue
         if service is None:
             yield Hit(f"serviceName {edge.target.name!r} names no Service in namespace {edge.target.namespace}; "
@@ -328,7 +329,7 @@ def orphan_hpa_target(tree: Tree, params: Params) -> Iterator[Hit]:
     """A HorizontalPodAutoscaler whose scaleTargetRef names no object of its namespace."""
     graph = _graph(tree)
     for edge in graph.edges(SCALES):
-        if graph.resource(edge.target) is not None or graph.unread_defines(edge.target) is not None:
+        if _exists(graph, edge.target):
             continue
         hpa = graph.resource(edge.source)
         assert hpa is not None
@@ -343,6 +344,13 @@ def orphan_hpa_target(tree: Tree, params: Params) -> Iterator[Hit]:
         elif not params.get("require_pods", True) or graph.pods.in_namespace(target.namespace):
             yield Hit(base, hpa.where(edge.path))
         # else: the tree creates no pods there, the workloads are deployed from elsewhere
+
+
+def _exists(graph: ResourceGraph, target: ObjectRef) -> bool:
+    """Whether a referenced object exists or may: the tree defines it, a file it could not read may, or it exists
+    without the tree (built in, an ``external`` entry: the test every reference rule makes)."""
+    return (graph.resource(target) is not None or graph.unread_defines(target) is not None
+            or bool(declared_reason(graph.tree, target)))
 
 
 def _wrong_namespace(graph: ResourceGraph, source: Resource, target: ObjectRef, base: str, path: Path,

@@ -30,6 +30,7 @@ from kubelint.analysis.gateway import (
 from kubelint.analysis.graph import PROTECTS, ROUTES, SELECTS, build_graph
 from kubelint.analysis.istio import ISTIO_GROUP, build_istio_routes
 from kubelint.analysis.netpol import ALLOWS_FROM, ALLOWS_TO, ISOLATES, OUTSIDE, Network, build_network
+from kubelint.analysis.references import BUILTIN_SERVICES, declared_reason
 from kubelint.findings import MAX_NAME, Finding, Path, dotted, excerpt
 from kubelint.model.resource import ObjectRef, mapping, sequence, service_target
 from kubelint.model.selectors import PodGroup
@@ -185,7 +186,8 @@ def build_view(trees: Iterable[Tree], reach: bool = False, findings: bool = True
                 ports = [str(kind).lower() for kind in edge.data.get("types", [])]
             else:
                 ports = [str(port) for port in edge.data.get("ports", [])]
-            ports += _trouble(edge.data)
+            ports += _trouble(edge.data, "" if graph.resource(edge.target) is not None else
+                              declared_reason(tree, edge.target))
             source = _add_node(view, edge.source, tree, unit)
             target = _add_node(view, edge.target, tree, unit)
             if edge.relation == ALLOWS_FROM:  # traffic direction: from the admitted peer to the policy's pods
@@ -264,9 +266,12 @@ def _orphan_relation(ref: ObjectRef, path: Path) -> str:
     return SELECTS
 
 
-def _trouble(data: Mapping[str, Any]) -> list[str]:
-    """Why a route's reference does not resolve, for its edge's label (nothing when it does)."""
+def _trouble(data: Mapping[str, Any], declared: str) -> list[str]:
+    """Why a route's reference does not resolve, for its edge's label (nothing when it does); ``declared``: why a
+    target the tree does not define exists anyway (an ``external`` entry), which the label says instead."""
     outcome = data.get("outcome")
+    if declared and (outcome == PARENT_MISSING or data.get("problem") == "not in the tree"):
+        return [f"not in the tree, {declared}"]
     if outcome == PARENT_MISSING:
         return ["not in the tree"]
     if isinstance(outcome, str) and outcome != ACCEPTED:
@@ -376,7 +381,10 @@ def _state(verdict: Verdict, client: PodGroup, network: Network) -> str:
         return "allowed"
     service = verdict.address.service
     if service is None:
-        return "the API server" if verdict.address.target.name == "kubernetes" else "Service not in the tree"
+        target = verdict.address.target
+        if (target.namespace, target.name) in BUILTIN_SERVICES:
+            return "the API server"
+        return verdict.declared or "Service not in the tree"
     if service.spec.get("type") == "ExternalName":
         return "ExternalName Service"
     if not network.graph.selected.get(service.ref):

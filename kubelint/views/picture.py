@@ -42,7 +42,7 @@ STYLES: dict[str, tuple[str, str, str]] = {
 }
 DEFAULT_STYLE = ("#333333", "solid", "")
 FINDING_MEANING = "red, with the rule id: a finding is about this edge (kubelint lint says more)"
-MISSING_MEANING = "dashed: not in the tree (a reference that resolves to nothing)"
+MISSING_MEANING = "dashed: not in the tree (with a red edge: a reference that resolves to nothing)"
 MARKED_MEANING = "red outline, with rule ids: a finding about the object that no edge shows"
 
 _DOT_SHAPES = {"Service": "ellipse", "Ingress": "parallelogram", "NetworkPolicy": "hexagon", "": "doublecircle"}
