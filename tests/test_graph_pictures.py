@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from mermaid_check import check_mermaid
 
 from kubelint.cli import cli
-from tests.test_graphview import check_mermaid
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HAS_DOT = shutil.which("dot") is not None

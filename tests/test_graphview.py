@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from mermaid_check import check_mermaid
 
 from kubelint.cli import cli
 
@@ -144,47 +145,6 @@ def test_mermaid_is_well_formed(tree_file: str) -> None:
         lines = graph(tree_file, "--format", "mermaid", *args).splitlines()
         check_mermaid(lines)
         assert any("#quot;" in line for line in lines)
-
-
-MERMAID_NODE = re.compile(r'^ +([A-Za-z]\w*)(\["|\(\["|\[/"|\{\{"|\(\(")[^"]*("\]|"\]\)|"/\]|"\}\}|"\)\))$')
-MERMAID_EDGE = re.compile(r'^ +([A-Za-z]\w*)(\[" "\])? (-->|-\.->|==>)(\|"[^"|]*"\|)? ([A-Za-z]\w*)(\[" "\])?$')
-
-
-def check_mermaid(lines: list[str]) -> None:
-    """A structural check of a Mermaid flowchart (no mermaid-cli here): every line is a node, an edge between
-    declared nodes, a subgraph with its end, a link style with existing link numbers, or a class."""
-    assert lines[0] == "flowchart LR"
-    declared: set[str] = set()
-    edges = []
-    depth = 0
-    styled: list[int] = []
-    for line in lines[1:]:
-        if (match := MERMAID_NODE.match(line)):
-            declared.add(match.group(1))
-        elif (match := MERMAID_EDGE.match(line)):
-            edges.append(match)
-            if match.group(2):
-                declared.add(match.group(1))
-            if match.group(6):
-                declared.add(match.group(5))
-        elif re.match(r'^ +subgraph \w+\["[^"]*"\]$', line):
-            depth += 1
-        elif line.strip() == "end":
-            depth -= 1
-            assert depth >= 0, line
-        elif line.strip() == "direction LR":
-            pass
-        elif (match := re.match(r"^  linkStyle ([\d,]+) stroke:#[0-9a-f]{6},color:#[0-9a-f]{6}$", line)):
-            styled += [int(number) for number in match.group(1).split(",")]
-        elif (match := re.match(r"^  classDef \w+ [\w:#,. -]+$", line)):
-            pass
-        elif (match := re.match(r"^  class ([\w,]+) \w+$", line)):
-            assert set(match.group(1).split(",")) <= declared, line
-        else:
-            raise AssertionError(f"not a Mermaid flowchart line: {line!r}")
-    assert depth == 0
-    assert all(m.group(1) in declared and m.group(5) in declared for m in edges)
-    assert sorted(styled) == list(range(len(edges)))
 
 
 def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
