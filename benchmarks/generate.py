@@ -23,7 +23,7 @@ import random
 import shutil
 from dataclasses import asdict, dataclass, field, replace
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 """Bump when the output changes, so cached trees are regenerated."""
 
 APPS_PER_NAMESPACE = 12
@@ -187,9 +187,10 @@ def workload(app: App, rng: random.Random, mistake: str | None) -> str:
     containers = container(app.name, image, app.port, rng, env)
     if app.sidecar:
         containers += sidecar()
-    replicas = f"  replicas: {app.replicas}\n"
+    replicas = ""  # every app has a HorizontalPodAutoscaler, which decides the scale (hpa-target-sets-replicas)
+    history = "  revisionHistoryLimit: 5\n"
     if mistake == "yaml-duplicate-key":
-        replicas += f"  replicas: {app.replicas + 1}\n"
+        history += "  revisionHistoryLimit: 10\n"
     if mistake == "schema-invalid":
         replicas = f"  replica: {app.replicas}\n"
     stateful = f"  serviceName: {app.name}-headless\n" if app.stateful else ""
@@ -222,8 +223,7 @@ metadata:
     owner: team-{app.team}@example.com
     runbook: https://runbooks.example.com/{app.team}/{app.name}
 spec:
-{replicas}{stateful}  revisionHistoryLimit: 5
-  selector:
+{replicas}{stateful}{history}  selector:
     matchLabels:
 {selector(app.name, 6)}{strategy}  template:
     metadata:
@@ -551,9 +551,9 @@ def _expect(app_file: str, text: str, kinds: list[str], mistake: str, app: App) 
                "privileged-container": "Deployment",
                "schema-invalid": "Deployment"}[mistake]
     if mistake == "yaml-duplicate-key":
-        before, _ = _lines_of(text, "\n  replicas:")  # the line before the first `replicas:` key
-        line = before + 2  # the second `replicas:` key
-        return Expected(mistake, app_file, line, line, f"duplicate replicas key in {app.name}")
+        before, _ = _lines_of(text, "\n  revisionHistoryLimit:")  # the line before the first such key
+        line = before + 2  # the second `revisionHistoryLimit:` key
+        return Expected(mistake, app_file, line, line, f"duplicate revisionHistoryLimit key in {app.name}")
     document = kinds.index(kind_of)
     first, last = _object_lines(text, document)
     return Expected(mistake, app_file, first, last, f"{mistake} in {kind_of} {app.namespace}/{app.name}")

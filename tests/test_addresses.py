@@ -146,3 +146,44 @@ def test_a_name_without_a_service_is_no_address(tmp_path: Path) -> None:
         """))
     tree = load_tree([str(tmp_path / "a.yaml")], Options())
     assert [a.token for a in build_addresses(tree).found] == ["x.y.svc.cluster.local:1"]
+
+
+def _dashboard_tree(tmp_path: Path) -> Path:
+    """Ten Services and a ConfigMap whose values are mostly lines that cannot hold an address."""
+    services = "".join(f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: svc{n}, namespace: shop}}\n"
+                       f"spec: {{ports: [{{port: 80}}]}}\n" for n in range(10))
+    filler = [f'      "panel{n}": {{"h": 1, "x": {n}, "expr": "rate(x[5m])", "url": "api.example.com:443"}},'
+              for n in range(600)]
+    dashboard = [*filler[:200], '      "a": "http://svc1:80/x",', *filler[200:400],
+                 '      "b": "svc2.shop:80 svc3.shop.svc.cluster.local:80 svc1-old:80",',
+                 '      # svc1:80 (a comment)', *filler[400:]]
+    every = [f"      svc{n}:80 é→svc{n}.shop:80" for n in range(10)]
+    text = (services + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: dash, namespace: shop}\ndata:\n"
+            "  dashboard.json: |\n" + "\n".join(dashboard) + "\n  every.conf: |\n" + "\n".join(every)
+            + "\n  none.conf: |\n" + "\n".join(filler[:50]) + "\n  line: 'svc4:80 a.x.svc:1'\n")
+    (tmp_path / "dash.yaml").write_text(text)
+    return tmp_path / "dash.yaml"
+
+
+def test_only_lines_naming_a_service_are_scanned_and_each_address_keeps_its_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kubelint.analysis.addresses as addresses
+
+    path = _dashboard_tree(tmp_path)
+
+    def found() -> list[tuple[str, int, int, str]]:
+        tree = load_tree([str(path)], Options())
+        return [(a.via, a.location.line, a.location.column, a.token) for a in build_addresses(tree).found]
+
+    start = 10 * 5 + 6  # the line of "dashboard.json: |"
+    expected = [("key dashboard.json", start + 201, 13, "http://svc1:80"),
+                ("key dashboard.json", start + 402, 13, "svc2.shop:80"),
+                ("key dashboard.json", start + 402, 26, "svc3.shop.svc.cluster.local:80"),
+                *[item for n in range(10) for item in (
+                    ("key every.conf", start + 605 + n, 7, f"svc{n}:80"),
+                    ("key every.conf", start + 605 + n, 17, f"svc{n}.shop:80"))],
+                ("key line", start + 666, 10, "svc4:80"),
+                ("key line", start + 666, 18, "a.x.svc:1")]
+    assert found() == expected
+    monkeypatch.setattr(addresses, "FIND_LABELS", -1)  # every line of every multi-line value scanned
+    assert found() == expected

@@ -44,8 +44,8 @@ def test_expected_mistakes_point_at_the_right_lines(tmp_path: Path) -> None:
         lines = Path(expected.file).read_text().splitlines()
         region = lines[expected.first_line - 1: expected.last_line]
         if expected.rule == "yaml-duplicate-key":
-            assert region[0].strip().startswith("replicas:") and lines[expected.first_line - 2].strip() \
-                .startswith("replicas:")
+            assert region[0].strip().startswith("revisionHistoryLimit:") and lines[expected.first_line - 2].strip() \
+                .startswith("revisionHistoryLimit:")
         elif expected.rule == "duplicate-object":
             assert region[0].strip().startswith("name: ") and region[0].strip().endswith("-config")
         elif expected.rule != "yaml-syntax":

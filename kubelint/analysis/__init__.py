@@ -28,6 +28,7 @@ MODULES: dict[str, str] = {
     "pod-security": "kubelint.analysis.psa",
     "pod-templates": "kubelint.analysis.templates",
     "reach": "kubelint.analysis.reach",
+    "scales": "kubelint.analysis.scale",
     "references": "kubelint.analysis.references",
     "unseen-pods": "kubelint.analysis.unseen",
     "usage": "kubelint.analysis.usage",

@@ -65,6 +65,15 @@ ADDRESS = re.compile(
 COMMENT = re.compile(r"^\s*(#|//|;)")
 NOT_HOSTS = frozenset({"localhost"})
 
+WORD = re.compile(r"[\w-]+")
+"""A run of word characters and dashes: every label of a host :data:`ADDRESS` matches is one whole such run (the
+pattern refuses word characters and dashes on either side of the host and between its labels stand dots)."""
+_NOT_WORD = str.maketrans({chr(code): " " for code in range(128) if not (chr(code).isalnum() or chr(code) in "_-")})
+"""ASCII characters outside :data:`WORD`, mapped to spaces (splitting an ASCII text into its :data:`WORD` runs)."""
+FIND_LABELS = 8
+"""Up to this many Service names written in a multi-line value, their lines are found by searching for each name;
+with more, every line is scanned (either way the work stays linear in the value's length)."""
+
 DIRECT = "direct"
 SHORT = "short"
 NAME_NAMESPACE = "name.namespace"
@@ -139,6 +148,8 @@ class AddressFinder:
         for resource in tree.by_ref.values():
             if resource.ref.group == "" and resource.kind == "Service":
                 self.services.setdefault((resource.namespace, resource.name), resource)
+        self.labels = frozenset({"svc", *(name for _, name in self.services)})
+        """The labels without which a host is no address: ``svc`` and the names of the tree's Services."""
         self._sources: dict[tuple[str, str], Source] = {}
         for source in tree.sources:
             self._sources.setdefault((source.display, source.via), source)
@@ -235,7 +246,7 @@ class AddressFinder:
         if "." not in value and ":" not in value:
             return
         multiline = "\n" in value
-        for number, line in enumerate(value.split("\n") if multiline else [value]):
+        for number, line in self._candidate_lines(value, multiline):
             if (":" not in line and "." not in line) or (multiline and COMMENT.match(line)):
                 continue
             for match in ADDRESS.finditer(line):
@@ -243,6 +254,38 @@ class AddressFinder:
                 if found is not None:
                     yield replace(found, location=self._locate(resource, path, match.group(0),
                                                                number if multiline else None))
+
+    def _candidate_lines(self, value: str, multiline: bool) -> Iterator[tuple[int, str]]:
+        """The lines of a value (with their index) that could hold an address, in order. A host is an address only
+        when one of its labels is ``svc`` or the name of a Service of the tree, and each label is a whole
+        :data:`WORD` run, so a value without such a run has none, and of a multi-line value (a config file, a
+        Grafana dashboard: mostly lines that cannot) only the lines where such a name is written are scanned.
+        Linear in the value's length, whatever the number of Services."""
+        runs = set(value.translate(_NOT_WORD).split()) if value.isascii() else set(WORD.findall(value))
+        wanted = runs & self.labels
+        if not wanted:
+            return
+        if not multiline:
+            yield 0, value
+            return
+        if len(wanted) > FIND_LABELS:
+            yield from enumerate(value.split("\n"))
+            return
+        starts: set[int] = set()
+        for label in wanted:
+            at = value.find(label)
+            while at != -1:
+                starts.add(value.rfind("\n", 0, at) + 1)
+                at = value.find("\n", at)
+                if at == -1:
+                    break
+                at = value.find(label, at)
+        number, counted = 0, 0
+        for start in sorted(starts):
+            number += value.count("\n", counted, start)
+            counted = start
+            end = value.find("\n", start)
+            yield number, value[start:] if end == -1 else value[start:end]
 
     def _address(self, resource: Resource, match: re.Match[str], clients: tuple[PodGroup, ...], via: str
                  ) -> Address | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -90,25 +90,60 @@ class RuleProblem:
 
 @dataclass
 class CrdRules:
-    """The compiled rules of every custom kind: ``(group, version, kind)`` -> root schema node."""
+    """The rules of every custom kind: ``(group, version, kind)`` -> root schema node, compiled on first use.
 
+    Two checks read it for different things: ``crd-validation-failed`` needs the schema nodes of the kinds that
+    have objects in the tree (:meth:`schema_of` builds a kind's on first use), ``cel-expression-invalid`` needs
+    whether each rule of a linted CRD compiles (:meth:`problems_of`, which compiles the rules without building
+    nodes). A rule is compiled once for both."""
+
+    schemas: dict[tuple[str, str, str], tuple[dict[str, Any], Resource, Path]] = field(default_factory=dict)
+    """The schema of each custom kind of the tree's CRDs (the first CRD that serves it), its CRD and its path."""
     kinds: dict[tuple[str, str, str], SchemaNode | None] = field(default_factory=dict)
-    problems: list[RuleProblem] = field(default_factory=list)
-    """Rules of the tree's CRDs that cannot run (reported on the CRD)."""
+    """The schema nodes built so far."""
     location_problems: dict[tuple[str, str, str], list[RuleProblem]] = field(default_factory=dict)
     """Rules of ``--schema-location`` schemas that cannot run (reported on the resources of that kind)."""
     locations: list[str] = field(default_factory=list)
     kubernetes: str = ""
     strict: bool = True
     max_size: int = 0
+    _compiled: dict[tuple[int, Path], tuple[CrdRule | None, list[RuleProblem]]] = field(default_factory=dict)
+    """Each rule of the tree's CRDs compiled, by (CRD, path of the entry), with what kept it from compiling."""
 
     def schema_of(self, resource: Resource) -> SchemaNode | None:
         """The rules that apply to a custom resource (None when its kind has none)."""
         group, version = split_api_version(resource.api_version)
         key = (group, version, resource.kind)
-        if key not in self.kinds and self.locations:
-            self.kinds[key] = self._from_location(group, version, resource.kind)
+        if key not in self.kinds:
+            if key in self.schemas:
+                raw, origin, path = self.schemas[key]
+                try:
+                    self.kinds[key] = _node(raw, origin, path, [], (), self._compile)
+                except RecursionError:
+                    self.kinds[key] = None
+            elif self.locations:
+                self.kinds[key] = self._from_location(group, version, resource.kind)
         return self.kinds.get(key)
+
+    def problems_of(self, crd: Resource) -> list[RuleProblem]:
+        """The rules of a CRD of the tree that cannot run (they do not compile: the API server refuses the CRD),
+        in the order of its served versions and of its schema."""
+        problems: list[RuleProblem] = []
+        for raw, origin, path in self.schemas.values():
+            if origin is crd:
+                for entry, at in _rule_entries(raw, path):
+                    self._compile(entry, origin, at, problems)
+        return problems
+
+    def _compile(self, entry: Mapping[str, Any], origin: Resource | None, path: Path,
+                 problems: list[RuleProblem]) -> CrdRule | None:
+        key = (id(origin), path)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            found: list[RuleProblem] = []
+            compiled = self._compiled[key] = (_compile_rule(entry, origin, path, found), found)
+        problems.extend(compiled[1])
+        return compiled[0]
 
     def _from_location(self, group: str, version: str, kind: str) -> SchemaNode | None:
         from kubelint.schema.store import candidates, read_schema
@@ -147,7 +182,8 @@ def _text_keys(raw: Any) -> set[str]:
 
 @analysis_of("crd-validations")
 def crd_rules(tree: Tree) -> CrdRules:
-    """Every CRD of the tree with validation rules or list types, compiled (CEL is imported only if any)."""
+    """The schema of every custom kind the tree's CRDs serve, its rules compiled on first use (see
+    :class:`CrdRules`; CEL is imported only when a rule is compiled)."""
     from kubelint.schema.builtin import resolve_version
     from kubelint.schema.crd import crd_versions
 
@@ -160,18 +196,51 @@ def crd_rules(tree: Tree) -> CrdRules:
             continue
         for served in crd_versions(resource):
             key = (served.group, served.version, served.kind)
-            if key in found.kinds or not isinstance(served.schema, dict):
-                continue
-            try:
-                found.kinds[key] = _node(served.schema, resource, served.schema_path, found.problems, ())
-            except RecursionError:
-                found.kinds[key] = None
+            if key not in found.schemas and isinstance(served.schema, dict):
+                found.schemas[key] = (served.schema, resource, served.schema_path)
     return found
 
 
+_SCHEMA_CHILDREN = ("properties", "items", "additionalProperties")
+_KEPT = ("x-kubernetes-validations", "default", "x-kubernetes-list-type", *_SCHEMA_CHILDREN)
+"""Keys that make a schema node matter to the rules' walk (besides a ``number`` type and the typed formats)."""
+_TYPED_FORMATS = ("date-time", "duration", "byte")
+
+
+def _rule_entries(raw: dict[str, Any], path: Path) -> Iterator[tuple[Mapping[str, Any], Path]]:
+    """Every ``x-kubernetes-validations`` entry of a schema with its path, in the order :func:`_node` meets them
+    (a node's own rules, then its properties in order, its items, its additionalProperties)."""
+    stack: list[tuple[dict[str, Any], Path]] = [(raw, path)]
+    while stack:
+        node, at = stack.pop()
+        for index, entry in enumerate(sequence(node.get("x-kubernetes-validations"))):
+            yield mapping(entry), (*at, "x-kubernetes-validations", index)
+        children: list[tuple[dict[str, Any], Path]] = []
+        for name, child in mapping(node.get("properties")).items():
+            if isinstance(child, dict) and _may_hold_rules(child):
+                children.append((child, (*at, "properties", name)))
+        for key in ("items", "additionalProperties"):
+            child = node.get(key)
+            if isinstance(child, dict) and _may_hold_rules(child):
+                children.append((child, (*at, key)))
+        stack.extend(reversed(children))
+
+
+def _may_hold_rules(raw: dict[str, Any]) -> bool:
+    return "x-kubernetes-validations" in raw or "properties" in raw or "items" in raw or "additionalProperties" in raw
+
+
 def _node(raw: dict[str, Any], origin: Resource | None, path: Path, problems: list[RuleProblem],
-          object_path: Path) -> SchemaNode | None:
+          object_path: Path, compile_rule: Callable[[Mapping[str, Any], Resource | None, Path, list[RuleProblem]],
+                                                    CrdRule | None] | None = None) -> SchemaNode | None:
     """The schema node at ``raw`` (None when neither it nor anything under it has rules or list types)."""
+    if raw.get("type") != "number" and raw.get("format") not in _TYPED_FORMATS:
+        for key in _KEPT:
+            if key in raw:
+                break
+        else:
+            return None  # most nodes: a leaf without rules, default, list type or typed value
+    compile_rule = compile_rule or _compile_rule
     node = SchemaNode(path=object_path)
     node.type = text(raw.get("type")) or ""
     node.format = text(raw.get("format")) or ""
@@ -180,24 +249,25 @@ def _node(raw: dict[str, Any], origin: Resource | None, path: Path, problems: li
     node.list_type = text(raw.get("x-kubernetes-list-type")) or ""
     node.map_keys = tuple(key for key in sequence(raw.get("x-kubernetes-list-map-keys")) if isinstance(key, str))
     for index, entry in enumerate(sequence(raw.get("x-kubernetes-validations"))):
-        rule = _compile_rule(mapping(entry), origin, (*path, "x-kubernetes-validations", index), problems)
+        rule = compile_rule(mapping(entry), origin, (*path, "x-kubernetes-validations", index), problems)
         if rule is not None:
             node.rules.append(rule)
     for name, child in mapping(raw.get("properties")).items():
         if isinstance(child, dict):
-            built = _node(child, origin, (*path, "properties", name), problems, (*object_path, name))
+            built = _node(child, origin, (*path, "properties", name), problems, (*object_path, name), compile_rule)
             if built is not None:
                 node.properties[name] = built
     items = raw.get("items")
     if isinstance(items, dict):
-        node.items = _node(items, origin, (*path, "items"), problems, (*object_path, "*"))
+        node.items = _node(items, origin, (*path, "items"), problems, (*object_path, "*"), compile_rule)
     additional = raw.get("additionalProperties")
     if isinstance(additional, dict):
-        node.additional = _node(additional, origin, (*path, "additionalProperties"), problems, (*object_path, "*"))
+        node.additional = _node(additional, origin, (*path, "additionalProperties"), problems, (*object_path, "*"),
+                                compile_rule)
     node.transition = any(rule.transition for rule in node.rules) or any(
         child is not None and child.transition
         for child in (*node.properties.values(), node.items, node.additional))
-    typed = node.type == "number" or node.format in ("date-time", "duration", "byte") or node.has_default
+    typed = node.type == "number" or node.format in _TYPED_FORMATS or node.has_default
     if node.rules or node.properties or node.items or node.additional or node.list_type or typed:
         return node
     return None

@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 @check("crd-validation-failed")
 def crd_validation_failed(tree: Tree, params: Params) -> Iterator[Hit]:
     """Custom resources that break the x-kubernetes-validations rules or list types of their CRD."""
+    if not tree.options.schema_location and not any(_is_crd(resource) for resource in tree.resources):
+        return
     from kubelint.analysis.cel_crd import crd_rules, violations
     from kubelint.schema.builtin import BUILTIN_GROUPS
 
     rules = crd_rules(tree)
-    if not rules.kinds and not rules.locations:
+    if not rules.schemas and not rules.locations:
         return
     for resource in tree.linted:
         if resource.ref.group in BUILTIN_GROUPS or resource.kind == "CustomResourceDefinition":
@@ -54,16 +56,18 @@ def crd_validation_failed(tree: Tree, params: Params) -> Iterator[Hit]:
 @check("cel-expression-invalid")
 def cel_expression_invalid(tree: Tree, params: Params) -> Iterator[Hit]:
     """CEL expressions in CRD validation rules and admission policies that do not compile."""
+    linted = tree.linted
+    if not any(resource.kind in EXPRESSION_KINDS for resource in linted):
+        return
     from kubelint.analysis.cel_admission import GROUP, _compile_policy
     from kubelint.analysis.cel_crd import crd_rules
 
-    crd_problems = crd_rules(tree).problems
-    for resource in tree.linted:
+    rules = crd_rules(tree)
+    for resource in linted:
         if resource.kind == "CustomResourceDefinition":
-            for problem in crd_problems:
-                if problem.origin is resource:
-                    yield Hit(f"CustomResourceDefinition {resource.name}: {problem.message}",
-                              expression_location(resource, problem.path, problem.line), weaker=problem.weaker)
+            for problem in rules.problems_of(resource):
+                yield Hit(f"CustomResourceDefinition {resource.name}: {problem.message}",
+                          expression_location(resource, problem.path, problem.line), weaker=problem.weaker)
         elif resource.kind == "ValidatingAdmissionPolicy" and resource.ref.group == GROUP:
             found: list[ExpressionProblem] = []
             _compile_policy(resource, found)
@@ -71,6 +75,16 @@ def cel_expression_invalid(tree: Tree, params: Params) -> Iterator[Hit]:
                 yield Hit(f"ValidatingAdmissionPolicy {resource.name}: {policy_problem.message}",
                           expression_location(resource, policy_problem.path, policy_problem.line),
                           weaker=policy_problem.weaker)
+
+
+EXPRESSION_KINDS = frozenset({"CustomResourceDefinition", "ValidatingAdmissionPolicy"})
+"""The kinds whose CEL expressions ``cel-expression-invalid`` compiles: a tree without them needs no CEL."""
+ADMISSION_GROUP = "admissionregistration.k8s.io"
+"""``kubelint.analysis.cel_admission.GROUP``, here so that a tree without policies does not import CEL."""
+
+
+def _is_crd(resource: Resource) -> bool:
+    return resource.kind == "CustomResourceDefinition" and resource.ref.group == "apiextensions.k8s.io"
 
 
 ACTION_RULES = {"admission-policy-denied": "Deny", "admission-policy-warning": "Warn",
@@ -85,6 +99,9 @@ def _strongest(actions: tuple[str, ...]) -> str:
 
 
 def _admission_hits(tree: Tree, action: str) -> Iterator[Hit]:
+    if not any(resource.kind == "ValidatingAdmissionPolicy" and resource.ref.group == ADMISSION_GROUP
+               for resource in tree.resources):
+        return  # no policy, no decision
     from kubelint.analysis.cel_admission import admission
 
     for decision in admission(tree).decisions:

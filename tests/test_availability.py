@@ -1,0 +1,121 @@
+"""Availability rules: the numbers the disruption controller and the autoscaler work with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kubelint import lint
+from kubelint.checks.availability import percent
+from kubelint.options import Options
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web, namespace: shop}}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      containers: [{{name: web, image: "registry.example.com/web:1.0"}}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {{name: web, namespace: shop}}
+spec:
+  minAvailable: {min_available}
+  selector:
+    matchLabels: {{app: web}}
+"""
+
+HPA = """\
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {{name: {name}, namespace: shop}}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}
+  minReplicas: 2
+  maxReplicas: 5
+"""
+
+
+def _blocking(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "app.yaml"
+    path.write_text(text)
+    report = lint([str(path)], Options(enable=["pdb-blocks-eviction"]))
+    return [finding.message for finding in report.findings if finding.rule == "pdb-blocks-eviction"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [("0%", 0), ("50%", 50), ("100%", 100), ("5", None), ("%", None),
+                                                 ("-5%", None), ("5.5%", None), (5, None), (None, None)])
+def test_percent_reads_only_what_the_api_accepts(value: object, expected: int | None) -> None:
+    assert percent(value) == expected
+
+
+@pytest.mark.parametrize(("replicas", "min_available", "blocks"), [
+    # the documentation's example: 50% of 7 pods rounds up to 4, so 3 may go
+    (7, '"50%"', False), (7, '"100%"', True), (7, 7, True), (7, 6, False),
+    (3, '"67%"', True), (3, '"66%"', False), (1, '"1%"', True), (2, '"50%"', False),
+    (1, 1, True), (2, 1, False), (1, 0, False),
+])
+def test_min_available_rounds_up_as_the_disruption_controller(tmp_path: Path, replicas: int, min_available: object,
+                                                              blocks: bool) -> None:
+    found = _blocking(tmp_path, DEPLOYMENT.format(replicas=replicas, min_available=min_available))
+    assert bool(found) is blocks, found
+
+
+def test_the_autoscalers_minimum_is_the_scale_that_counts(tmp_path: Path) -> None:
+    found = _blocking(tmp_path, DEPLOYMENT.format(replicas=5, min_available=2) + HPA.format(name="web"))
+    assert len(found) == 1 and "HorizontalPodAutoscaler web, minReplicas: 2" in found[0]
+
+
+def test_two_autoscalers_on_one_workload_leave_the_scale_undecided(tmp_path: Path) -> None:
+    text = DEPLOYMENT.format(replicas=5, min_available=2) + HPA.format(name="web") + HPA.format(name="web-2")
+    assert not _blocking(tmp_path, text)
+
+
+AUTOSCALED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, namespace: batch}
+spec:
+  selector:
+    matchLabels: {app: worker}
+  template:
+    metadata:
+      labels: {app: worker}
+    spec:
+      containers: [{name: worker, image: "registry.example.com/worker:1.0"}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: worker, namespace: batch}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: worker}
+  maxReplicas: 10
+"""
+
+
+@pytest.mark.parametrize(("entry", "held"), [
+    ({"kind": "LimitRange", "namespace": "batch", "reason": "the platform's defaults"}, True),
+    ({"kind": "LimitRange", "name": "defaults", "namespace": "batch"}, True),
+    ({"kind": "LimitRange", "namespace": "other"}, False),
+    ({"namespace": "batch"}, False),  # every object of the namespace, but it names no LimitRange
+])
+def test_a_limit_range_declared_external_holds_the_finding_back(tmp_path: Path, entry: dict[str, str],
+                                                                  held: bool) -> None:
+    from kubelint.model.external import parse_external
+
+    path = tmp_path / "app.yaml"
+    path.write_text(AUTOSCALED)
+    report = lint([str(path)], Options(enable=["hpa-missing-requests"], external=[parse_external(entry)]))
+    reported = [finding for finding in report.findings if finding.rule == "hpa-missing-requests"]
+    kept = [finding for finding in report.held if finding.rule == "hpa-missing-requests"]
+    assert (len(kept), len(reported)) == ((1, 0) if held else (0, 1))
+    assert "80%" in (kept or reported)[0].message
