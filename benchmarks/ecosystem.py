@@ -5,6 +5,7 @@
     python benchmarks/ecosystem.py --update         # rewrite the snapshot on purpose (review the diff!)
     python benchmarks/ecosystem.py --strict         # also fail on findings judged false or not judged at all
     python benchmarks/ecosystem.py --list false     # print the findings judged false (or: unjudged, true, ...)
+    python benchmarks/ecosystem.py --enable unused-object --list unjudged   # an off-by-default rule, reported only
 
 As ruff checks itself on real projects, kubelint checks itself on the corpora in ``../shared/corpora`` (next to
 the repository; ``--corpora DIR`` or ``KUBELINT_CORPORA`` elsewhere; a missing folder is an error). What a unit
@@ -271,7 +272,7 @@ class UnitResult:
     seconds: float
 
 
-def lint_unit(corpus: Corpus, unit: Unit, profile: str = "baseline") -> UnitResult:
+def lint_unit(corpus: Corpus, unit: Unit, profile: str = "baseline", enable: Sequence[str] = ()) -> UnitResult:
     """Lint one unit in-process, with the corpus folder as the current folder."""
     from kubelint.engine import lint_tree
     from kubelint.loader import load_tree
@@ -284,6 +285,7 @@ def lint_unit(corpus: Corpus, unit: Unit, profile: str = "baseline") -> UnitResu
     try:
         options = Options(namespace=unit.namespace, render=unit.render, context=list(unit.context),
                           exclude=["*"] if unit.root_only else [], fail_on=None, profile=profile,
+                          enable=list(enable),
                           units=[UnitSpec(unit.paths, unit.name)])  # its files are applied together
         tree = load_tree(list(unit.paths), options)
         report = lint_tree(tree)
@@ -470,6 +472,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--timings", action="store_true", help="print the slowest units")
     parser.add_argument("--profile", default="baseline",
                         help="lint under this rule profile and only report (the snapshot is the default profile's)")
+    parser.add_argument("--enable", action="append", default=[], metavar="RULE",
+                        help="also run RULE (an off-by-default rule; repeatable) and only report, as --profile does")
     return parser.parse_args(argv)
 
 
@@ -498,13 +502,13 @@ def run(args: argparse.Namespace) -> int:
     listed: list[str] = []
     timings: list[tuple[float, str]] = []
     for corpus in found:
-        results = [lint_unit(corpus, unit, args.profile) for unit in corpus.units]
+        results = [lint_unit(corpus, unit, args.profile, args.enable) for unit in corpus.units]
         lines = sorted(line for result in results for line in result.lines)
         timings.extend((result.seconds, f"{corpus.name}: {result.unit.name}") for result in results)
         snapshot_file = args.data / "snapshot" / f"{corpus.name}.txt"
         added, lost = difference(read_snapshot(snapshot_file), lines)
-        if args.profile != "baseline":
-            pass  # another profile's findings are measured, not compared
+        if args.profile != "baseline" or args.enable:
+            pass  # another profile's (or more rules') findings are measured, not compared
         elif args.update:
             if added or lost:
                 write_snapshot(snapshot_file, corpus.name, lines)

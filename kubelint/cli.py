@@ -429,14 +429,26 @@ def _run(paths: list[str], options: Any) -> Any:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "format_name", type=click.Choice(["text", "dot", "mermaid", "markdown", "json"]),
-              default="text", show_default=True, help="Output format.")
+@click.option("--format", "format_name",
+              type=click.Choice(["text", "dot", "mermaid", "markdown", "json", "svg", "png"]),
+              default="text", show_default=True,
+              help="Output format. markdown: the Mermaid flowchart in a ```mermaid fence, to paste into a pull "
+                   "request or a Markdown file (with --why and --diff: their Markdown answer); svg and png: "
+                   "rendered by Graphviz's dot, which must be on PATH.")
 @click.option("--reach", is_flag=True,
               help="Show who may connect to whom on which ports after all NetworkPolicies, and whether each "
                    "Service address in a workload's configuration is reachable.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write the graph to FILE instead of stdout.")
-@click.option("--namespace", "-n", default=None, help="Namespace for objects that name none [default: default].")
+@click.option("--namespace", "-n", default=None,
+              help="Namespace for objects that name none [default: default]; the picture then shows only this "
+                   "namespace (and the objects elsewhere that its edges reach).")
+@click.option("--focus", default=None, metavar="OBJ",
+              help="Draw only OBJ (Kind/namespace/name or namespace/name) and the objects --depth edges from it.")
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(0, 100),
+              help="With --focus: how many edges away from OBJ to draw.")
+@click.option("--no-findings", is_flag=True,
+              help="Do not run the relationship rules: draw no finding on the edges.")
 @click.option("--no-render", is_flag=True, help="Read the raw files of Kustomize folders instead of rendering them.")
 @click.option("--why", nargs=2, metavar="SRC DST[:PORT]", default=None,
               help="Explain one connection: allowed or denied, and the policy lines that decide it. Names: "
@@ -448,13 +460,13 @@ def _run(paths: list[str], options: Any) -> Any:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="Read settings from FILE [default: .kubelint.yaml here or up to the repository root].")
 def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | None, namespace: str | None,
-          no_render: bool, why: tuple[str, str] | None, diff_ref: str | None, config_file: str | None) -> None:
+          focus: str | None, depth: int, no_findings: bool, no_render: bool, why: tuple[str, str] | None,
+          diff_ref: str | None, config_file: str | None) -> None:
     """Export the resource graph of PATHS: workloads, Services, Ingresses, NetworkPolicies, Gateway API and Istio
-    routes, and their edges."""
+    routes, and their edges, with the relationship findings drawn red on the edges they are about."""
     from kubelint.loader import load_tree
     from kubelint.model.units import drawn_units
     from kubelint.sources.discover import NothingToLint, PathNotFound
-    from kubelint.views.graph import build_view, render
 
     options = _configured(config_file)
     if namespace:
@@ -482,7 +494,47 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
             raise click.BadParameter(_shown(str(error)), param_hint="--why") from error
         _emit(why_view.render(answers, format_name), output, machine=format_name == "json")
         return
-    _emit(render(build_view(drawn_units(tree), reach), format_name), output, machine=format_name != "text")
+    _draw(tree, format_name, reach, namespace, focus, depth, not no_findings, output)
+
+
+def _draw(tree: Any, format_name: str, reach: bool, namespace: str | None, focus: str | None, depth: int,
+          findings: bool, output: str | None) -> None:
+    """``graph`` without --why or --diff: the picture, filtered, in text, DOT, Mermaid, Markdown, JSON or an
+    image that Graphviz renders."""
+    from kubelint.catalog import CatalogError
+    from kubelint.engine import UnknownProfile, UnknownRule
+    from kubelint.model.units import drawn_units
+    from kubelint.views.focus import FocusError, only_namespace
+    from kubelint.views.focus import focus as focused
+    from kubelint.views.graph import IMAGE_FORMATS, build_view, render
+
+    try:
+        view = build_view(drawn_units(tree), reach, findings=findings, collapse=focus is None)
+    except (CatalogError, UnknownRule, UnknownProfile) as error:
+        raise click.UsageError(str(error)) from error
+    if namespace:
+        view = only_namespace(view, namespace)
+    if focus is not None:
+        try:
+            view = focused(view, focus, depth)
+        except FocusError as error:
+            raise click.BadParameter(_shown(str(error)), param_hint="--focus") from error
+    if format_name in IMAGE_FORMATS:
+        from kubelint.views.graphviz import GraphvizError, render_dot
+
+        try:
+            image = render_dot(render(view, "dot"), format_name)
+        except GraphvizError as error:
+            raise click.UsageError(str(error)) from error
+        if output is None:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(image)
+            sys.stdout.buffer.flush()
+        else:
+            with open(output, "wb") as handle:
+                handle.write(image)
+        return
+    _emit(render(view, format_name), output, machine=format_name != "text")
 
 
 def _reach_diff(paths: list[str], options: Any, tree: Any, revision: str, format_name: str,

@@ -78,3 +78,55 @@ def test_the_autoscalers_minimum_is_the_scale_that_counts(tmp_path: Path) -> Non
 def test_two_autoscalers_on_one_workload_leave_the_scale_undecided(tmp_path: Path) -> None:
     text = DEPLOYMENT.format(replicas=5, min_available=2) + HPA.format(name="web") + HPA.format(name="web-2")
     assert not _blocking(tmp_path, text)
+
+
+AUTOSCALED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, namespace: batch}
+spec:
+  selector:
+    matchLabels: {app: worker}
+  template:
+    metadata:
+      labels: {app: worker}
+    spec:
+      containers: [{name: worker, image: "registry.example.com/worker:1.0"}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: worker, namespace: batch}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: worker}
+  maxReplicas: 10
+"""
+
+
+@pytest.mark.parametrize(("entry", "held"), [
+    ({"kind": "LimitRange", "namespace": "batch", "reason": "the platform's defaults"}, True),
+    ({"kind": "LimitRange", "name": "defaults", "namespace": "batch"}, True),
+    ({"kind": "LimitRange", "namespace": "other"}, False),
+    ({"namespace": "batch"}, False),  # every object of the namespace, but it names no LimitRange
+])
+def test_a_limit_range_declared_external_holds_the_finding_back(tmp_path: Path, entry: dict[str, str],
+                                                                  held: bool) -> None:
+    from kubelint.model.external import parse_external
+
+    path = tmp_path / "app.yaml"
+    path.write_text(AUTOSCALED)
+    report = lint([str(path)], Options(enable=["hpa-missing-requests"], external=[parse_external(entry)]))
+    reported = [finding for finding in report.findings if finding.rule == "hpa-missing-requests"]
+    kept = [finding for finding in report.held if finding.rule == "hpa-missing-requests"]
+    assert (len(kept), len(reported)) == ((1, 0) if held else (0, 1))
+    assert "80%" in (kept or reported)[0].message
+
+
+@pytest.mark.parametrize(("surge", "unavailable", "pods", "expected"), [
+    ("25%", "25%", 1, (1, 0)), ("25%", "25%", 4, (1, 1)), ("39%", "39%", 10, (4, 3)), ("0%", "0%", 0, (0, 0)),
+    (2, 1, 5, (2, 1)), ("100%", "100%", 3, (3, 3)), ("oops", "25%", 3, (None, 0)), (True, -1, 3, (None, None)),
+])
+def test_fenceposts_round_surge_up_and_unavailable_down(surge: object, unavailable: object, pods: int,
+                                                        expected: tuple[int | None, int | None]) -> None:
+    from kubelint.checks.availability import _fencepost
+
+    assert (_fencepost(surge, pods, round_up=True), _fencepost(unavailable, pods, round_up=False)) == expected

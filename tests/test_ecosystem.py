@@ -197,3 +197,18 @@ def test_another_profile_is_measured_not_compared(setup: tuple[Path, Path], caps
     shop = next(line.split() for line in out.splitlines() if line.startswith("shop "))
     assert int(shop[4]) > 0  # warnings under strict (the baseline snapshot has none for this tree)
     assert not any("\twarning\t" in line for line in before)
+
+
+def test_an_enabled_rule_is_measured_not_compared(setup: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+                                                  ) -> None:
+    corpora, data = setup
+    (corpora / "shop" / "app" / "config.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: left-over, namespace: shop}\n")
+    assert _run(corpora, data, "--update") == 0
+    before = _snapshot(data)
+    capsys.readouterr()
+    assert _run(corpora, data, "--enable", "unused-object", "--update", "--list", "unjudged") == 0
+    assert _snapshot(data) == before  # an off-by-default rule never enters the snapshot
+    out = capsys.readouterr().out
+    assert "\tunused-object\tinfo\tapp/config.yaml:3:" in out
+    assert not any("unused-object" in line for line in before)

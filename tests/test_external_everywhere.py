@@ -94,7 +94,10 @@ def test_the_graph_says_which_targets_are_declared(tmp_path: Path) -> None:
     plain = CliRunner().invoke(cli, ["graph", str(path)])
     declared = CliRunner().invoke(cli, ["graph", "--config", str(config), str(path)])
     assert plain.exit_code == declared.exit_code == 0
-    assert "--attaches-to not in the tree--> Gateway shared (shop)" in plain.output
+    # the graph draws findings on their edges: the undeclared Gateway's edge carries the rule, the declared one not
+    assert ("--attaches-to not in the tree [route-no-matching-parent]--> Gateway shared (shop) (not in the tree)"
+            in plain.output)
     assert ("--attaches-to not in the tree, declared by the configuration's external entry kind=Gateway name=shared "
-            "namespace=shop (the platform edge)--> Gateway shared (shop)") in declared.output
-    assert "--routes-to 80, not in the tree--> Service auth (shop)" in declared.output
+            "namespace=shop (the platform edge)--> Gateway shared (shop) (not in the tree)") in declared.output
+    assert ("--routes-to 80, not in the tree [route-backend-not-found]--> Service auth (shop) (not in the tree)"
+            in declared.output)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from mermaid_check import check_mermaid
 
 from kubelint.cli import cli
 
@@ -100,7 +101,8 @@ def test_json_graph_has_the_edges_of_the_tree(tree_file: str) -> None:
         ("NetworkPolicy/deny-all", "isolates", "Deployment/web", ("egress", "ingress")),
         ("NetworkPolicy/deny-all", "isolates", 'Deployment/db"1', ("egress", "ingress")),
         ("NetworkPolicy/web-to-db", "isolates", 'Deployment/db"1', ("ingress",)),
-        ("NetworkPolicy/web-to-db", "allows-from", "Deployment/web", ("TCP/5432",)),
+        # traffic direction: from the admitted peer to the policy (whose pods receive it)
+        ("Deployment/web", "allows-from", "NetworkPolicy/web-to-db", ("TCP/5432",)),
         ("NetworkPolicy/web", "isolates", "Deployment/web", ("egress", "ingress")),
         ("NetworkPolicy/web", "allows-to", 'Deployment/db"1', ("all",)),
     }
@@ -124,23 +126,24 @@ def test_dot_is_well_formed_and_escapes_quotes(tree_file: str) -> None:
         lines = graph(tree_file, "--format", "dot", *args).splitlines()
         assert lines[0] == "digraph kubelint {" and lines[-1] == "}"
         quoted = r'"(?:[^"\\]|\\.)*"'
-        node = re.compile(rf"^  {quoted} \[label={quoted}, shape=\w+\];$")
-        edge = re.compile(rf"^  {quoted} -> {quoted} \[label={quoted}(, style=dashed)?\];$")
-        body = lines[4:-1]
-        assert body and all(node.match(line) or edge.match(line) for line in body), body
+        attribute = rf'\w+=(?:{quoted}|[\w.]+)'
+        node = re.compile(rf"^ +\w+ \[{attribute}(, {attribute})*\];$")
+        edge = re.compile(rf"^ +\w+ -> \w+ \[{attribute}(, {attribute})*\];$")
+        setting = re.compile(rf"^ +(\w+=(?:{quoted}|[\w.]+); ?)+$|^ +(node|edge) \[.*\];?( edge \[.*\];)?$")
+        group = re.compile(r"^ +(subgraph cluster_\w+ \{|\})$")
+        legend = re.compile(r"^  legend \[shape=plaintext, fontsize=9, label=<<table .*</table>>\];$")
+        body = lines[1:-1]
+        matched = (node, edge, setting, group, legend)
+        assert body and all(any(pattern.match(line) for pattern in matched) for line in body), \
+            [line for line in body if not any(pattern.match(line) for pattern in matched)]
+        assert sum(line.count("{") for line in lines) == sum(line.count("}") for line in lines)
         assert any('db\\"1' in line for line in body)
 
 
 def test_mermaid_is_well_formed(tree_file: str) -> None:
     for args in ((), ("--reach",)):
         lines = graph(tree_file, "--format", "mermaid", *args).splitlines()
-        assert lines[0] == "flowchart LR"
-        node = re.compile(r'^  (n\d+)(\["|\(\["|\[/"|\{\{"|\(\(")[^"]*("\]|"\]\)|"/\]|"\}\}|"\)\))$')
-        edge = re.compile(r'^  (n\d+) (-->|-\.->)(\|"[^"|]*"\|)? (n\d+)$')
-        declared = {match.group(1) for line in lines[1:] if (match := node.match(line))}
-        edges = [match for line in lines[1:] if (match := edge.match(line))]
-        assert len(declared) + len(edges) == len(lines) - 1
-        assert edges and all(m.group(1) in declared and m.group(4) in declared for m in edges)
+        check_mermaid(lines)
         assert any("#quot;" in line for line in lines)
 
 
@@ -159,10 +162,15 @@ def test_units_are_subgraphs() -> None:
         view.nodes[f"svc@{unit}"] = Node(f"svc@{unit}", "Service", "shop", "web", unit=unit)
         view.links.append(Link(f"svc@{unit}", node_id, "selects", ["TCP/80"]))
     mermaid = render(view, "mermaid").splitlines()
-    assert mermaid.count("  end") == 2 and mermaid[1] == '  subgraph u0["overlays/dev"]'
-    assert mermaid[2].startswith("    n0[") and mermaid[-1] == '  n3 -->|"selects TCP/80"| n2'
+    check_mermaid(mermaid)
+    assert mermaid[1].startswith("  subgraph unit_") and mermaid[1].endswith('["overlays/dev"]')
+    assert mermaid[2].startswith("    subgraph ns_") and mermaid[2].endswith('["namespace shop"]')
+    assert mermaid[3].startswith("      Deployment_shop_web_")
+    # the same object in two units: two nodes, two ids
+    assert len({line.split("[")[0] for line in mermaid if "Deployment_shop_web_" in line and "[" in line}) == 2
     dot = render(view, "dot")
-    assert dot.count("subgraph cluster_") == 2 and 'label="overlays/prod";' in dot
+    assert dot.count("subgraph cluster_unit_") == 2 and 'label="overlays/prod";' in dot
+    assert dot.count("subgraph cluster_ns_") == 2 and 'label="namespace shop";' in dot
     assert dot.count("{") == dot.count("}")
 
 

@@ -32,6 +32,7 @@ MODULES: dict[str, str] = {
     "scales": "kubelint.analysis.scale",
     "references": "kubelint.analysis.references",
     "unseen-pods": "kubelint.analysis.unseen",
+    "usage": "kubelint.analysis.usage",
     "crd-validations": "kubelint.analysis.cel_crd",
     "admission": "kubelint.analysis.cel_admission",
 }

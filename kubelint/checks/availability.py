@@ -7,14 +7,16 @@ pods a workload keeps at its lowest).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
-from kubelint.analysis.graph import SCALES, build_graph
+from kubelint.analysis.graph import SCALES, SELECTS, ResourceGraph, build_graph
 from kubelint.analysis.scale import Scale, build_scales, count
 from kubelint.analysis.unseen import evidence_of
 from kubelint.checks import Hit, Params, check
-from kubelint.model.resource import Resource
+from kubelint.findings import Path
+from kubelint.model.resource import PodTemplate, Resource, mapping, sequence, text
 from kubelint.model.selectors import PodGroup, Selector
 from kubelint.model.tree import Tree
 
@@ -124,3 +126,232 @@ def hpa_target_sets_replicas(tree: Tree, params: Params) -> Iterator[Hit]:
                   f"{target.kind}: every apply of this manifest resets the scale the autoscaler chose to "
                   f"{replicas}; leave replicas out", target.where(("spec", "replicas")),
                   (hpa.where(("spec", "scaleTargetRef"), f"HorizontalPodAutoscaler {hpa.name}"),))
+
+
+# hpa-missing-requests --------------------------------------------------------------------------
+
+DEFAULT_METRIC = "cpu utilization (the default when no metric is given: 80%)"
+
+
+@dataclass(frozen=True)
+class UtilizationMetric:
+    """A metric of an autoscaler that divides usage by the pods' requests."""
+
+    resource: str
+    container: str | None
+    """The one container a ContainerResource metric measures; None: every container of the pod."""
+    path: Path
+    shown: str
+
+
+def utilization_metrics(hpa: Resource) -> list[UtilizationMetric]:
+    """The metrics of a HorizontalPodAutoscaler that the controller computes as a share of the pods' requests:
+    ``Utilization`` targets of Resource and ContainerResource metrics (``targetAverageUtilization`` in
+    v2beta1), autoscaling/v1's ``targetCPUUtilizationPercentage``, and the CPU default of an autoscaler that
+    names no metric."""
+    spec = hpa.spec
+    version = hpa.api_version.partition("/")[2]
+    if version == "v1":
+        if "autoscaling.alpha.kubernetes.io/metrics" in hpa.annotations:
+            return []  # metrics of the later versions, kept in an annotation: not read here
+        if "targetCPUUtilizationPercentage" in spec:
+            return [UtilizationMetric("cpu", None, ("spec", "targetCPUUtilizationPercentage"),
+                                      "targetCPUUtilizationPercentage")]
+        return [UtilizationMetric("cpu", None, ("spec", "scaleTargetRef"), DEFAULT_METRIC)]
+    metrics = spec.get("metrics")
+    if metrics is None or metrics == []:
+        return [UtilizationMetric("cpu", None, ("spec", "scaleTargetRef"), DEFAULT_METRIC)]
+    found = []
+    for index, raw in enumerate(sequence(metrics)):
+        metric = mapping(raw)
+        kind = text(metric.get("type"))
+        field_name = {"Resource": "resource", "ContainerResource": "containerResource"}.get(kind or "")
+        if field_name is None:
+            continue
+        source = mapping(metric.get(field_name))
+        name = text(source.get("name"))
+        utilization = mapping(source.get("target")).get("type") == "Utilization" \
+            or "targetAverageUtilization" in source
+        if name not in ("cpu", "memory") or not utilization:
+            continue
+        container = text(source.get("container")) if field_name == "containerResource" else None
+        if field_name == "containerResource" and not container:
+            continue
+        shown = f"{name} utilization" + (f" of container {container}" if container else "")
+        found.append(UtilizationMetric(name, container, ("spec", "metrics", index, field_name, "name"), shown))
+    return found
+
+
+def _has_request(raw: Mapping[str, Any], resource: str) -> bool | None:
+    """Whether a container (or a pod's ``resources``) requests ``resource``: a limit alone counts, the API server
+    copies it to the request. None when the tree does not say (``resources`` is not a mapping)."""
+    resources = raw.get("resources")
+    if resources is None:
+        return False
+    if not isinstance(resources, dict):
+        return None
+    requests, limits = resources.get("requests"), resources.get("limits")
+    if any(value is not None and not isinstance(value, dict) for value in (requests, limits)):
+        return None
+    return resource in mapping(requests) or resource in mapping(limits)
+
+
+def _limit_range_default(tree: Tree, namespace: str | None, resource: str) -> str | None:
+    """Why the pods of ``namespace`` may get a default request for ``resource`` at admission: a LimitRange of
+    the tree there that defaults it, or an ``external`` entry declaring LimitRanges there."""
+    for limit_range in tree.by_ref.values():
+        if limit_range.kind != "LimitRange" or limit_range.ref.group != "" or limit_range.namespace != namespace:
+            continue
+        for item in sequence(limit_range.spec.get("limits")):
+            item = mapping(item)
+            if text(item.get("type")) not in (None, "Container"):
+                continue
+            if any(resource in mapping(item.get(key)) for key in ("defaultRequest", "default", "max")):
+                return f"LimitRange {limit_range.name} in namespace {namespace} gives containers a default " \
+                       f"{resource} request"
+    for external in tree.options.external:
+        # an entry naming LimitRanges of the namespace (any name it lists) declares that one exists
+        name = external.names[0] if external.names else "limits"
+        if external.kinds and external.matches("LimitRange", namespace, name):
+            return f"{external.describe()} declares a LimitRange in namespace {namespace}"
+    return None
+
+
+@check("hpa-missing-requests")
+def hpa_missing_requests(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A HorizontalPodAutoscaler on CPU or memory utilization whose target's containers do not request it."""
+    graph = build_graph(tree)
+    for hpa in tree.linted:
+        if hpa.kind != "HorizontalPodAutoscaler" or hpa.ref.group != "autoscaling":
+            continue
+        edge = next(graph.edges(SCALES, hpa.ref), None)
+        target = graph.resource(edge.target) if edge is not None else None
+        template = graph.template(target) if target is not None else None
+        if target is None or template is None:
+            continue  # orphan-hpa-target, or pods an operator builds
+        for metric in utilization_metrics(hpa):
+            hit = _missing_request(tree, hpa, target, template, metric)
+            if hit is not None:
+                yield hit
+
+
+def _missing_request(tree: Tree, hpa: Resource, target: Resource, template: PodTemplate,
+                     metric: UtilizationMetric) -> Hit | None:
+    if _has_request(template.spec, metric.resource) is not False:
+        return None  # pod-level resources (or a spec the tree does not show)
+    measured = [container for container in template.containers
+                if (not container.init or container.raw.get("restartPolicy") == "Always")
+                and (metric.container is None or container.name == metric.container)]
+    lacking = []
+    for container in measured:
+        has = _has_request(container.raw, metric.resource)
+        if has is None:
+            return None
+        if not has:
+            lacking.append(container)
+    if not lacking:
+        return None
+    names = ", ".join(f'"{container.name}"' for container in lacking)
+    who = f"container {names} of {target.kind} {target.name} requests" if len(lacking) == 1 else \
+        f"containers {names} of {target.kind} {target.name} request"
+    how = "that container's request" if metric.container else \
+        f"the {metric.resource} requests of every container, sidecars included"
+    message = (f"{metric.shown} cannot be computed: {who} no {metric.resource} (the autoscaler divides usage by "
+               f"{how}), so it reports 'missing request for {metric.resource}' and never scales on this metric")
+    related = tuple(target.where(container.path, f"container {container.name}") for container in lacking)
+    held = _limit_range_default(tree, hpa.namespace, metric.resource) or ""
+    return Hit(message, hpa.where(metric.path), related, held=held)
+
+
+# rolling-update-downtime -----------------------------------------------------------------------
+
+DEPLOYMENT_GROUPS = frozenset({"apps", "extensions"})
+
+
+def _fencepost(value: object, pods: int, round_up: bool) -> int | None:
+    """A rolling update's ``maxSurge`` (rounded up) or ``maxUnavailable`` (rounded down) as a number of pods,
+    as the deployment controller resolves it; None for a value the tree does not decide (a placeholder)."""
+    share = percent(value)
+    if share is not None:
+        return -(-share * pods // 100) if round_up else share * pods // 100
+    return count(value)
+
+
+def _sole_service(graph: ResourceGraph, deployment: Resource) -> Resource | None:
+    """A Service of the tree whose only backend is this Deployment's pods (another workload behind the same
+    Service keeps serving while this one rolls)."""
+    for edge in graph.edges(SELECTS):
+        if edge.target != deployment.ref:
+            continue
+        groups = graph.selected.get(edge.source, [])
+        service = graph.resource(edge.source)
+        if service is not None and all(group.owner == deployment.ref for group in groups):
+            return service
+    return None
+
+
+def _claims(template: PodTemplate) -> list[str]:
+    return [text(mapping(mapping(volume).get("persistentVolumeClaim")).get("claimName")) or ""
+            for volume in sequence(template.spec.get("volumes"))
+            if isinstance(mapping(volume).get("persistentVolumeClaim"), dict)]
+
+
+@check("rolling-update-downtime")
+def rolling_update_downtime(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A Service's only Deployment whose rolling update may stop every pod before a new one is ready."""
+    graph = build_graph(tree)
+    scales = build_scales(tree)
+    groups = {id(group.resource): group for group in graph.pods.groups}
+    for deployment in tree.linted:
+        if deployment.kind != "Deployment" or deployment.ref.group not in DEPLOYMENT_GROUPS:
+            continue
+        strategy = mapping(deployment.spec.get("strategy"))
+        if text(strategy.get("type")) not in (None, "RollingUpdate"):
+            continue  # Recreate: stopping the old pods first is what it asks for
+        group = groups.get(id(deployment))
+        service = _sole_service(graph, deployment)
+        scale = scales.of(group) if group is not None else None
+        if service is None or scale is None or scale.pods == 0:
+            continue
+        hit = _downtime(deployment, strategy, scale, service)
+        if hit is None:
+            continue
+        template = deployment.pod_template
+        claims = _claims(template) if template is not None else []
+        if claims:
+            hit = replace(hit, held=f"the pods mount PersistentVolumeClaim {claims[0]}: a ReadWriteOnce volume "
+                                    "cannot follow a new pod to another node while the old pod runs, so stopping "
+                                    "the old pod first may be deliberate")
+        yield hit
+
+
+def _downtime(deployment: Resource, strategy: Mapping[str, Any], scale: Scale, service: Resource) -> Hit | None:
+    rolling = mapping(strategy.get("rollingUpdate"))
+    # extensions/v1beta1 defaulted both to 1, which stops a single pod at once; but the API server no longer
+    # serves that version, and the apps/v1 that removed-api asks for defaults both to 25%: judge those
+    surge_value = rolling.get("maxSurge", "25%")
+    unavailable_value = rolling.get("maxUnavailable", "25%")
+    pods = scale.pods
+    surge = _fencepost(surge_value, pods, round_up=True)
+    unavailable = _fencepost(unavailable_value, pods, round_up=False)
+    if surge is None or unavailable is None:
+        return None
+    base: Path = ("spec", "strategy", "rollingUpdate")
+    if surge == 0 and unavailable == 0:
+        # the controller then allows one unavailable pod, so that the rollout can proceed at all
+        unavailable, why, path = 1, f"maxSurge {surge_value} adds no pod first and maxUnavailable " \
+            f"{unavailable_value} rounds down to 0, so the controller lets one pod go", (*base, "maxSurge")
+    else:
+        written = "maxUnavailable" in rolling
+        why = f"maxUnavailable {unavailable_value}" + ("" if written else " (the default)")
+        if percent(unavailable_value) is not None:
+            why += f" of {pods} pod{'s' if pods != 1 else ''} is {unavailable}"
+        path = (*base, "maxUnavailable") if written else ("spec", "strategy") if strategy else ("spec",)
+    if unavailable < pods:
+        return None
+    lowest = "at its lowest scale, " if scale.autoscaler is not None else ""
+    return Hit(f"a rolling update may stop all {pods} pod{'s' if pods != 1 else ''} of this Deployment before a "
+               f"new one is ready ({why}; {lowest}{scale.reason}): Service {service.name}, which has no other "
+               "backend, answers nothing during every rollout; use maxUnavailable: 0 with maxSurge: 1, or run more "
+               "replicas", deployment.where(path),
+               (service.where(("spec", "selector"), f"Service {service.name}"), scale.location))

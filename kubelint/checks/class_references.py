@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from kubelint.analysis.graph import INGRESS_GROUPS, USES, build_graph
 from kubelint.analysis.references import NAMESPACE_KINDS, build_references
 from kubelint.checks import Hit, Params, check
-from kubelint.checks.references import reference_hit
+from kubelint.checks.references import near_miss, reference_hit
 from kubelint.model.resource import Resource, text
 from kubelint.model.tree import Tree
 
@@ -105,18 +105,3 @@ def _namespace_hit(resource: Resource, namespace: str, created: list[str]) -> Hi
                    "creates: it is likely set up by another installation (declare it in the configuration's "
                    "external entries)")
     return Hit(f"{message}; did you mean {near}?", resource.where(path))
-
-
-def near_miss(written: str, name: str) -> bool:
-    """Whether ``written`` is at most two single-character edits away from a different ``name`` of at least four
-    characters (a typo, not another name)."""
-    if written == name or len(name) < 4 or abs(len(written) - len(name)) > 2:
-        return False
-    previous = list(range(len(name) + 1))
-    for row, char in enumerate(written, start=1):
-        current = [row]
-        for column, other in enumerate(name, start=1):
-            current.append(min(previous[column] + 1, current[column - 1] + 1,
-                               previous[column - 1] + (char != other)))
-        previous = current
-    return previous[-1] <= 2

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 
 from kubelint.analysis.graph import USES, Edge, build_graph
 from kubelint.analysis.references import Resolution, build_references
+from kubelint.analysis.usage import build_usage
 from kubelint.checks import Hit, Params, check
-from kubelint.model.resource import Resource
+from kubelint.model.resource import ObjectRef, Resource
 from kubelint.model.tree import Tree
 
 REQUIRE_DEFINED = {"require_defined": {
@@ -54,6 +55,36 @@ def reference_hit(source: Resource, edge: Edge, resolution: Resolution, what: st
         return Hit(f"{base}, and the tree neither creates namespace {target.namespace} nor is applied into it: if "
                    f"both are created elsewhere, all is well; otherwise {consequence}", where, weaker=True)
     return Hit(f"{base}; {consequence}", where)
+
+
+def near_unused(tree: Tree, hit: Hit, target: ObjectRef) -> Hit:
+    """A reported missing ConfigMap or Secret, with the unused objects of its kind and namespace whose names are
+    near misses of it (``web-confg`` for ``web-config``): the reference probably meant one of them."""
+    if hit.held:
+        return hit
+    near = [resource for resource in build_usage(tree).unused(target.kind, target.namespace)
+            if near_miss(target.name, resource.name)]
+    if not near:
+        return hit
+    related = tuple(resource.where(("metadata", "name") if "name" in resource.metadata else (),
+                                   f"{resource.kind} {resource.name}, which nothing uses") for resource in near[:3])
+    return Hit(f"{hit.message}; did you mean {near[0].name} (defined there, and nothing uses it)?", hit.location,
+               hit.related + related, hit.weaker)
+
+
+def near_miss(written: str, name: str) -> bool:
+    """Whether ``written`` is at most two single-character edits away from a different ``name`` of at least four
+    characters (a typo, not another name)."""
+    if written == name or len(name) < 4 or abs(len(written) - len(name)) > 2:
+        return False
+    previous = list(range(len(name) + 1))
+    for row, char in enumerate(written, start=1):
+        current = [row]
+        for column, other in enumerate(name, start=1):
+            current.append(min(previous[column] + 1, current[column - 1] + 1,
+                               previous[column - 1] + (char != other)))
+        previous = current
+    return previous[-1] <= 2
 
 
 def _edges(tree: Tree, kind: str) -> Iterator[tuple[Resource, Edge]]:
@@ -116,7 +147,7 @@ def missing_configmap(tree: Tree, params: Params) -> Iterator[Hit]:
         hit = reference_hit(source, edge, resolution, f"ConfigMap {edge.target.name!r} ({via})",
                             _consequence("ConfigMap", via), "pods use only ConfigMaps of their own namespace")
         if hit is not None:
-            yield hit
+            yield near_unused(tree, hit, edge.target)
         else:
             yield from _keys(tree, source, edge, resolution)
 
@@ -147,7 +178,7 @@ def missing_secret(tree: Tree, params: Params) -> Iterator[Hit]:
             scope = "pods use only Secrets of their own namespace"
         hit = reference_hit(source, edge, resolution, what, consequence, scope)
         if hit is not None:
-            yield hit
+            yield near_unused(tree, hit, edge.target)
         else:
             yield from _keys(tree, source, edge, resolution)
 

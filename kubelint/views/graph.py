@@ -27,18 +27,23 @@ from kubelint.analysis.gateway import (
     ROUTES_TO,
     build_gateway_routes,
 )
-from kubelint.analysis.graph import ROUTES, SELECTS, build_graph
+from kubelint.analysis.graph import PROTECTS, ROUTES, SELECTS, build_graph
 from kubelint.analysis.istio import ISTIO_GROUP, build_istio_routes
 from kubelint.analysis.netpol import ALLOWS_FROM, ALLOWS_TO, ISOLATES, OUTSIDE, Network, build_network
 from kubelint.analysis.references import BUILTIN_SERVICES, declared_reason
+from kubelint.findings import MAX_NAME, Finding, Path, dotted, excerpt
 from kubelint.model.resource import ObjectRef, mapping, sequence, service_target
 from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
 from kubelint.report.escape import escape_control, json_text
+from kubelint.views.edge_findings import covers, edge_scopes, relationship_findings
 
-FORMATS = ("text", "dot", "mermaid", "json")
+FORMATS = ("text", "dot", "mermaid", "markdown", "json", "svg", "png")
+IMAGE_FORMATS = ("svg", "png")
+"""Formats Graphviz's ``dot`` renders from the DOT output."""
 RELATIONS = (SELECTS, ROUTES, ISOLATES, ALLOWS_FROM, ALLOWS_TO, ATTACHES_TO, ROUTES_TO)
 OUTSIDE_ID = "outside"
+REACH = "reach"
 DEPENDS = "depends"
 """A reach-view edge: a workload's configuration names a Service address (``unreachable-dependency``)."""
 ROUTING_KINDS = {GATEWAY_GROUP: frozenset({"Gateway", *ROUTE_KINDS}),
@@ -55,13 +60,28 @@ class Node:
     file: str = ""
     line: int = 0
     unit: str = ""
+    missing: bool = False
+    """The object is not in the tree: a reference that resolves to nothing (drawn dashed)."""
+    findings: list[str] = field(default_factory=list)
+    """Rule ids of relationship findings about this object that no edge of the picture carries."""
+    members: int = 0
+    """A collapsed namespace of the reach view: how many workloads may all reach each other."""
 
     @property
     def label(self) -> str:
-        if self.id == OUTSIDE_ID:
+        if self.id == OUTSIDE_ID or (self.unit and self.id == f"{OUTSIDE_ID}@{self.unit}"):
             return "outside the tree"
-        where = f" ({self.namespace})" if self.namespace else ""
-        return f"{self.kind} {self.name}{where}"
+        if self.members:
+            return f"all {self.members} workloads of {_short(self.namespace or '')} (each can reach each other)"
+        if not self.kind:  # a missing node for a selector that selects nothing
+            return self.name
+        where = f" ({_short(self.namespace)})" if self.namespace else ""
+        missing = " (not in the tree)" if self.missing else ""
+        return f"{_short(self.kind)} {_short(self.name)}{where}{missing}"
+
+
+def _short(text: str) -> str:
+    return excerpt(text, MAX_NAME)
 
 
 @dataclass
@@ -70,13 +90,20 @@ class Link:
     target: str
     relation: str
     ports: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    """Rule ids of the findings about this edge (drawn red)."""
+    origin: ObjectRef | None = field(default=None, compare=False, repr=False)
+    """The object whose field makes the edge, and where (``scopes``): what a finding must be about to land on
+    the edge."""
+    scopes: tuple[Path, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def label(self) -> str:
         ports = ", ".join(self.ports)
-        if self.relation == "reach":
-            return ports
-        return f"{self.relation} {ports}".strip()
+        text = ports if self.relation == REACH else f"{self.relation} {ports}".strip()
+        if self.findings:
+            text = f"{text} [{', '.join(self.findings)}]".strip()
+        return text
 
 
 @dataclass
@@ -96,7 +123,8 @@ def _add_node(view: View, ref: ObjectRef, tree: Tree, unit: str) -> str:
         resource = tree.by_ref.get(ref)
         line = resource.position(())[0] if resource is not None else 0
         view.nodes[node_id] = Node(node_id, ref.kind, ref.namespace, ref.name,
-                                   resource.file if resource is not None else "", line, unit)
+                                   resource.file if resource is not None else "", line, unit,
+                                   missing=resource is None)
     return node_id
 
 
@@ -113,8 +141,10 @@ def _service_ports(tree: Tree, ref: ObjectRef) -> list[str]:
     return out
 
 
-def build_view(trees: Iterable[Tree], reach: bool = False) -> View:
-    """The graph (or reach) view of the units of a tree."""
+def build_view(trees: Iterable[Tree], reach: bool = False, findings: bool = True, collapse: bool = True) -> View:
+    """The graph (or reach) view of the units of a tree; ``findings``: draw the relationship findings on their
+    edges (see :mod:`kubelint.views.edge_findings`); ``collapse``: draw a namespace whose workloads all reach each
+    other as one node (reach view)."""
     units = list(trees)
     view = View(reach=reach)
     for tree in units:
@@ -122,7 +152,9 @@ def build_view(trees: Iterable[Tree], reach: bool = False) -> View:
         network = build_network(tree)
         network.add_edges()
         if reach:
-            _reach(view, tree, unit)
+            links = _reach(view, tree, unit, collapse)
+            if findings:
+                _overlay(view, tree, unit, links, [], relationship_findings(tree), mark_nodes=False)
             continue
         for group in network.workloads():
             _add_node(view, group.owner, tree, unit)
@@ -134,8 +166,17 @@ def build_view(trees: Iterable[Tree], reach: bool = False) -> View:
         build_gateway_routes(tree).add_edges()
         build_istio_routes(tree).add_edges()
         graph = build_graph(tree)
+        drawn: list[Link] = []
+        hidden: list[tuple[Link, ObjectRef, ObjectRef]] = []
         for edge in graph.edges():
-            if edge.relation not in RELATIONS or graph.resource(edge.source) is None:
+            if graph.resource(edge.source) is None:
+                continue
+            scopes = edge_scopes(edge.relation, edge.path, SELECTS, (ALLOWS_FROM, ALLOWS_TO))
+            if edge.relation not in RELATIONS:
+                # drawn only when a finding is about it (a missing ConfigMap, an HPA's missing target)
+                link = Link(_node_id(edge.source, unit), _node_id(edge.target, unit), edge.relation,
+                            _hidden_ports(edge.data), origin=edge.source, scopes=scopes)
+                hidden.append((link, edge.source, edge.target))
                 continue
             if edge.relation == SELECTS:
                 ports = _service_ports(tree, edge.source)
@@ -147,9 +188,82 @@ def build_view(trees: Iterable[Tree], reach: bool = False) -> View:
                 ports = [str(port) for port in edge.data.get("ports", [])]
             ports += _trouble(edge.data, "" if graph.resource(edge.target) is not None else
                               declared_reason(tree, edge.target))
-            view.links.append(Link(_add_node(view, edge.source, tree, unit),
-                                   _add_node(view, edge.target, tree, unit), edge.relation, ports))
+            source = _add_node(view, edge.source, tree, unit)
+            target = _add_node(view, edge.target, tree, unit)
+            if edge.relation == ALLOWS_FROM:  # traffic direction: from the admitted peer to the policy's pods
+                source, target = target, source
+            link = Link(source, target, edge.relation, ports, origin=edge.source, scopes=scopes)
+            view.links.append(link)
+            drawn.append(link)
+        if findings:
+            _overlay(view, tree, unit, drawn, hidden, relationship_findings(tree), mark_nodes=True)
     return view
+
+
+def _hidden_ports(data: Mapping[str, Any]) -> list[str]:
+    keys = data.get("keys")
+    if isinstance(keys, (list, tuple, set, frozenset)) and keys:
+        return [f"keys {', '.join(sorted(str(key) for key in keys))}"]
+    return []
+
+
+def _overlay(view: View, tree: Tree, unit: str, drawn: list[Link],
+             hidden: list[tuple[Link, ObjectRef, ObjectRef]], found: list[Finding], mark_nodes: bool) -> None:
+    """Lay each finding on the edges it is about (a hidden edge, such as ``uses`` ConfigMap, is drawn then);
+    a selector that selects nothing gets an edge to a dashed "no pods match" node; other findings about a drawn
+    object mark the object."""
+    by_origin: dict[ObjectRef, list[Link]] = {}
+    for link in drawn:
+        if link.origin is not None:
+            by_origin.setdefault(link.origin, []).append(link)
+    waiting: dict[ObjectRef, list[tuple[Link, ObjectRef]]] = {}
+    for link, origin, target in hidden:
+        waiting.setdefault(origin, []).append((link, target))
+    for finding in found:
+        ref, path = finding.ref, finding.location.path
+        if ref is None:
+            continue
+        hits = [link for link in by_origin.get(ref, ()) if covers(link.scopes, path)]
+        for link, target in waiting.get(ref, ()):
+            if covers(link.scopes, path) and link not in hits:
+                _add_node(view, ref, tree, unit)
+                _add_node(view, target, tree, unit)
+                view.links.append(link)
+                by_origin.setdefault(ref, []).append(link)
+                hits.append(link)
+        if ref in waiting:
+            waiting[ref] = [entry for entry in waiting[ref] if all(entry[0] is not hit for hit in hits)]
+        if hits:
+            for link in hits:
+                if finding.rule not in link.findings:
+                    link.findings.append(finding.rule)
+            continue
+        if not mark_nodes or ref not in tree.by_ref:
+            continue
+        if finding.rule.startswith("orphan-"):
+            source = _add_node(view, ref, tree, unit)
+            missing_id = f"missing:{ref}:{dotted(path)}" + (f"@{unit}" if unit else "")
+            relation = _orphan_relation(ref, path)
+            text = "no pods match" if relation in (SELECTS, ISOLATES, PROTECTS, ALLOWS_FROM, ALLOWS_TO) \
+                else "nothing matches"
+            view.nodes.setdefault(missing_id, Node(missing_id, "", ref.namespace, text, unit=unit, missing=True))
+            ends = (missing_id, source) if relation == ALLOWS_FROM else (source, missing_id)
+            link = Link(*ends, relation, [dotted(path)] if path else [], [finding.rule])
+            if link not in view.links:
+                view.links.append(link)
+            continue
+        node = view.nodes.get(_node_id(ref, unit))
+        if node is not None and finding.rule not in node.findings:
+            node.findings.append(finding.rule)
+
+
+def _orphan_relation(ref: ObjectRef, path: Path) -> str:
+    """The relation a selector that selects nothing would have drawn."""
+    if ref.kind == "NetworkPolicy":
+        return ALLOWS_FROM if path[1:2] == ("ingress",) else ALLOWS_TO if path[1:2] == ("egress",) else ISOLATES
+    if ref.kind == "PodDisruptionBudget":
+        return PROTECTS
+    return SELECTS
 
 
 def _trouble(data: Mapping[str, Any], declared: str) -> list[str]:
@@ -166,33 +280,70 @@ def _trouble(data: Mapping[str, Any], declared: str) -> list[str]:
     return [problem] if isinstance(problem, str) and problem else []
 
 
-def _reach(view: View, tree: Tree, unit: str) -> None:
+def _reach(view: View, tree: Tree, unit: str, collapse: bool = True) -> list[Link]:
+    """The reach edges of one unit (see :func:`_meshes` for the namespaces drawn as one node), then the
+    ``depends`` edges, which it returns (findings can be about them)."""
     network = build_network(tree)
     groups = list(network.workloads())
     outside_id = f"{OUTSIDE_ID}@{unit}" if unit else OUTSIDE_ID
     peers: list[PodGroup | str] = [*groups, OUTSIDE]
-
-    def ident(peer: PodGroup | str) -> str:
-        if isinstance(peer, PodGroup):
-            return _add_node(view, peer.owner, tree, unit)
-        view.nodes.setdefault(outside_id, Node(outside_id, "", None, OUTSIDE, unit=unit))
-        return outside_id
-
+    ports: dict[tuple[PodGroup | str, PodGroup | str], list[str]] = {}
     for source in peers:
         for destination in peers:
             if source == OUTSIDE and destination == OUTSIDE:
                 continue  # pods of one workload talking to each other (a cluster mesh) are kept
             allowed = network.reach(source, destination)
             if allowed.every or allowed.entries:
-                target = destination if isinstance(destination, PodGroup) else None
-                view.links.append(Link(ident(source), ident(destination), "reach", allowed.describe(target)))
-    _dependencies(view, tree, unit, network)
+                ports[(source, destination)] = allowed.describe(destination if isinstance(destination, PodGroup)
+                                                                else None)
+    mesh_of: dict[PodGroup | str, str] = {}
+    for namespace, members in (_meshes(groups, peers, ports) if collapse else {}).items():
+        mesh_id = f"mesh:{namespace}" + (f"@{unit}" if unit else "")
+        view.nodes[mesh_id] = Node(mesh_id, "", namespace, f"all workloads of {namespace}", unit=unit,
+                                   members=len(members))
+        mesh_of.update((member, mesh_id) for member in members)
+
+    def ident(peer: PodGroup | str) -> str:
+        if peer in mesh_of:
+            return mesh_of[peer]
+        if isinstance(peer, PodGroup):
+            return _add_node(view, peer.owner, tree, unit)
+        view.nodes.setdefault(outside_id, Node(outside_id, "", None, OUTSIDE, unit=unit))
+        return outside_id
+
+    seen: set[tuple[str, str]] = set()
+    for (source, destination), described in ports.items():
+        ends = (ident(source), ident(destination))
+        if ends not in seen:  # a mesh's members are alike: their edges are one edge
+            seen.add(ends)
+            view.links.append(Link(*ends, REACH, described))
+    return _dependencies(view, tree, unit, network)
 
 
-def _dependencies(view: View, tree: Tree, unit: str, network: Network) -> None:
+def _meshes(groups: list[PodGroup], peers: list[PodGroup | str],
+            ports: Mapping[tuple[PodGroup | str, PodGroup | str], list[str]]) -> dict[str, list[PodGroup]]:
+    """Namespaces drawn as one node: two or more workloads that may all reach each other (and themselves) on
+    every port, and that every other peer (a workload elsewhere, ``outside``) may reach, and be reached by, on
+    the same ports for each of them: then no edge is lost by drawing them as one."""
+    by_namespace: dict[str, list[PodGroup]] = {}
+    for group in groups:
+        if group.namespace is not None:
+            by_namespace.setdefault(group.namespace, []).append(group)
+    out = {}
+    for namespace, members in by_namespace.items():
+        if len(members) < 2 or any(ports.get((a, b)) != ["all"] for a in members for b in members):
+            continue
+        others = [peer for peer in peers if peer not in members]
+        if all(len({tuple(ports.get((other, member), ())) for member in members}) == 1
+               and len({tuple(ports.get((member, other), ())) for member in members}) == 1 for other in others):
+            out[namespace] = members
+    return out
+
+
+def _dependencies(view: View, tree: Tree, unit: str, network: Network) -> list[Link]:
     """A ``depends`` edge from each workload to each Service its configuration names, labelled with the port and
     whether the Service, its port and the NetworkPolicies let the connection through."""
-    seen: set[tuple[str, str, str]] = set()
+    seen: dict[tuple[str, str, str], Link] = {}
     for address in build_addresses(tree).found:
         verdict = dependency_verdict(tree, network, address)
         port = "" if address.port is None else f"{address.port}"
@@ -202,11 +353,16 @@ def _dependencies(view: View, tree: Tree, unit: str, network: Network) -> None:
                 continue  # a workload's own Service: an advertised address, not a dependency
             source = _add_node(view, client.owner, tree, unit)
             target = _add_node(view, address.target, tree, unit)
-            if (source, target, port) in seen:
-                continue
-            seen.add((source, target, port))
-            state = _state(verdict, client, network)
-            view.links.append(Link(source, target, DEPENDS, [port, state] if port else [state]))
+            link = seen.get((source, target, port))
+            if link is None:
+                state = _state(verdict, client, network)
+                link = Link(source, target, DEPENDS, [port, state] if port else [state],
+                            origin=address.source.ref, scopes=())
+                seen[(source, target, port)] = link
+                view.links.append(link)
+            if link.origin == address.source.ref and address.location.path not in link.scopes:
+                link.scopes = (*link.scopes, address.location.path)
+    return list(seen.values())
 
 
 def _state(verdict: Verdict, client: PodGroup, network: Network) -> str:
@@ -236,28 +392,27 @@ def _state(verdict: Verdict, client: PodGroup, network: Network) -> str:
     return "not decided by the tree"
 
 
+
+
 # rendering -------------------------------------------------------------------------------------
 
 
 def render(view: View, format_name: str) -> str:
-    """The view as text, DOT, Mermaid or JSON. Names come from manifests and file names: in every format but
-    JSON (which escapes them itself) control characters, bidi overrides and undecodable bytes become visible
-    escapes, so a name cannot move the terminal's cursor or hide text."""
+    """The view as text, DOT, Mermaid, Markdown (the Mermaid flowchart in a ```mermaid fence) or JSON. Names
+    come from manifests and file names: in every format but JSON (which escapes them itself) control characters,
+    bidi overrides and undecodable bytes become visible escapes, so a name cannot move the terminal's cursor or
+    hide text; DOT and Mermaid quote and escape them for their own syntax (:mod:`kubelint.views.picture`)."""
+    from kubelint.views import picture
+
     if format_name == "json":
         return _json(view)
     if format_name == "dot":
-        return escape_control(_dot(view), keep_newlines=True)
+        return escape_control(picture.dot(view), keep_newlines=True)
     if format_name == "mermaid":
-        return escape_control(_mermaid(view), keep_newlines=True)
+        return escape_control(picture.mermaid(view), keep_newlines=True)
+    if format_name == "markdown":
+        return "```mermaid\n" + escape_control(picture.mermaid(view), keep_newlines=True) + "```\n"
     return escape_control(_text(view), keep_newlines=True)
-
-
-def _by_unit(view: View) -> list[tuple[str, list[Node]]]:
-    """Nodes grouped by unit, in order (one group with unit ``""`` for a tree of plain files)."""
-    groups: dict[str, list[Node]] = {}
-    for node in view.nodes.values():
-        groups.setdefault(node.unit, []).append(node)
-    return list(groups.items())
 
 
 def _text(view: View) -> str:
@@ -271,77 +426,25 @@ def _text(view: View) -> str:
     lines = [f"{view.nodes[link.source].label} --{link.label}--> {view.nodes[link.target].label}"
              for link in view.links]
     linked = {link.source for link in view.links} | {link.target for link in view.links}
-    lines += [node.label for node_id, node in view.nodes.items() if node_id not in linked]
+    lines += [_marked(node) for node_id, node in view.nodes.items() if node_id not in linked]
+    lines += [_marked(node) for node_id, node in view.nodes.items() if node_id in linked and node.findings]
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _marked(node: Node) -> str:
+    return node.label + (f" [{', '.join(node.findings)}]" if node.findings else "")
 
 
 def _json(view: View) -> str:
     document: dict[str, Any] = {
         "kind": "reach" if view.reach else "graph",
         "nodes": [{"id": node.id, "kind": node.kind or None, "namespace": node.namespace, "name": node.name,
-                   "file": node.file or None, "line": node.line or None, **({"unit": node.unit} if node.unit else {})}
+                   "file": node.file or None, "line": node.line or None, "missing": node.missing,
+                   "findings": node.findings, **({"workloads": node.members} if node.members else {}),
+                   **({"unit": node.unit} if node.unit else {})}
                   for node in view.nodes.values()],
-        "edges": [{"source": link.source, "target": link.target, "relation": link.relation, "ports": link.ports}
+        "edges": [{"source": link.source, "target": link.target, "relation": link.relation, "ports": link.ports,
+                   "findings": link.findings}
                   for link in view.links],
     }
     return json_text(document) + "\n"
-
-
-_DOT_SHAPES = {"Service": "ellipse", "Ingress": "parallelogram", "NetworkPolicy": "hexagon", "": "doublecircle"}
-
-
-def _dot_quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def _dot(view: View) -> str:
-    lines = ["digraph kubelint {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];',
-             '  edge [fontname="Helvetica", fontsize=9];']
-    for index, (unit, nodes) in enumerate(_by_unit(view)):
-        indent = "    " if unit else "  "
-        if unit:
-            lines.append(f"  subgraph cluster_{index} {{")
-            lines.append(f"    label={_dot_quote(unit)};")
-        for node in nodes:
-            shape = _DOT_SHAPES.get(node.kind, "box")
-            lines.append(f"{indent}{_dot_quote(node.id)} [label={_dot_quote(node.label)}, shape={shape}];")
-        if unit:
-            lines.append("  }")
-    for link in view.links:
-        style = ", style=dashed" if link.relation in (ALLOWS_FROM, ALLOWS_TO, ISOLATES) else ""
-        lines.append(f"  {_dot_quote(link.source)} -> {_dot_quote(link.target)} "
-                     f"[label={_dot_quote(link.label)}{style}];")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def _mermaid_text(value: str) -> str:
-    """Text inside a quoted Mermaid label: quotes and markup characters as entities."""
-    out = value
-    for char, entity in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("|", "#124;")):
-        out = out.replace(char, entity)
-    return out.replace("\n", " ")
-
-
-_MERMAID_SHAPES = {"Service": ('(["', '"])'), "Ingress": ('[/"', '"/]'), "NetworkPolicy": ('{{"', '"}}'),
-                   "": ('(("', '"))')}
-
-
-def _mermaid(view: View) -> str:
-    ids = {node_id: f"n{index}" for index, node_id in enumerate(view.nodes)}
-    lines = ["flowchart LR"]
-    for index, (unit, nodes) in enumerate(_by_unit(view)):
-        indent = "    " if unit else "  "
-        if unit:
-            lines.append(f'  subgraph u{index}["{_mermaid_text(unit)}"]')
-        for node in nodes:
-            start, end = _MERMAID_SHAPES.get(node.kind, ('["', '"]'))
-            lines.append(f"{indent}{ids[node.id]}{start}{_mermaid_text(node.label)}{end}")
-        if unit:
-            lines.append("  end")
-    for link in view.links:
-        arrow = "-.->" if link.relation in (ALLOWS_FROM, ALLOWS_TO, ISOLATES) else "-->"
-        label = _mermaid_text(link.label)
-        lines.append(f"  {ids[link.source]} {arrow}|\"{label}\"| {ids[link.target]}" if label
-                     else f"  {ids[link.source]} {arrow} {ids[link.target]}")
-    return "\n".join(lines) + "\n"
