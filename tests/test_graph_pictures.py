@@ -361,3 +361,17 @@ def test_the_committed_picture_of_the_example_app_is_current() -> None:
         pytest.skip(f"the picture was drawn by another Graphviz version than {installed.strip()}")
     assert graph(str(EXAMPLES), "--format", "svg") == committed, \
         "run `kubelint graph examples/ --format svg -o docs/graph-example.svg`"
+
+
+def test_a_dependency_the_policies_deny_is_a_red_depends_edge(tmp_path: Path) -> None:
+    from test_graphview import ROUTED
+
+    path = tmp_path / "routed.yaml"
+    path.write_text(ROUTED)
+    document = json.loads(graph(str(path), "--format", "json", "--reach"))
+    names = {node["id"]: node["name"] for node in document["nodes"]}
+    depends = {(names[edge["source"]], names[edge["target"]]): edge["findings"]
+               for edge in document["edges"] if edge["relation"] == "depends"}
+    assert depends[("cart", "web")] == ["unreachable-dependency"]  # denied by cart's egress policy
+    assert depends[("web", "cart")] == []  # allowed
+    assert "depends 80, denied by egress policy [unreachable-dependency]" in graph(str(path), "--reach")

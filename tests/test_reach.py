@@ -197,6 +197,20 @@ def test_why_names_that_resolve_to_nothing_are_usage_errors(shop: Path, source: 
     assert result.exit_code == 2 and message in result.stderr
 
 
+def test_why_markdown_is_a_heading_and_nested_lists_with_names_escaped(shop: Path) -> None:
+    text = invoke("graph", str(shop), "--why", "shop/web", "shop/db:5432", "--format", "markdown").stdout
+    lines = text.splitlines()
+    assert lines[0] == "#### allowed: Deployment shop/web \u2192 Deployment shop/db on TCP/5432"
+    assert lines[1] == "" and lines[2] == "1. **egress from Deployment shop/web**"
+    assert "2. **ingress to Deployment shop/db**" in lines
+    assert all(line.startswith(("   - ", "     - ", "1. ", "2. ", "#### ", "*note")) or not line for line in lines)
+    assert any(line.startswith("   - admitted on TCP/5432 by NetworkPolicy shop/web spec.egress&#91;0&#93;")
+               for line in lines)
+    hostile = invoke("graph", str(shop), "--why", "Namespace/x*_<i>@team", "shop/web:8080", "--format",
+                     "markdown").stdout
+    assert "namespace x&#42;&#95;&#60;i&#62;&#64;team" in hostile and "<i>" not in hostile and "@team" not in hostile
+
+
 def test_decide_without_a_port_gives_the_ports(shop: Path) -> None:
     network = build_network(load_tree([str(shop)], Options()))
     web, db = (next(g for g in network.workloads() if g.owner.name == name) for name in ("web", "db"))
@@ -285,6 +299,29 @@ def test_diff_markdown_is_short_grouped_and_escaped(repo: Path) -> None:
     assert "namespace ingress&#124;nginx&#95;&#60;b&#62;, outside" in rows[0]
     assert "<details><summary>All 2 changes</summary>" in text and text.rstrip().endswith("</details>")
     assert "<b>" not in text
+
+
+def test_a_namespace_no_policy_names_any_more_is_part_of_outside(repo: Path) -> None:
+    """Dropping the peer that named ingress-nginx listed "namespace ingress-nginx -> web" as closed ("namespace
+    ingress-nginx is gone"), yet its pods may still connect: they are outside, and outside now may."""
+    opened = SHOP.replace("""  - from:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}
+    ports:
+""", """  - ports:
+""")
+    assert opened != SHOP
+    (repo / "k8s" / "shop.yaml").write_text(opened)
+    document = json.loads(invoke("graph", "k8s", "--reach", "--diff", "HEAD", "--format", "json").stdout)
+    assert document["closed"] == []
+    assert [(change["source"]["id"], change["destination"]["id"]) for change in document["opened"]] == [
+        ("outside", "shop/Deployment/web")]
+    # and back: pinning the namespace again closes nothing for it (outside could reach web, so could it)
+    git(repo, "commit", "-qam", "open web")
+    (repo / "k8s" / "shop.yaml").write_text(SHOP)
+    document = json.loads(invoke("graph", "k8s", "--reach", "--diff", "HEAD", "--format", "json").stdout)
+    assert document["opened"] == []
+    assert [(change["source"]["id"], change["destination"]["id"]) for change in document["closed"]] == [
+        ("outside", "shop/Deployment/web")]
 
 
 def test_diff_with_a_bad_revision_is_a_usage_error(repo: Path) -> None:

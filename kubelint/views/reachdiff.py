@@ -116,7 +116,7 @@ def _diff_unit(result: ReachDiff, unit: str, old_tree: Tree | None, new_tree: Tr
     old_map = old_reach.connections if old_reach is not None else {}
     new_map = new_reach.connections if new_reach is not None else {}
     for key, connection in new_map.items():
-        before = old_map.get(key)
+        before = old_map.get(key) or old_map.get(_as_outside(key, old_reach))
         opened = connection.ports - before.ports if before is not None else connection.ports
         if opened:
             assert new_reach is not None
@@ -126,13 +126,24 @@ def _diff_unit(result: ReachDiff, unit: str, old_tree: Tree | None, new_tree: Tr
                 change.findings.append(OPENED_TO_OUTSIDE)
             result.opened.append(change)
     for key, connection in old_map.items():
-        after = new_map.get(key)
+        after = new_map.get(key) or new_map.get(_as_outside(key, new_reach))
         closed = connection.ports - after.ports if after is not None else connection.ports
         if closed:
             assert old_reach is not None
             change = Change("closed", unit, connection.source, connection.destination, closed)
             change.reasons = _closed_reasons(old_reach.network, new_reach, change)
             result.closed.append(change)
+
+
+def _as_outside(key: tuple[str, str], other: Reach | None) -> tuple[str, str]:
+    """The key of the same connection in the other state, where a namespace that no policy of that state names
+    is part of ``outside`` (``namespace:ingress-nginx -> frontend`` becomes ``outside -> frontend`` once no
+    policy pins ingress-nginx any more: its pods may still connect, as everything outside may)."""
+    if other is None:
+        return key
+    source, destination = (OUTSIDE if part.startswith("namespace:") and other.endpoint(part) is None else part
+                           for part in key)
+    return source, destination
 
 
 def _responsible(network: Network, source: Endpoint, destination: Endpoint, ports: PortSet) -> list[Side]:
@@ -270,19 +281,20 @@ def render_text(diff: ReachDiff) -> str:
 _MARKDOWN = str.maketrans({char: f"&#{ord(char)};" for char in "&<>|`*_[]\\~@"})
 
 
-def _md(text: str) -> str:
-    """Text from manifests inside a Markdown table cell: no markup, no HTML, no mentions, no line breaks."""
+def markdown_text(text: str) -> str:
+    """Text from manifests inside Markdown (a table cell, a list item): no markup, no HTML, no mentions, no line
+    breaks."""
     return escape_control(text).translate(_MARKDOWN)
 
 
 def _md_reasons(reasons: list[Reason]) -> str:
-    return "<br>".join(_md(str(reason)) for reason in reasons) or "-"
+    return "<br>".join(markdown_text(str(reason)) for reason in reasons) or "-"
 
 
 def render_markdown(diff: ReachDiff) -> str:
     opened, closed = diff.opened, diff.closed
     title = (f"### NetworkPolicy reach: {len(opened)} connection{'s' if len(opened) != 1 else ''} opened, "
-             f"{len(closed)} closed since `{_md(diff.revision)}`")
+             f"{len(closed)} closed since `{markdown_text(diff.revision)}`")
     lines = [title, ""]
     if not opened and not closed:
         lines.append("No connection is opened or closed.")
@@ -290,23 +302,24 @@ def render_markdown(diff: ReachDiff) -> str:
     exposed_to = list(dict.fromkeys(change.destination_label for change in opened if change.findings))
     for label in exposed_to:
         lines.append(f"> **Warning** ({OPENED_TO_OUTSIDE}): everything outside the tree may now connect to "
-                     f"**{_md(label)}**")
+                     f"**{markdown_text(label)}**")
     if exposed_to:
         lines.append("")
     groups = _groups([*opened, *closed])
     lines += ["| | to | from | ports | because |", "|---|---|---|---|---|"]
     for group, reasons in groups[:SHORT_GROUPS]:
         head = group[0]
-        sources = ", ".join(_md(change.source_label) for change in group)
-        lines.append(f"| {head.kind} | {_md(_unit(head))}{_md(head.destination_label)} | {sources} | "
-                     f"{_md(', '.join(head.port_labels))} | {_md_reasons(reasons)} |")
+        sources = ", ".join(markdown_text(change.source_label) for change in group)
+        lines.append(f"| {head.kind} | {markdown_text(_unit(head))}{markdown_text(head.destination_label)} | "
+                     f"{sources} | {markdown_text(', '.join(head.port_labels))} | {_md_reasons(reasons)} |")
     if len(groups) > SHORT_GROUPS:
         lines.append(f"\n... and {len(groups) - SHORT_GROUPS} more groups in the full list.")
     lines += ["", f"<details><summary>All {len(opened) + len(closed)} changes</summary>", "",
               "| | from | to | ports |", "|---|---|---|---|"]
     for change in [*opened, *closed]:
-        lines.append(f"| {change.kind} | {_md(_unit(change))}{_md(change.source_label)} | "
-                     f"{_md(change.destination_label)} | {_md(', '.join(change.port_labels))} |")
+        lines.append(f"| {change.kind} | {markdown_text(_unit(change))}{markdown_text(change.source_label)} | "
+                     f"{markdown_text(change.destination_label)} | "
+                     f"{markdown_text(', '.join(change.port_labels))} |")
     lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 

@@ -171,23 +171,55 @@ def _side_lines(side: Side | None, number: int, endpoint: Endpoint, other: Endpo
     return lines
 
 
+def _answer_lines(answer: Answer) -> list[str]:
+    """One answer as text lines: the verdict, then each side with its reasons indented under it."""
+    decision = answer.decision
+    verdict = "allowed" if decision.allowed else "denied"
+    port = f" on {decision.query}" if decision.query is not None else ""
+    head = f"{verdict}: {endpoint_label(decision.source)} -> {endpoint_label(decision.destination)}{port}"
+    if answer.unit:
+        head = f"[{answer.unit}] {head}"
+    out = [head]
+    if decision.query is None and decision.allowed:
+        out.append(f"   ports: {', '.join(decision.ports.describe(decision.destination))}")
+    out += _side_lines(decision.egress, 1, decision.source, decision.destination, decision.query)
+    out += _side_lines(decision.ingress, 2, decision.destination, decision.source, decision.query)
+    out += [f"note: {note}" for note in decision.notes]
+    return out
+
+
 def render_text(answers: list[Answer]) -> str:
     out: list[str] = []
     for answer in answers:
-        decision = answer.decision
-        verdict = "allowed" if decision.allowed else "denied"
-        port = f" on {decision.query}" if decision.query is not None else ""
-        head = f"{verdict}: {endpoint_label(decision.source)} -> {endpoint_label(decision.destination)}{port}"
-        if answer.unit:
-            head = f"[{answer.unit}] {head}"
-        out.append(head)
-        if decision.query is None and decision.allowed:
-            out.append(f"   ports: {', '.join(decision.ports.describe(decision.destination))}")
-        out += _side_lines(decision.egress, 1, decision.source, decision.destination, decision.query)
-        out += _side_lines(decision.ingress, 2, decision.destination, decision.source, decision.query)
-        out += [f"note: {note}" for note in decision.notes]
+        out += _answer_lines(answer)
         out.append("")
     return escape_control("\n".join(out).rstrip("\n") + "\n", keep_newlines=True)
+
+
+def render_markdown(answers: list[Answer]) -> str:
+    """Each answer as Markdown for a pull request or an issue: the verdict as a heading, each side a numbered
+    item, its reasons a list under it. Names and lines from manifests are escaped (no markup, HTML or
+    mentions)."""
+    from kubelint.views.reachdiff import markdown_text
+
+    out: list[str] = []
+    for answer in answers:
+        lines = _answer_lines(answer)
+        verdict, _, rest = lines[0].partition(": ")
+        rest = " \u2192 ".join(markdown_text(part) for part in rest.split(" -> ", 1))
+        out += [f"#### {markdown_text(verdict)}: {rest}", ""]
+        for line in lines[1:]:
+            stripped = line.lstrip(" ")
+            depth = len(line) - len(stripped)
+            if depth == 0 and stripped[:1].isdigit():
+                number, _, text = stripped.partition(". ")
+                out.append(f"{number}. **{markdown_text(text)}**")
+            elif depth == 0:
+                out += ["", f"*{markdown_text(stripped)}*"]
+            else:
+                out.append(f"{'   ' if depth <= 3 else '     '}- {markdown_text(stripped)}")
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
 def _location_json(location: Location) -> dict[str, Any]:
@@ -229,7 +261,6 @@ def render_json(answers: list[Answer]) -> str:
 def render(answers: list[Answer], format_name: str) -> str:
     if format_name == "json":
         return render_json(answers)
-    text = render_text(answers)
     if format_name == "markdown":
-        return "```\n" + text.replace("```", "'''") + "```\n"
-    return text
+        return render_markdown(answers)
+    return render_text(answers)
