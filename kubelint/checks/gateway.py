@@ -162,7 +162,9 @@ def route_backend_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
 def backend_tls_policy_target_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
     """A BackendTLSPolicy targetRef naming a Service the tree does not define, or a port name (sectionName) the
     Service does not have: the policy applies to nothing (TargetNotFound)."""
-    routes = build_gateway_routes(tree)
+    routes = _routes(tree)
+    if routes is None:
+        return
     for target in routes.policy_targets:
         if not target.is_service:
             continue  # another kind is an implementation's own
