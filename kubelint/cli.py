@@ -397,12 +397,16 @@ def _run_against_git(paths: list[str], options: Any) -> Any:
 
 def _run(paths: list[str], options: Any) -> Any:
     """Lint, turning the errors a user can cause into usage errors (exit 2)."""
-    from kubelint.baseline import BaselineError
     from kubelint.catalog import CatalogError
     from kubelint.engine import UnknownProfile, UnknownRule, lint_paths
     from kubelint.schema.builtin import SchemaError
     from kubelint.sources.discover import NothingToLint, PathNotFound
 
+    baseline_errors: tuple[type[Exception], ...] = ()
+    if options.baseline is not None or options.hook or options.new_since:  # only these read a baseline
+        from kubelint.baseline import BaselineError
+
+        baseline_errors = (BaselineError,)
     try:
         if options.hook or options.new_since:
             return _run_against_git(paths, options)
@@ -419,7 +423,7 @@ def _run(paths: list[str], options: Any) -> Any:
         raise click.BadParameter(str(error), param_hint="--profile / profile") from error
     except UnknownRule as error:
         raise click.UsageError(f"{error}; `kubelint rules` lists them") from error
-    except BaselineError as error:
+    except baseline_errors as error:
         raise click.UsageError(str(error)) from error
 
 

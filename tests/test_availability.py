@@ -119,3 +119,14 @@ def test_a_limit_range_declared_external_holds_the_finding_back(tmp_path: Path, 
     kept = [finding for finding in report.held if finding.rule == "hpa-missing-requests"]
     assert (len(kept), len(reported)) == ((1, 0) if held else (0, 1))
     assert "80%" in (kept or reported)[0].message
+
+
+@pytest.mark.parametrize(("surge", "unavailable", "pods", "expected"), [
+    ("25%", "25%", 1, (1, 0)), ("25%", "25%", 4, (1, 1)), ("39%", "39%", 10, (4, 3)), ("0%", "0%", 0, (0, 0)),
+    (2, 1, 5, (2, 1)), ("100%", "100%", 3, (3, 3)), ("oops", "25%", 3, (None, 0)), (True, -1, 3, (None, None)),
+])
+def test_fenceposts_round_surge_up_and_unavailable_down(surge: object, unavailable: object, pods: int,
+                                                        expected: tuple[int | None, int | None]) -> None:
+    from kubelint.checks.availability import _fencepost
+
+    assert (_fencepost(surge, pods, round_up=True), _fencepost(unavailable, pods, round_up=False)) == expected

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kubelint.analysis.graph import SCALES, build_graph
+from kubelint.analysis.graph import SCALES, SELECTS, ResourceGraph, build_graph
 from kubelint.analysis.scale import Scale, build_scales, count
 from kubelint.analysis.unseen import evidence_of
 from kubelint.checks import Hit, Params, check
@@ -261,3 +261,97 @@ def _missing_request(tree: Tree, hpa: Resource, target: Resource, template: PodT
     related = tuple(target.where(container.path, f"container {container.name}") for container in lacking)
     held = _limit_range_default(tree, hpa.namespace, metric.resource) or ""
     return Hit(message, hpa.where(metric.path), related, held=held)
+
+
+# rolling-update-downtime -----------------------------------------------------------------------
+
+DEPLOYMENT_GROUPS = frozenset({"apps", "extensions"})
+
+
+def _fencepost(value: object, pods: int, round_up: bool) -> int | None:
+    """A rolling update's ``maxSurge`` (rounded up) or ``maxUnavailable`` (rounded down) as a number of pods,
+    as the deployment controller resolves it; None for a value the tree does not decide (a placeholder)."""
+    share = percent(value)
+    if share is not None:
+        return -(-share * pods // 100) if round_up else share * pods // 100
+    return count(value)
+
+
+def _sole_service(graph: ResourceGraph, deployment: Resource) -> Resource | None:
+    """A Service of the tree whose only backend is this Deployment's pods (another workload behind the same
+    Service keeps serving while this one rolls)."""
+    for edge in graph.edges(SELECTS):
+        if edge.target != deployment.ref:
+            continue
+        groups = graph.selected.get(edge.source, [])
+        service = graph.resource(edge.source)
+        if service is not None and all(group.owner == deployment.ref for group in groups):
+            return service
+    return None
+
+
+def _claims(template: PodTemplate) -> list[str]:
+    return [text(mapping(mapping(volume).get("persistentVolumeClaim")).get("claimName")) or ""
+            for volume in sequence(template.spec.get("volumes"))
+            if isinstance(mapping(volume).get("persistentVolumeClaim"), dict)]
+
+
+@check("rolling-update-downtime")
+def rolling_update_downtime(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A Service's only Deployment whose rolling update may stop every pod before a new one is ready."""
+    graph = build_graph(tree)
+    scales = build_scales(tree)
+    groups = {id(group.resource): group for group in graph.pods.groups}
+    for deployment in tree.linted:
+        if deployment.kind != "Deployment" or deployment.ref.group not in DEPLOYMENT_GROUPS:
+            continue
+        strategy = mapping(deployment.spec.get("strategy"))
+        if text(strategy.get("type")) not in (None, "RollingUpdate"):
+            continue  # Recreate: stopping the old pods first is what it asks for
+        group = groups.get(id(deployment))
+        service = _sole_service(graph, deployment)
+        scale = scales.of(group) if group is not None else None
+        if service is None or scale is None or scale.pods == 0:
+            continue
+        hit = _downtime(deployment, strategy, scale, service)
+        if hit is None:
+            continue
+        template = deployment.pod_template
+        claims = _claims(template) if template is not None else []
+        if claims:
+            hit = replace(hit, held=f"the pods mount PersistentVolumeClaim {claims[0]}: a ReadWriteOnce volume "
+                                    "cannot follow a new pod to another node while the old pod runs, so stopping "
+                                    "the old pod first may be deliberate")
+        yield hit
+
+
+def _downtime(deployment: Resource, strategy: Mapping[str, Any], scale: Scale, service: Resource) -> Hit | None:
+    rolling = mapping(strategy.get("rollingUpdate"))
+    # extensions/v1beta1 defaulted both to 1, which stops a single pod at once; but the API server no longer
+    # serves that version, and the apps/v1 that removed-api asks for defaults both to 25%: judge those
+    surge_value = rolling.get("maxSurge", "25%")
+    unavailable_value = rolling.get("maxUnavailable", "25%")
+    pods = scale.pods
+    surge = _fencepost(surge_value, pods, round_up=True)
+    unavailable = _fencepost(unavailable_value, pods, round_up=False)
+    if surge is None or unavailable is None:
+        return None
+    base: Path = ("spec", "strategy", "rollingUpdate")
+    if surge == 0 and unavailable == 0:
+        # the controller then allows one unavailable pod, so that the rollout can proceed at all
+        unavailable, why, path = 1, f"maxSurge {surge_value} adds no pod first and maxUnavailable " \
+            f"{unavailable_value} rounds down to 0, so the controller lets one pod go", (*base, "maxSurge")
+    else:
+        written = "maxUnavailable" in rolling
+        why = f"maxUnavailable {unavailable_value}" + ("" if written else " (the default)")
+        if percent(unavailable_value) is not None:
+            why += f" of {pods} pod{'s' if pods != 1 else ''} is {unavailable}"
+        path = (*base, "maxUnavailable") if written else ("spec", "strategy") if strategy else ("spec",)
+    if unavailable < pods:
+        return None
+    lowest = "at its lowest scale, " if scale.autoscaler is not None else ""
+    return Hit(f"a rolling update may stop all {pods} pod{'s' if pods != 1 else ''} of this Deployment before a "
+               f"new one is ready ({why}; {lowest}{scale.reason}): Service {service.name}, which has no other "
+               "backend, answers nothing during every rollout; use maxUnavailable: 0 with maxSurge: 1, or run more "
+               "replicas", deployment.where(path),
+               (service.where(("spec", "selector"), f"Service {service.name}"), scale.location))
