@@ -468,6 +468,10 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
     from kubelint.model.units import drawn_units
     from kubelint.sources.discover import NothingToLint, PathNotFound
 
+    if (why is not None or diff_ref is not None) and (focus is not None or no_findings):
+        raise click.UsageError("--focus and --no-findings are for pictures, not for --why or --diff")
+    if format_name == "png" and output is None and sys.stdout.isatty():
+        raise click.UsageError("--format png writes binary data: write it to a file with -o graph.png")
     options = _configured(config_file)
     if namespace:
         options.namespace = namespace
