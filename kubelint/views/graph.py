@@ -226,8 +226,8 @@ def _peers_beyond(view: View, tree: Tree, unit: str, network: Network) -> list[L
                 own = _node_id(policy.ref, unit)
                 if not rule.peers:  # no from/to: every source or destination, outside the tree too
                     view.nodes.setdefault(outside_id, Node(outside_id, "", None, OUTSIDE, unit=unit))
-                    ends = (outside_id, own) if relation == ALLOWS_FROM else (own, outside_id)
-                    links.append(Link(*ends, relation, list(ports), origin=policy.ref, scopes=(rule.path,)))
+                    pair = (outside_id, own) if relation == ALLOWS_FROM else (own, outside_id)
+                    links.append(Link(*pair, relation, list(ports), origin=policy.ref, scopes=(rule.path,)))
                 for peer in rule.peers or ():
                     targets = network.peer_targets(policy, peer)
                     ends = [_add_node(view, ObjectRef("", "Namespace", None, name), tree, unit)
