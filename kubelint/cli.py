@@ -397,12 +397,16 @@ def _run_against_git(paths: list[str], options: Any) -> Any:
 
 def _run(paths: list[str], options: Any) -> Any:
     """Lint, turning the errors a user can cause into usage errors (exit 2)."""
-    from kubelint.baseline import BaselineError
     from kubelint.catalog import CatalogError
     from kubelint.engine import UnknownProfile, UnknownRule, lint_paths
     from kubelint.schema.builtin import SchemaError
     from kubelint.sources.discover import NothingToLint, PathNotFound
 
+    baseline_errors: tuple[type[Exception], ...] = ()
+    if options.baseline is not None or options.hook or options.new_since:  # only these read a baseline
+        from kubelint.baseline import BaselineError
+
+        baseline_errors = (BaselineError,)
     try:
         if options.hook or options.new_since:
             return _run_against_git(paths, options)
@@ -419,7 +423,7 @@ def _run(paths: list[str], options: Any) -> Any:
         raise click.BadParameter(str(error), param_hint="--profile / profile") from error
     except UnknownRule as error:
         raise click.UsageError(f"{error}; `kubelint rules` lists them") from error
-    except BaselineError as error:
+    except baseline_errors as error:
         raise click.UsageError(str(error)) from error
 
 
@@ -464,6 +468,10 @@ def graph(paths: tuple[str, ...], format_name: str, reach: bool, output: str | N
     from kubelint.model.units import drawn_units
     from kubelint.sources.discover import NothingToLint, PathNotFound
 
+    if (why is not None or diff_ref is not None) and (focus is not None or no_findings):
+        raise click.UsageError("--focus and --no-findings are for pictures, not for --why or --diff")
+    if format_name == "png" and output is None and sys.stdout.isatty():
+        raise click.UsageError("--format png writes binary data: write it to a file with -o graph.png")
     options = _configured(config_file)
     if namespace:
         options.namespace = namespace

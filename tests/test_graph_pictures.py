@@ -375,3 +375,12 @@ def test_a_dependency_the_policies_deny_is_a_red_depends_edge(tmp_path: Path) ->
     assert depends[("cart", "web")] == ["unreachable-dependency"]  # denied by cart's egress policy
     assert depends[("web", "cart")] == []  # allowed
     assert "depends 80, denied by egress policy [unreachable-dependency]" in graph(str(path), "--reach")
+
+
+def test_picture_options_are_refused_where_they_mean_nothing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["graph", str(EXAMPLES), "--why", "shop/frontend", "shop/cart", "--focus",
+                                      "shop/cart"])
+    assert result.exit_code == 2 and "--focus and --no-findings are for pictures" in result.output
+    result = CliRunner().invoke(cli, ["graph", str(EXAMPLES), "--why", "shop/frontend", "shop/cart", "--format",
+                                      "svg"])
+    assert result.exit_code == 2 and "--why answers as text, markdown, json" in result.output

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 MODULES: dict[str, str] = {
+    "api-groups": "kubelint.analysis.groups",
     "gateway-routes": "kubelint.analysis.gateway",
     "service-addresses": "kubelint.analysis.addresses",
     "graph": "kubelint.analysis.graph",

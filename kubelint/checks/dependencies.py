@@ -9,14 +9,17 @@ which ``kubelint graph --reach`` shares.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from kubelint.analysis.addresses import build_addresses
-from kubelint.analysis.dependencies import Verdict, dependency_verdict
 from kubelint.analysis.netpol import EGRESS, INGRESS, Network, build_network
 from kubelint.checks import Hit, Params, check
 from kubelint.findings import Location
 from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
+
+if TYPE_CHECKING:
+    from kubelint.analysis.dependencies import Verdict
 
 
 def _policies(network: Network, group: PodGroup, direction: str) -> list[Location]:
@@ -32,6 +35,8 @@ def unreachable_dependency(tree: Tree, params: Params) -> Iterator[Hit]:
     addresses = build_addresses(tree)
     if not addresses.found:
         return
+    from kubelint.analysis.dependencies import dependency_verdict
+
     network = build_network(tree)
     for address in addresses.found:
         verdict = dependency_verdict(tree, network, address)

@@ -11,23 +11,20 @@ why), or when an object of that name sits in another namespace of the tree.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from kubelint.analysis.gateway import (
-    NO_HOSTNAME,
-    NO_MATCHING_PARENT,
-    NOT_ALLOWED,
-    PARENT_MISSING,
-    Attachment,
-    GatewayRoutes,
-    Reference,
-    build_gateway_routes,
-    route_hostnames,
-)
 from kubelint.checks import Hit, Params, check
 from kubelint.checks.missing import missing_target
 from kubelint.findings import Location
 from kubelint.model.resource import ObjectRef, Resource, text
 from kubelint.model.tree import Tree
+
+if TYPE_CHECKING:
+    from kubelint.analysis.gateway import Attachment, GatewayRoutes, Reference
+
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+"""``kubelint.analysis.gateway.GATEWAY_GROUP``: a tree without objects of it has no routes, listeners or
+certificate references to check (and does not import the analysis)."""
 
 CERT_MANAGER_ANNOTATIONS = ("cert-manager.io/issuer", "cert-manager.io/cluster-issuer")
 """Annotations with which cert-manager's gateway-shim creates the Certificate (and so the Secret) a listener names."""
@@ -38,6 +35,17 @@ def _missing(routes: GatewayRoutes, source: Resource, ref: Reference, what: str)
     target = ref.target
     return missing_target(routes.graph, source, target, ref.name_path, "namespace" in ref.written, what,
                           routes.defines(target.group, target.kind, target.namespace))
+
+
+def _routes(tree: Tree) -> GatewayRoutes | None:
+    """The ``gateway-routes`` analysis, or None when the tree has no Gateway API object."""
+    from kubelint.analysis.groups import api_groups
+
+    if GATEWAY_GROUP not in api_groups(tree):
+        return None
+    from kubelint.analysis.gateway import build_gateway_routes
+
+    return build_gateway_routes(tree)
 
 
 def _listener_locations(gateway: Resource, attachment: Attachment) -> tuple[Location, ...]:
@@ -51,7 +59,11 @@ def _listener_locations(gateway: Resource, attachment: Attachment) -> tuple[Loca
 @check("route-no-matching-parent")
 def route_no_matching_parent(tree: Tree, params: Params) -> Iterator[Hit]:
     """A route parentRef that names no Gateway of the tree, or no listener of it (sectionName, port)."""
-    routes = build_gateway_routes(tree)
+    routes = _routes(tree)
+    if routes is None:
+        return
+    from kubelint.analysis.gateway import NO_MATCHING_PARENT, PARENT_MISSING
+
     for attachment in routes.attachments:
         route, parent = attachment.route, attachment.parent
         if attachment.outcome == PARENT_MISSING:
@@ -80,7 +92,11 @@ def route_no_matching_parent(tree: Tree, params: Params) -> Iterator[Hit]:
 @check("route-not-allowed-by-listeners")
 def route_not_allowed_by_listeners(tree: Tree, params: Params) -> Iterator[Hit]:
     """A route whose parent Gateway has no listener that allows routes of its kind and namespace."""
-    routes = build_gateway_routes(tree)
+    routes = _routes(tree)
+    if routes is None:
+        return
+    from kubelint.analysis.gateway import NOT_ALLOWED
+
     for attachment in routes.attachments:
         if attachment.outcome != NOT_ALLOWED:
             continue
@@ -98,7 +114,11 @@ def route_not_allowed_by_listeners(tree: Tree, params: Params) -> Iterator[Hit]:
 @check("route-no-matching-listener-hostname")
 def route_no_matching_listener_hostname(tree: Tree, params: Params) -> Iterator[Hit]:
     """A route whose hostnames intersect no hostname of the listeners that would accept it."""
-    routes = build_gateway_routes(tree)
+    routes = _routes(tree)
+    if routes is None:
+        return
+    from kubelint.analysis.gateway import NO_HOSTNAME, route_hostnames
+
     for attachment in routes.attachments:
         if attachment.outcome != NO_HOSTNAME:
             continue
@@ -118,7 +138,9 @@ def route_no_matching_listener_hostname(tree: Tree, params: Params) -> Iterator[
 @check("route-backend-not-found")
 def route_backend_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
     """A route backendRef naming a Service the tree does not define, or a port the Service does not have."""
-    routes = build_gateway_routes(tree)
+    routes = _routes(tree)
+    if routes is None:
+        return
     for backend in routes.backends:
         if not backend.is_service:
             continue
@@ -139,7 +161,9 @@ def route_backend_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
 @check("gateway-ref-not-permitted")
 def gateway_ref_not_permitted(tree: Tree, params: Params) -> Iterator[Hit]:
     """A route backend or a Gateway certificate in another namespace that no ReferenceGrant there permits."""
-    routes = build_gateway_routes(tree)
+    routes = _routes(tree)
+    if routes is None:
+        return
     for backend in routes.backends:
         if backend.permitted is False:
             yield _not_permitted(routes, backend.route, backend.ref, backend.service)
@@ -168,7 +192,9 @@ def _not_permitted(routes: GatewayRoutes, source: Resource, ref: Reference, targ
 def gateway_invalid_certificate_ref(tree: Tree, params: Params) -> Iterator[Hit]:
     """A Gateway listener certificateRef naming a Secret the tree does not define (and nothing in it creates), or
     a Secret that is not of type kubernetes.io/tls."""
-    routes = build_gateway_routes(tree)
+    routes = _routes(tree)
+    if routes is None:
+        return
     for certificate in routes.certificates:
         ref, gateway = certificate.ref, certificate.gateway
         if ref.target.group != "" or ref.target.kind != "Secret" or certificate.permitted is False:

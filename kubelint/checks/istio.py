@@ -9,14 +9,32 @@ They read the ``istio-routes`` analysis; a reference to an object the tree does 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from kubelint.analysis.istio import ISTIO_GROUP, build_istio_routes, fqdn, service_of
 from kubelint.checks import Hit, Params, check
 from kubelint.checks.missing import missing_target
 from kubelint.checks.orphan import orphan_hit
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, string_map
 from kubelint.model.selectors import Operator, Requirement, Selector
 from kubelint.model.tree import Tree
+
+if TYPE_CHECKING:
+    from kubelint.analysis.istio import IstioRoutes
+
+ISTIO_GROUP = "networking.istio.io"
+"""``kubelint.analysis.istio.ISTIO_GROUP``: a tree without objects of it has no VirtualService or DestinationRule to
+check (and does not import the analysis)."""
+
+
+def _routes(tree: Tree) -> IstioRoutes | None:
+    """The ``istio-routes`` analysis, or None when the tree has no Istio networking object."""
+    from kubelint.analysis.groups import api_groups
+
+    if ISTIO_GROUP not in api_groups(tree):
+        return None
+    from kubelint.analysis.istio import build_istio_routes
+
+    return build_istio_routes(tree)
 
 
 def _ports(service: Resource) -> list[int]:
@@ -27,7 +45,9 @@ def _ports(service: Resource) -> list[int]:
 @check("istio-destination-not-found")
 def istio_destination_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
     """A VirtualService destination host that names a Service the tree does not define (and no ServiceEntry)."""
-    routes = build_istio_routes(tree)
+    routes = _routes(tree)
+    if routes is None:
+        return
     for resolution in routes.resolutions:
         target = resolution.target
         if resolution.service is not None or resolution.entry is not None or target is None:
@@ -50,7 +70,9 @@ def istio_destination_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
 @check("istio-destination-port")
 def istio_destination_port(tree: Tree, params: Params) -> Iterator[Hit]:
     """A destination port that the Service does not expose, or none while the Service exposes several."""
-    routes = build_istio_routes(tree)
+    routes = _routes(tree)
+    if routes is None:
+        return
     for resolution in routes.resolutions:
         service, destination = resolution.service, resolution.destination
         if service is None or service.spec.get("type") == "ExternalName":
@@ -71,7 +93,11 @@ def istio_destination_port(tree: Tree, params: Params) -> Iterator[Hit]:
 @check("istio-subset-not-found")
 def istio_subset_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
     """A destination subset that no DestinationRule of the host defines."""
-    routes = build_istio_routes(tree)
+    routes = _routes(tree)
+    if routes is None:
+        return
+    from kubelint.analysis.istio import service_of
+
     for resolution in routes.resolutions:
         destination = resolution.destination
         if not destination.subset:
@@ -104,7 +130,11 @@ def istio_subset_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
 @check("istio-subset-selects-nothing")
 def istio_subset_selects_nothing(tree: Tree, params: Params) -> Iterator[Hit]:
     """A DestinationRule subset whose labels match none of the pods its host Service selects."""
-    routes = build_istio_routes(tree)
+    routes = _routes(tree)
+    if routes is None:
+        return
+    from kubelint.analysis.istio import fqdn
+
     graph = routes.graph
     used = {(resolution.destination.resolved, resolution.destination.subset) for resolution in routes.resolutions
             if resolution.destination.subset}
@@ -146,7 +176,9 @@ def _subsets(rule: Resource) -> Iterator[tuple[int, dict[str, str], str]]:
 @check("istio-gateway-not-found")
 def istio_gateway_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
     """A VirtualService gateways entry naming an Istio Gateway the tree does not define."""
-    routes = build_istio_routes(tree)
+    routes = _routes(tree)
+    if routes is None:
+        return
     for ref in routes.gateway_refs:
         target: ObjectRef = ref.target
         if routes.graph.find("Gateway", target.namespace, target.name, ISTIO_GROUP) is not None:

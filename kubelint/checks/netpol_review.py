@@ -26,7 +26,6 @@ from kubelint.analysis.netpol import (
     listening_ports,
     pinned_names,
 )
-from kubelint.analysis.reach import admits_everything, exposed, ref_label
 from kubelint.checks import Hit, Params, check
 from kubelint.checks.netpol import group_names
 from kubelint.findings import Location, dotted
@@ -161,6 +160,8 @@ def networkpolicy_redundant_rule(tree: Tree, params: Params) -> Iterator[Hit]:
                 if cover is None:
                     continue
                 other, wide = cover
+                from kubelint.analysis.reach import ref_label
+
                 whose = "this policy" if other is policy else f"{ref_label(other.ref)}, which selects " \
                     f"{'the same' if other.selector == policy.selector else 'at least these'} pods,"
                 same = rule_covers(rule, wide, policy.namespace)
@@ -364,6 +365,8 @@ def networkpolicy_exposes_everything(tree: Tree, params: Params) -> Iterator[Hit
     that only ClusterIP Services expose."""
     network = build_network(tree)
     internal_services = _internal_services(network, _control_plane_services(tree))
+    if network.policies:
+        from kubelint.analysis.reach import admits_everything
     for policy in network.policies:
         if INGRESS not in policy.types:
             continue
@@ -550,6 +553,8 @@ def reach_opened_to_outside(tree: Tree, params: Params) -> Iterator[Hit]:
     earlier tree (``--new-since``, ``--hook``), which keeps the workloads the change opened."""
     if not tree.options.new_since:
         return
+    from kubelint.analysis.reach import exposed
+
     network = build_network(tree)
     for group in network.workloads():
         found = exposed(network, group)
