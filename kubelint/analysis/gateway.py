@@ -20,6 +20,11 @@ As the Gateway API (``gateway.networking.k8s.io``) defines them:
 - ``backendRefs[]`` (and ``requestMirror`` filters' ``backendRef``): ``group`` defaults to ``""`` and ``kind`` to
   ``Service``; a Service reference needs a ``port`` (the API server refuses one without) that is one of the
   Service's ports; a missing Service is ``BackendNotFound``.
+- A BackendTLSPolicy's ``targetRefs[]`` name objects of its own namespace (``group`` and ``kind`` required; a
+  Service has core support); ``sectionName`` names one of the Service's ports by name. A target that does not
+  resolve leaves the policy attached to nothing (``TargetNotFound``). Its ``validation.caCertificateRefs`` (a
+  ConfigMap with the key ``ca.crt``) are ``uses`` edges of the resource graph, checked like every ConfigMap
+  reference.
 - A reference into another namespace (a backend, a listener's ``tls.certificateRefs``) needs a ReferenceGrant in
   the target namespace whose ``from`` names the referring kind and namespace and whose ``to`` names the target's
   group and kind (and its name, or no name: all of them). Otherwise ``RefNotPermitted``.
@@ -64,6 +69,9 @@ PROTOCOL_KINDS: dict[str, frozenset[str]] = {
 
 ATTACHES_TO = "attaches-to"
 ROUTES_TO = "routes-to"
+SECURES = "secures"
+"""A BackendTLSPolicy's edge to the Service (port) it makes the Gateway connect to over TLS."""
+TLS_POLICY = "BackendTLSPolicy"
 
 # attachment outcomes, named after the route's Accepted condition reasons
 ACCEPTED = "Accepted"
@@ -158,6 +166,21 @@ class Backend:
     """Why the port does not name a port of the Service (empty when it does, or the Service is unknown)."""
     permitted: bool | None = True
     """Cross-namespace: a ReferenceGrant of the tree permits it (True), none does (False); same namespace: True."""
+
+    @property
+    def is_service(self) -> bool:
+        return self.ref.target.group == "" and self.ref.target.kind == "Service"
+
+
+@dataclass
+class PolicyTarget:
+    """One ``targetRefs[]`` entry of a BackendTLSPolicy and the Service it resolves to."""
+
+    policy: Resource
+    ref: Reference
+    service: Resource | None
+    port_problem: str = ""
+    """Why ``sectionName`` names no port of the Service (empty when it does, or the Service is unknown)."""
 
     @property
     def is_service(self) -> bool:
@@ -284,6 +307,10 @@ class GatewayRoutes:
         self.attachments = [attachment for route in self.routes for attachment in self._attach(route)]
         self.backends = [self._backend(route, ref) for route in self.routes for ref in backend_references(route)]
         self.certificates = list(self._certificates())
+        self.policy_targets = [self._policy_target(resource, index, raw) for resource in resources
+                               if is_gateway_api(resource) and resource.kind == TLS_POLICY
+                               for index, raw in enumerate(sequence(resource.spec.get("targetRefs")))
+                               if text(mapping(raw).get("name"))]
         self._edges_added = False
 
     def defines(self, group: str, kind: str, namespace: str | None) -> bool:
@@ -434,6 +461,24 @@ class GatewayRoutes:
                     permitted = self.permitted(gateway, found) if found.cross_namespace else True
                     yield Certificate(gateway, listener, found, secret, permitted)
 
+    # BackendTLSPolicy ---------------------------------------------------------------------------
+
+    def _policy_target(self, policy: Resource, index: int, raw: Any) -> PolicyTarget:
+        """A BackendTLSPolicy target: a local reference (no ``namespace``), ``group`` and ``kind`` written."""
+        raw = {key: value for key, value in mapping(raw).items() if key != "namespace"}
+        ref = _reference(policy, raw, ("spec", "targetRefs", index), "", "Service")
+        assert ref is not None  # the caller keeps entries with a name
+        service = None
+        problem = ""
+        if ref.target.group == "" and ref.target.kind == "Service":
+            service = self.graph.find("Service", ref.target.namespace, ref.target.name, "")
+            if service is not None and ref.section:
+                names = [text(mapping(item).get("name")) for item in sequence(service.spec.get("ports"))]
+                if ref.section not in names:
+                    shown = ", ".join(name for name in names if name) or "none"
+                    problem = f"Service {service.name} has no port named {ref.section!r} (its port names: {shown})"
+        return PolicyTarget(policy, ref, service, problem)
+
     # graph edges --------------------------------------------------------------------------------
 
     def add_edges(self) -> None:
@@ -458,6 +503,15 @@ class GatewayRoutes:
                        "no such port" if backend.port_problem else "")
             self.graph.add_edge(backend.route.ref, target, ROUTES_TO, backend.ref.name_path, ports=ports,
                                 broken=backend.service is None or bool(problem), problem=problem)
+        for policy_target in self.policy_targets:
+            if not policy_target.is_service:
+                continue
+            ref = policy_target.ref
+            target = policy_target.service.ref if policy_target.service is not None else ref.target
+            problem = ("not in the tree" if policy_target.service is None else
+                       "no such port" if policy_target.port_problem else "")
+            self.graph.add_edge(policy_target.policy.ref, target, SECURES, ref.name_path,
+                                ports=[ref.section] if ref.section else [], broken=bool(problem), problem=problem)
 
 
 @analysis_of("gateway-routes")

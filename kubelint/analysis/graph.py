@@ -12,7 +12,7 @@ object where the reference is written:
 - workload ``uses`` ServiceAccount / ConfigMap / Secret / PersistentVolumeClaim / PriorityClass / RuntimeClass
   (``optional``, ``via``, ``keys``: the ConfigMap or Secret keys it reads); Ingress ``uses`` Secret (TLS) and
   IngressClass; ServiceAccount ``uses`` Secret (image pull); PersistentVolumeClaim and StatefulSet claim templates
-  ``use`` StorageClass
+  ``use`` StorageClass; BackendTLSPolicy ``uses`` ConfigMap (CA certificates, key ``ca.crt``)
 - RoleBinding / ClusterRoleBinding ``binds`` Role / ClusterRole (``roleRef``) and ``grants`` ServiceAccount
   (each subject; ``namespace_given``)
 
@@ -72,6 +72,7 @@ ALWAYS_PRESENT: frozenset[tuple[str, str]] = frozenset({
 """Objects Kubernetes creates in every namespace: a reference to them is never dangling."""
 
 INGRESS_GROUPS = frozenset({"networking.k8s.io", "extensions"})
+GATEWAY_API_GROUP = "gateway.networking.k8s.io"
 POLICY_GROUP = "policy"
 AUTOSCALING_GROUP = "autoscaling"
 
@@ -348,6 +349,8 @@ class ResourceGraph:
         elif kind == "ServiceAccount" and group == "":
             for index, secret in enumerate(sequence(resource.raw.get("imagePullSecrets"))):
                 _add(found, "Secret", secret, "name", ("imagePullSecrets", index), "imagePullSecrets")
+        elif kind == "BackendTLSPolicy" and group == GATEWAY_API_GROUP:
+            found += tls_policy_references(resource)
         return found
 
     def _binding(self, resource: Resource) -> None:
@@ -506,6 +509,20 @@ def ingress_references(resource: Resource) -> list[Reference]:
     if name:
         found.append(Reference("IngressClass", name, ("spec", "ingressClassName"), via="ingressClassName",
                                group="networking.k8s.io", cluster=True))
+    return found
+
+
+def tls_policy_references(resource: Resource) -> list[Reference]:
+    """A BackendTLSPolicy's CA certificate ConfigMaps (each must hold ``ca.crt``; other kinds are an
+    implementation's own)."""
+    found: list[Reference] = []
+    validation = mapping(resource.spec.get("validation"))
+    for index, raw in enumerate(sequence(validation.get("caCertificateRefs"))):
+        raw = mapping(raw)
+        name = text(raw.get("name"))
+        if name and text(raw.get("group")) == "" and text(raw.get("kind")) == "ConfigMap":
+            path: Path = ("spec", "validation", "caCertificateRefs", index, "name")
+            found.append(Reference("ConfigMap", name, path, via="caCertificateRefs", keys=(("ca.crt", path),)))
     return found
 
 

@@ -7,7 +7,8 @@ such a target, one of:
 - **declared**: it exists without the tree: Kubernetes creates it (``default`` ServiceAccount, the built-in
   ClusterRoles and PriorityClasses, ``kube-root-ca.crt``), or the configuration's ``external`` entries name it;
 - **held**: the tree carries evidence that something creates it at run time, so the finding is held back (``-v``
-  shows why): a cert-manager Certificate or an annotated Ingress names the Secret, a SealedSecret, ExternalSecret
+  shows why): a cert-manager Certificate or an annotated Ingress names the Secret, a trust-manager Bundle of that
+  name (its ConfigMap or Secret in every namespace it targets), a SealedSecret, ExternalSecret
   or Vault secret of that name, an unrendered Kustomization's generator, a file the tree could not read that
   defines it, a custom resource whose name starts the target's (operators name what they create after their
   instance: CephCluster ``rook-ceph`` and Secret ``rook-ceph-mon``), a workload of the tree whose ServiceAccount
@@ -319,6 +320,13 @@ class References:
             secret, how = resource.name, "creates a Secret of its name"
         elif group == "secrets.hashicorp.com":
             secret, how = text(mapping(spec.get("destination")).get("name")), "(Vault) creates this Secret"
+        elif group == "trust.cert-manager.io" and kind == "Bundle":
+            target = mapping(spec.get("target"))
+            for key, target_kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
+                if key in target:
+                    self._generated.setdefault((target_kind, resource.name), (
+                        f"Bundle {resource.name}", "(trust-manager) writes its CA bundle into an object of this name "
+                                                   "in the namespaces it targets"))
         elif group in ("networking.k8s.io", "extensions") and kind == "Ingress":
             if any(key in resource.annotations for key in CERT_MANAGER_INGRESS_ANNOTATIONS):
                 for entry in sequence(spec.get("tls")):

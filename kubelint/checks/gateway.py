@@ -155,6 +155,37 @@ def route_backend_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
                       (backend.service.where(("spec", "ports"), f"ports of Service {backend.service.name}"),))
 
 
+# backend-tls-policy-target-not-found -----------------------------------------------------------
+
+
+@check("backend-tls-policy-target-not-found")
+def backend_tls_policy_target_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A BackendTLSPolicy targetRef naming a Service the tree does not define, or a port name (sectionName) the
+    Service does not have: the policy applies to nothing (TargetNotFound)."""
+    routes = _routes(tree)
+    if routes is None:
+        return
+    for target in routes.policy_targets:
+        if not target.is_service:
+            continue  # another kind is an implementation's own
+        policy, ref = target.policy, target.ref
+        if target.service is None:
+            if routes.graph.unread_defines(ref.target) is not None:
+                continue
+            # a local reference: it cannot name another namespace, so the wrong-namespace advice does not apply
+            hit = missing_target(routes.graph, policy, ref.target, ref.name_path, True, "targetRef Service",
+                                 routes.defines("", "Service", ref.target.namespace))
+            if hit is not None:
+                if not hit.held:
+                    hit = Hit(hit.message + "; the policy applies to nothing, and connections to a Service of that "
+                              "name would not use TLS (TargetNotFound)", hit.location, hit.related, hit.weaker)
+                yield hit
+        elif target.port_problem:
+            yield Hit(f"targetRef sectionName: {target.port_problem}; the policy applies to no port of it "
+                      "(TargetNotFound)", policy.where((*ref.path, "sectionName")),
+                      (target.service.where(("spec", "ports"), f"ports of Service {target.service.name}"),))
+
+
 # gateway-ref-not-permitted ---------------------------------------------------------------------
 
 

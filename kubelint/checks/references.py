@@ -97,7 +97,13 @@ def _edges(tree: Tree, kind: str) -> Iterator[tuple[Resource, Edge]]:
         yield source, edge
 
 
+CA_CONSEQUENCE = ("the Gateway cannot verify the backend's certificate, so its connections to the Service fail "
+                  "with 5xx (InvalidCACertificateRef)")
+
+
 def _consequence(kind: str, via: str) -> str:
+    if via == "caCertificateRefs":
+        return CA_CONSEQUENCE
     if via in ("volume", "projected"):
         return "the pods stay in ContainerCreating until it exists (or mark the volume optional)"
     if via in ("env", "envFrom"):
@@ -123,6 +129,8 @@ def _keys(tree: Tree, source: Resource, edge: Edge, resolution: Resolution) -> I
             continue
         if via == "tls":
             consequence = "the ingress controller cannot use it and serves its default certificate"
+        elif via == "caCertificateRefs":
+            consequence = CA_CONSEQUENCE
         elif via == "env":
             consequence = "the container fails with CreateContainerConfigError (or mark the reference optional)"
         else:
@@ -144,8 +152,10 @@ def missing_configmap(tree: Tree, params: Params) -> Iterator[Hit]:
             continue
         via = str(edge.data.get("via", ""))
         resolution = references.resolve(edge.target, require)
+        scope = ("a BackendTLSPolicy uses only ConfigMaps of its own namespace" if via == "caCertificateRefs" else
+                 "pods use only ConfigMaps of their own namespace")
         hit = reference_hit(source, edge, resolution, f"ConfigMap {edge.target.name!r} ({via})",
-                            _consequence("ConfigMap", via), "pods use only ConfigMaps of their own namespace")
+                            _consequence("ConfigMap", via), scope)
         if hit is not None:
             yield near_unused(tree, hit, edge.target)
         else:

@@ -25,6 +25,7 @@ from kubelint.analysis.gateway import (
     PARENT_MISSING,
     ROUTE_KINDS,
     ROUTES_TO,
+    SECURES,
     build_gateway_routes,
 )
 from kubelint.analysis.graph import PROTECTS, ROUTES, SELECTS, build_graph
@@ -41,12 +42,12 @@ from kubelint.views.edge_findings import covers, edge_scopes, relationship_findi
 FORMATS = ("text", "dot", "mermaid", "markdown", "json", "svg", "png")
 IMAGE_FORMATS = ("svg", "png")
 """Formats Graphviz's ``dot`` renders from the DOT output."""
-RELATIONS = (SELECTS, ROUTES, ISOLATES, ALLOWS_FROM, ALLOWS_TO, ATTACHES_TO, ROUTES_TO)
+RELATIONS = (SELECTS, ROUTES, ISOLATES, ALLOWS_FROM, ALLOWS_TO, ATTACHES_TO, ROUTES_TO, SECURES)
 OUTSIDE_ID = "outside"
 REACH = "reach"
 DEPENDS = "depends"
 """A reach-view edge: a workload's configuration names a Service address (``unreachable-dependency``)."""
-ROUTING_KINDS = {GATEWAY_GROUP: frozenset({"Gateway", *ROUTE_KINDS}),
+ROUTING_KINDS = {GATEWAY_GROUP: frozenset({"Gateway", *ROUTE_KINDS, "BackendTLSPolicy"}),
                  ISTIO_GROUP: frozenset({"Gateway", "VirtualService", "ServiceEntry"})}
 """The Gateway API and Istio objects the graph view draws (with their edges, when they have any)."""
 

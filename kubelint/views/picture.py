@@ -28,6 +28,7 @@ STYLES: dict[str, tuple[str, str, str]] = {
     "routes": ("#1f4e9c", "solid", "an Ingress routes to a Service"),
     "routes-to": ("#1f4e9c", "solid", "a route sends traffic to a backend"),
     "attaches-to": ("#1f4e9c", "dashed", "a route attaches to a Gateway"),
+    "secures": ("#1f4e9c", "dotted", "a BackendTLSPolicy makes Gateways connect to the Service over TLS"),
     "isolates": ("#888888", "dashed", "a NetworkPolicy isolates the pods it selects"),
     "allows-from": ("#2e7d32", "dashed", "traffic a NetworkPolicy admits: from the peer to the policy's pods"),
     "allows-to": ("#2e7d32", "dashed", "traffic a NetworkPolicy lets out: from the policy's pods to the peer"),
