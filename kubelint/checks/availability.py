@@ -14,13 +14,13 @@ from typing import Any
 
 from kubelint.analysis.graph import SCALES, SELECTS, ResourceGraph, build_graph
 from kubelint.analysis.scale import Scale, build_scales, count
-from kubelint.analysis.templates import linted_templates
 from kubelint.analysis.unseen import evidence_of
 from kubelint.checks import Hit, Params, check
 from kubelint.findings import Path
 from kubelint.model.resource import Container, ObjectRef, PodTemplate, Resource, mapping, sequence, service_target, text
 from kubelint.model.selectors import PodGroup, Selector
 from kubelint.model.tree import Tree
+from kubelint.model.workloads import template_of
 
 PERCENT = re.compile(r"[0-9]+%")
 """A percentage as the API accepts it for an int-or-string budget field."""
@@ -369,9 +369,15 @@ RUN_TO_COMPLETION = frozenset({"Job", "CronJob"})
 def readiness_probe(tree: Tree, params: Params) -> Iterator[Hit]:
     """Containers of long-running workloads without a readiness probe; for a Deployment that a Service sends
     traffic to and that rolls, the message says what the gap costs (the container that serves the Service)."""
+    # every object of the unit, not only tree.linted: the message of a Deployment depends on the Services
+    # beside it, so the commit gate must not keep this rule's findings of unchanged files (the engine reports
+    # only the unit's own files)
     backends: dict[ObjectRef, list[Resource]] | None = None
-    for resource, template in linted_templates(tree):
+    for resource in tree.resources:
         if resource.kind in RUN_TO_COMPLETION:
+            continue
+        template = template_of(resource, tree.workloads)
+        if template is None:
             continue
         lacking = [container for container in template.containers
                    if not container.init and isinstance(resource.get(container.path), dict)
