@@ -124,3 +124,32 @@ def test_schedules_the_parser_refuses(spec: str, message: str) -> None:
     with pytest.raises(CronError) as raised:
         parse_standard(spec, lambda zone: zone == "UTC")
     assert str(raised.value) == message
+
+
+def test_label_keys_and_values_found_valid_are_checked_once_and_problems_every_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubelint.apivalidation import names, objects
+
+    monkeypatch.setattr(objects, "_VALID_NAMES", set())
+    monkeypatch.setattr(objects, "_VALID_VALUES", set())
+    checked: list[str] = []
+    original = names.qualified_name
+
+    def counting(value: str) -> list[str]:
+        checked.append(value)
+        return original(value)
+
+    monkeypatch.setattr(names, "qualified_name", counting)
+    metadata = {"labels": {"app.kubernetes.io/name": "web", "bad key!": "x", "v": "bad value!"},
+                "annotations": {"Example.com/Note": "x"}}
+    for _ in range(3):
+        errors = list(objects.labels_and_annotations(metadata, ("metadata",), "metadata.labels",
+                                                     "metadata.annotations"))
+        assert [(error.path, error.value) for error in errors] == [
+            (("metadata", "labels", "bad key!"), "bad key!"), (("metadata", "labels", "v"), "bad value!")]
+    # valid keys (annotation keys lowercased) once; the invalid one each time
+    assert sorted(checked) == ["app.kubernetes.io/name", "bad key!", "bad key!", "bad key!", "example.com/note", "v"]
+    monkeypatch.setattr(objects, "KNOWN_VALID", 0)
+    monkeypatch.setattr(objects, "_VALID_NAMES", set())
+    list(objects.labels_and_annotations({"labels": {"a": "b"}}, (), "l", "a"))
+    assert not objects._VALID_NAMES  # bounded

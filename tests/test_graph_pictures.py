@@ -98,6 +98,8 @@ def test_the_example_apps_two_errors_are_red_edges_with_their_rule_ids() -> None
     assert found[("Service/frontend", "selects", "Deployment/frontend")] == ["service-target-port-mismatch"]
     assert found[("Ingress/shop", "routes", "Service/frontend")] == ["ingress-port-mismatch"]
     assert found[("Service/cart", "selects", "Deployment/cart")] == []  # healthy edges stay as they were
+    # the namespace the frontend policy admits (no pods in the tree) is a dashed node, its traffic an edge
+    assert found[("Namespace/ingress-nginx", "allows-from", "NetworkPolicy/frontend")] == []
     dot = graph(str(EXAMPLES), "--format", "dot")
     red = [line for line in dot.splitlines() if "->" in line and 'color="#d00000"' in line
            and "legend" not in line]

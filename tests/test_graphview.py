@@ -93,8 +93,8 @@ def test_json_graph_has_the_edges_of_the_tree(tree_file: str) -> None:
     ids = [node["id"] for node in document["nodes"]]
     assert len(ids) == len(set(ids))
     assert all(edge["source"] in ids and edge["target"] in ids for edge in document["edges"])
-    edges = {(edge["source"].split("/", 1)[1], edge["relation"], edge["target"].split("/", 1)[1], tuple(edge["ports"]))
-             for edge in document["edges"]}
+    edges = {(edge["source"].split("/", 1)[-1], edge["relation"], edge["target"].split("/", 1)[-1],
+              tuple(edge["ports"])) for edge in document["edges"]}
     assert edges == {
         ("Service/web", "selects", "Deployment/web", ("TCP/80->http",)),
         ("Ingress/web", "routes", "Service/web", ("80",)),
@@ -105,6 +105,8 @@ def test_json_graph_has_the_edges_of_the_tree(tree_file: str) -> None:
         ("Deployment/web", "allows-from", "NetworkPolicy/web-to-db", ("TCP/5432",)),
         ("NetworkPolicy/web", "isolates", "Deployment/web", ("egress", "ingress")),
         ("NetworkPolicy/web", "allows-to", 'Deployment/db"1', ("all",)),
+        # a rule without `from` admits every source, outside the tree too
+        ("outside", "allows-from", "NetworkPolicy/web", ("TCP/http",)),
     }
 
 

@@ -104,24 +104,43 @@ def _metadata(resource: Resource, kind: tuple[str, str]) -> Iterator[FieldError]
     yield from labels_and_annotations(metadata, ("metadata",), "metadata.labels", "metadata.annotations")
 
 
+_VALID_NAMES: set[str] = set()
+"""Label and annotation keys found valid (qualified names) in this process: the same few keys come on every
+object, so each is checked once (bounded by :data:`KNOWN_VALID`)."""
+_VALID_VALUES: set[str] = set()
+"""Label values found valid in this process."""
+KNOWN_VALID = 4096
+
+
+def _checked(validate: Callable[[str], list[str]], text: str, valid: set[str]) -> list[str]:
+    """``validate(text)``, remembering ``text`` in ``valid`` when it has no problem."""
+    problems = validate(text)
+    if not problems and len(valid) < KNOWN_VALID:
+        valid.add(text)
+    return problems
+
+
 def labels_and_annotations(metadata: Mapping[str, Any], at: Path, labels_field: str, annotations_field: str
                            ) -> Iterator[FieldError]:
     """``ValidateLabels`` and ``ValidateAnnotations`` (keys, values, total annotation size)."""
     for key, value in _mapping(metadata.get("labels")).items():
         if not isinstance(key, str):
             continue
-        for message in names.qualified_name(key):
-            yield FieldError((*at, "labels", key), labels_field, INVALID, key, message)
-        if isinstance(value, str):
-            for message in names.label_value(value):
+        if key not in _VALID_NAMES:
+            for message in _checked(names.qualified_name, key, _VALID_NAMES):
+                yield FieldError((*at, "labels", key), labels_field, INVALID, key, message)
+        if isinstance(value, str) and value not in _VALID_VALUES:
+            for message in _checked(names.label_value, value, _VALID_VALUES):
                 yield FieldError((*at, "labels", key), labels_field, INVALID, value, message)
     annotations = _mapping(metadata.get("annotations"))
     size = 0
     for key, value in annotations.items():
         if not isinstance(key, str):
             continue
-        for message in names.qualified_name(key.lower()):
-            yield FieldError((*at, "annotations", key), annotations_field, INVALID, key, message)
+        lowered = key.lower()
+        if lowered not in _VALID_NAMES:
+            for message in _checked(names.qualified_name, lowered, _VALID_NAMES):
+                yield FieldError((*at, "annotations", key), annotations_field, INVALID, key, message)
         size += len(key.encode()) + (len(value.encode()) if isinstance(value, str) else 0)
     if size > TOTAL_ANNOTATION_SIZE:
         yield FieldError((*at, "annotations"), annotations_field, TOO_LONG,

@@ -149,6 +149,7 @@ def networkpolicy_redundant_rule(tree: Tree, params: Params) -> Iterator[Hit]:
     """An ingress or egress rule that another rule, of the same policy or of one selecting at least the same
     pods, already covers."""
     network = build_network(tree)
+    implied: dict[tuple[int, int], bool] = {}
     for policies in network.in_namespace.values():
         usable = [policy for policy in policies if not policy.selector.problems]
         for direction in (INGRESS, EGRESS):
@@ -156,7 +157,7 @@ def networkpolicy_redundant_rule(tree: Tree, params: Params) -> Iterator[Hit]:
             rules = [(policy, rule) for policy in usable if direction in policy.types
                      for rule in policy.rules(direction)]
             for policy, rule in rules:
-                cover = _cover(policy, rule, rules)
+                cover = _cover(policy, rule, rules, implied)
                 if cover is None:
                     continue
                 other, wide = cover
@@ -174,26 +175,36 @@ def networkpolicy_redundant_rule(tree: Tree, params: Params) -> Iterator[Hit]:
                                                 f"{word} rule {dotted(wide.path)} of {other.resource.name}"),))
 
 
-def _cover(policy: Policy, rule: PolicyRule, rules: list[tuple[Policy, PolicyRule]]
-           ) -> tuple[Policy, PolicyRule] | None:
-    """A rule that covers ``rule``; of two rules covering each other only the later one is reported."""
+def _cover(policy: Policy, rule: PolicyRule, rules: list[tuple[Policy, PolicyRule]],
+           implied: dict[tuple[int, int], bool]) -> tuple[Policy, PolicyRule] | None:
+    """A rule that covers ``rule``; of two rules covering each other only the later one is reported.
+    ``implied``: whether one policy's pod selector implies another's, by the policies' ids, filled as needed
+    (every rule of a namespace is compared with every other, so each pair of policies comes up many times)."""
     if rule.peers is not None and any(peer.invalid for peer in rule.peers):
         return None
     for other, wide in rules:
         if wide is rule or (other is policy and wide.path == rule.path):
             continue
-        if not (other is policy or other.selector.selects_everything or implies(policy.selector, other.selector)):
+        if not (other is policy or other.selector.selects_everything or _implied(policy, other, implied)):
             continue
         if wide.peers is not None and any(peer.invalid for peer in wide.peers):
             continue
         if not rule_covers(wide, rule, policy.namespace):
             continue
         if rule_covers(rule, wide, policy.namespace) and (
-                not (other is policy or implies(other.selector, policy.selector))
+                not (other is policy or _implied(other, policy, implied))
                 or _order(policy, rule) < _order(other, wide)):
             continue  # equivalent: the later one is the redundant one (or the wider policy's is kept)
         return other, wide
     return None
+
+
+def _implied(narrow: Policy, wide: Policy, implied: dict[tuple[int, int], bool]) -> bool:
+    key = (id(narrow), id(wide))
+    found = implied.get(key)
+    if found is None:
+        found = implied[key] = implies(narrow.selector, wide.selector)
+    return found
 
 
 def _describe_rule(rule: PolicyRule, direction: str) -> str:

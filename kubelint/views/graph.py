@@ -30,7 +30,16 @@ from kubelint.analysis.gateway import (
 )
 from kubelint.analysis.graph import PROTECTS, ROUTES, SELECTS, build_graph
 from kubelint.analysis.istio import ISTIO_GROUP, build_istio_routes
-from kubelint.analysis.netpol import ALLOWS_FROM, ALLOWS_TO, ISOLATES, OUTSIDE, Network, build_network
+from kubelint.analysis.netpol import (
+    ALLOWS_FROM,
+    ALLOWS_TO,
+    EGRESS,
+    INGRESS,
+    ISOLATES,
+    OUTSIDE,
+    Network,
+    build_network,
+)
 from kubelint.analysis.references import BUILTIN_SERVICES, declared_reason
 from kubelint.findings import MAX_NAME, Finding, Path, dotted, excerpt
 from kubelint.model.resource import ObjectRef, mapping, sequence, service_target
@@ -196,9 +205,42 @@ def build_view(trees: Iterable[Tree], reach: bool = False, findings: bool = True
             link = Link(source, target, edge.relation, ports, origin=edge.source, scopes=scopes)
             view.links.append(link)
             drawn.append(link)
+        drawn += _peers_beyond(view, tree, unit, network)
         if findings:
             _overlay(view, tree, unit, drawn, hidden, relationship_findings(tree), mark_nodes=True)
     return view
+
+
+def _peers_beyond(view: View, tree: Tree, unit: str, network: Network) -> list[Link]:
+    """``allows-from`` / ``allows-to`` edges for the peers that select what the tree does not show: a namespace
+    a policy names with no pods in the tree (``Namespace ingress-nginx``, dashed when the tree does not define
+    it) and ``outside`` (ipBlocks, namespaces the tree does not know)."""
+    outside_id = f"{OUTSIDE_ID}@{unit}" if unit else OUTSIDE_ID
+    links: list[Link] = []
+    for policy in network.policies:
+        for direction, relation in ((INGRESS, ALLOWS_FROM), (EGRESS, ALLOWS_TO)):
+            if direction not in policy.types:
+                continue
+            for rule in policy.rules(direction):
+                ports = ["all"] if rule.ports is None else [str(port) for port in rule.ports]
+                own = _node_id(policy.ref, unit)
+                if not rule.peers:  # no from/to: every source or destination, outside the tree too
+                    view.nodes.setdefault(outside_id, Node(outside_id, "", None, OUTSIDE, unit=unit))
+                    pair = (outside_id, own) if relation == ALLOWS_FROM else (own, outside_id)
+                    links.append(Link(*pair, relation, list(ports), origin=policy.ref, scopes=(rule.path,)))
+                for peer in rule.peers or ():
+                    targets = network.peer_targets(policy, peer)
+                    ends = [_add_node(view, ObjectRef("", "Namespace", None, name), tree, unit)
+                            for name in targets.unseen]
+                    if targets.beyond:
+                        view.nodes.setdefault(outside_id, Node(outside_id, "", None, OUTSIDE, unit=unit))
+                        ends.append(outside_id)
+                    scopes = edge_scopes(relation, peer.path, SELECTS, (ALLOWS_FROM, ALLOWS_TO))
+                    for end in ends:
+                        source, target = (end, own) if relation == ALLOWS_FROM else (own, end)
+                        links.append(Link(source, target, relation, list(ports), origin=policy.ref, scopes=scopes))
+    view.links += links
+    return links
 
 
 def _hidden_ports(data: Mapping[str, Any]) -> list[str]:
