@@ -52,8 +52,8 @@ def edge_scopes(relation: str, path: Path, selects: str, allows: Iterable[str]) 
         return (("spec", "selector"), ("spec", "ports"))
     if relation in allows:
         return (path[:3],)
-    if len(path) > 1 and path[-1] in ("name", "host", "serviceName"):
-        return (path[:-1],)
+    if len(path) > 1 and (path[-1] in ("name", "host") or (path[-1] == "serviceName" and path[-2] == "backend")):
+        return (path[:-1],)  # ``serviceName`` alone is also a StatefulSet's spec.serviceName: no wider than it
     return (path,)
 
 
