@@ -130,3 +130,22 @@ def test_fenceposts_round_surge_up_and_unavailable_down(surge: object, unavailab
     from kubelint.checks.availability import _fencepost
 
     assert (_fencepost(surge, pods, round_up=True), _fencepost(unavailable, pods, round_up=False)) == expected
+
+
+def test_readiness_message_names_the_service_only_for_the_serving_container_of_a_rolling_deployment(
+        tmp_path: Path) -> None:
+    path = tmp_path / "app.yaml"
+    path.write_text(Path(__file__).resolve().parent.parent.joinpath(
+        "fixtures", "missing-readiness-probe", "services.yaml").read_text())
+    report = lint([str(path)], Options(enable=["missing-readiness-probe"]))
+    messages = {finding.message.split('"')[1]: finding.message for finding in report.findings
+                if finding.rule == "missing-readiness-probe"}
+    assert "Service shop sends it traffic" in messages["shop"]
+    assert messages["log-shipper"].endswith("has no readiness probe")  # serves no port the Service targets
+    assert messages["slow"].endswith("has no readiness probe")  # its startup probe gates readiness
+    assert set(messages) == {"shop", "log-shipper", "slow"}
+    shop = "spec:\n  selector:\n    matchLabels: {app: shop}"
+    recreate = path.read_text().replace(shop, shop.replace("spec:\n", "spec:\n  strategy: {type: Recreate}\n"))
+    path.write_text(recreate)
+    report = lint([str(path)], Options(enable=["missing-readiness-probe"]))
+    assert not [finding for finding in report.findings if "sends it traffic" in finding.message]
