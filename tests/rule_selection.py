@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from kubelint.catalog import load_catalog
 
-BEST_PRACTICE_CHECKS = {"container-schema", "podspec-schema", "object-schema", "run-as-root", "default-namespace",
+BEST_PRACTICE_CHECKS = {"container-schema", "podspec-schema", "object-schema", "run-as-root", "readiness-probe",
+                        "default-namespace",
                         "missing-default-deny-ingress", "missing-default-deny-egress"}
 
 

@@ -44,7 +44,8 @@ def test_explain_every_rule(rule_id: str) -> None:
         assert "# expect:" not in result.output
 
 
-BEST_PRACTICE_CHECKS = {"container-schema", "podspec-schema", "object-schema", "run-as-root", "default-namespace"}
+BEST_PRACTICE_CHECKS = {"container-schema", "podspec-schema", "object-schema", "run-as-root", "readiness-probe",
+                        "default-namespace"}
 
 
 @pytest.mark.parametrize("rule_id", sorted(rule for rule, r in CATALOG.items() if r.check in BEST_PRACTICE_CHECKS))

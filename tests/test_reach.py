@@ -197,6 +197,15 @@ def test_why_names_that_resolve_to_nothing_are_usage_errors(shop: Path, source: 
     assert result.exit_code == 2 and message in result.stderr
 
 
+def test_why_from_outside_names_the_namespace_a_near_miss_pins(shop: Path) -> None:
+    """The nearest rule admits namespace ingress-nginx by name; the reason said it "selects pods of namespaces the
+    tree shows", which ingress-nginx is not."""
+    text = invoke("graph", str(shop), "--why", "outside", "shop/web:http").stdout
+    assert ("selects pods of namespace ingress-nginx only, not everything outside the tree "
+            "(name it as Namespace/ingress-nginx)") in text
+    assert invoke("graph", str(shop), "--why", "Namespace/ingress-nginx", "shop/web:http").stdout.startswith("allowed")
+
+
 def test_why_markdown_is_a_heading_and_nested_lists_with_names_escaped(shop: Path) -> None:
     text = invoke("graph", str(shop), "--why", "shop/web", "shop/db:5432", "--format", "markdown").stdout
     lines = text.splitlines()

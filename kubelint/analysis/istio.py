@@ -12,6 +12,10 @@ As Istio (``networking.istio.io``) reads them:
   ``labels`` narrow the Service's endpoints to pods carrying them as well.
 - ``gateways`` (of the VirtualService, or of an ``http[].match[]``) name Istio Gateways: ``<namespace>/<name>``,
   or ``<name>`` in the VirtualService's namespace; ``mesh`` is every sidecar.
+- ``exportTo`` (of a VirtualService, DestinationRule or ServiceEntry; the ``networking.istio.io/exportTo``
+  annotation of a Service, comma-separated) lists the namespaces whose proxies see the object: ``.`` its own,
+  ``*`` all, ``~`` none, or names. Unwritten, the mesh's default applies (every namespace unless MeshConfig says
+  otherwise, which the tree does not show). A proxy always sees the DestinationRules of its own namespace.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
     from kubelint.model.tree import Tree
 
 ISTIO_GROUP = "networking.istio.io"
+EXPORT_ANNOTATION = "networking.istio.io/exportTo"
 CLUSTER_DOMAIN = "cluster.local"
 MESH = "mesh"
 ROUTE_SECTIONS = ("http", "tls", "tcp")
@@ -45,6 +50,37 @@ def fqdn(host: str, namespace: str | None) -> str:
     if host == "*" or "." in host or not namespace:
         return host
     return f"{host}.{namespace}.svc.{CLUSTER_DOMAIN}"
+
+
+def export_list(resource: Resource) -> list[str] | None:
+    """The namespaces an Istio object (``spec.exportTo``) or a Service (its ``networking.istio.io/exportTo``
+    annotation) is exported to, as written; None when not written (the mesh's default)."""
+    if resource.ref.group == "" and resource.kind == "Service":
+        value = resource.annotations.get(EXPORT_ANNOTATION)
+        if not isinstance(value, str) or not value.strip():
+            return None
+        return [part.strip() for part in value.split(",") if part.strip()]
+    written = resource.spec.get("exportTo")
+    if not isinstance(written, list) or not written:
+        return None
+    return [item for item in written if isinstance(item, str)]
+
+
+def exported_to(resource: Resource, namespace: str | None) -> bool:
+    """Whether the proxies of ``namespace`` see ``resource`` (its own namespace always counts: only
+    cross-namespace visibility is decided here)."""
+    if namespace is None or namespace == resource.namespace:
+        return True
+    written = export_list(resource)
+    if written is None:
+        return True  # the mesh's default, which the tree does not show: taken as every namespace
+    return "*" in written or namespace in written
+
+
+def mesh_bound(service: Resource) -> bool:
+    """Whether a VirtualService applies to sidecars (``gateways`` unwritten, or naming ``mesh``)."""
+    gateways = sequence(service.spec.get("gateways"))
+    return not gateways or MESH in gateways
 
 
 def service_of(host: str) -> tuple[str, str] | None:
@@ -215,6 +251,29 @@ class IstioRoutes:
                     found.append((rule, index, string_map(raw.get("labels")), name))
         return found
 
+    def hidden_target(self, resolution: Resolution) -> Resource | None:
+        """The Service or ServiceEntry a mesh VirtualService's destination resolves to, when it is not exported to
+        the VirtualService's namespace (whose sidecars the route configures); None otherwise."""
+        source = resolution.destination.source
+        if not mesh_bound(source) or not exported_to(source, source.namespace):
+            return None
+        target = resolution.service or resolution.entry
+        if target is None or exported_to(target, source.namespace):
+            return None
+        return target
+
+    def hidden_subset(self, destination: Destination) -> list[Resource]:
+        """The DestinationRules that define a mesh VirtualService's destination subset but are not exported to the
+        VirtualService's namespace, when no rule that is exported there defines it (empty otherwise, and when no
+        rule defines it at all: ``istio-subset-not-found``)."""
+        source = destination.source
+        if not destination.subset or not mesh_bound(source) or not exported_to(source, source.namespace):
+            return []
+        defining = [rule for rule, _, _, name in self.subsets(destination.resolved) if name == destination.subset]
+        if any(exported_to(rule, source.namespace) for rule in defining):
+            return []
+        return list({id(rule): rule for rule in defining}.values())
+
     def add_edges(self) -> None:
         """Add ``routes-to`` (VirtualService -> Service, with the port and subset) and ``attaches-to``
         (VirtualService -> Istio Gateway) to the resource graph, once: only views need them."""
@@ -231,8 +290,12 @@ class IstioRoutes:
             if destination.subset:
                 ports.append(f"subset {destination.subset}")
             missing = resolution.service is None and resolution.entry is None
+            hidden = not missing and (self.hidden_target(resolution) is not None
+                                      or bool(self.hidden_subset(destination)))
+            problem = ("not in the tree" if missing else
+                       f"not exported to {destination.source.namespace}" if hidden else "")
             self.graph.add_edge(destination.source.ref, target, ROUTES_TO, destination.host_path, ports=ports,
-                                broken=missing, problem="not in the tree" if missing else "")
+                                broken=missing or hidden, problem=problem)
         for ref in self.gateway_refs:
             found = self.graph.find("Gateway", ref.target.namespace, ref.target.name, ISTIO_GROUP)
             self.graph.add_edge(ref.source.ref, found.ref if found is not None else ref.target, ATTACHES_TO,

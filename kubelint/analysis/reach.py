@@ -383,6 +383,11 @@ def _peer_mismatch(network: Network, policy: Policy, element: Peer, peer: Endpoi
             return f"{word} does not select namespace {peer.namespace}"
         if element.namespaces is None:
             return f"{word} selects pods of namespace {policy.namespace} only, and the tree shows all of them"
+        unseen = network.peer_targets(policy, element).unseen
+        if unseen:
+            names = ", ".join(unseen)
+            return (f"{word} selects pods of namespace{'s' if len(unseen) > 1 else ''} {names} only, not everything "
+                    f"outside the tree (name {'them' if len(unseen) > 1 else 'it'} as Namespace/{unseen[0]})")
         return f"{word} selects pods of namespaces the tree shows, not everything outside it"
     namespace = peer.namespace
     if element.namespaces is None:

@@ -7,6 +7,7 @@ pods a workload keeps at its lowest).
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,12 +17,14 @@ from kubelint.analysis.scale import Scale, build_scales, count
 from kubelint.analysis.unseen import evidence_of
 from kubelint.checks import Hit, Params, check
 from kubelint.findings import Path
-from kubelint.model.resource import PodTemplate, Resource, mapping, sequence, text
+from kubelint.model.resource import Container, ObjectRef, PodTemplate, Resource, mapping, sequence, service_target, text
 from kubelint.model.selectors import PodGroup, Selector
 from kubelint.model.tree import Tree
+from kubelint.model.workloads import template_of
 
-PERCENT = re.compile(r"[0-9]+%")
-"""A percentage as the API accepts it for an int-or-string budget field."""
+PERCENT = re.compile(r"[0-9]{1,9}%")
+"""A percentage as the API accepts it for an int-or-string field (at most 100% passes validation; longer digit
+runs are not read: Python refuses to convert more than 4,300 digits)."""
 
 
 def percent(value: object) -> int | None:
@@ -355,3 +358,75 @@ def _downtime(deployment: Resource, strategy: Mapping[str, Any], scale: Scale, s
                "backend, answers nothing during every rollout; use maxUnavailable: 0 with maxSurge: 1, or run more "
                "replicas", deployment.where(path),
                (service.where(("spec", "selector"), f"Service {service.name}"), scale.location))
+
+
+# missing-readiness-probe -----------------------------------------------------------------------
+
+RUN_TO_COMPLETION = frozenset({"Job", "CronJob"})
+"""Kinds whose pods finish: no Service waits for them to be ready."""
+
+
+@check("readiness-probe")
+def readiness_probe(tree: Tree, params: Params) -> Iterator[Hit]:
+    """Containers of long-running workloads without a readiness probe; for a Deployment that a Service sends
+    traffic to and that rolls, the message says what the gap costs (the container that serves the Service)."""
+    # every object of the unit, not only tree.linted: the message of a Deployment depends on the Services
+    # beside it, so the commit gate must not keep this rule's findings of unchanged files (the engine reports
+    # only the unit's own files)
+    backends: dict[ObjectRef, list[Resource]] | None = None
+    for resource in tree.resources:
+        if resource.kind in RUN_TO_COMPLETION:
+            continue
+        template = template_of(resource, tree.workloads)
+        if template is None:
+            continue
+        lacking = [container for container in template.containers
+                   if not container.init and isinstance(resource.get(container.path), dict)
+                   and "readinessProbe" not in container.raw]
+        if not lacking:
+            continue
+        if backends is None:
+            backends = _services_by_backend(build_graph(tree))
+        services = backends.get(resource.ref, []) if _rolls(resource) else []
+        for container in lacking:
+            message = f'container "{container.name}" of {resource.kind} {resource.name} has no readiness probe'
+            serving = [service for service in services if _serves(service, container, template.containers)]
+            if serving and "startupProbe" not in container.raw:
+                service = serving[0]
+                yield Hit(f"{message}: Service {service.name} sends it traffic as soon as it starts, before the "
+                          "application can answer, and a rolling update stops old pods as soon as new ones have "
+                          "started", resource.where(container.path),
+                          (service.where(("spec", "selector"), f"Service {service.name}"),))
+            else:
+                yield Hit(message, resource.where(container.path))
+
+
+def _rolls(resource: Resource) -> bool:
+    """Whether the object is a Deployment that updates by rolling (the default strategy)."""
+    return resource.kind == "Deployment" and resource.ref.group in DEPLOYMENT_GROUPS \
+        and text(mapping(resource.spec.get("strategy")).get("type")) in (None, "RollingUpdate")
+
+
+def _services_by_backend(graph: ResourceGraph) -> dict[ObjectRef, list[Resource]]:
+    """For each workload, the Services that select its pods."""
+    found: dict[ObjectRef, list[Resource]] = defaultdict(list)
+    for edge in graph.edges(SELECTS):
+        service = graph.resource(edge.source)
+        if service is not None and all(known.ref != service.ref for known in found[edge.target]):
+            found[edge.target].append(service)
+    return found
+
+
+def _serves(service: Resource, container: Container, containers: tuple[Container, ...]) -> bool:
+    """Whether ``container`` receives the Service's traffic: it declares a port the Service targets, or no
+    container of the pod declares one (then any may listen on it)."""
+    targets = [service_target(mapping(port))[0] for port in sequence(service.spec.get("ports"))]
+
+    def declares(candidate: Container) -> bool:
+        return any(port.number in targets or (port.name is not None and port.name in targets)
+                   for port in candidate.ports)
+
+    if declares(container):
+        return True
+    return not any(declares(other) for other in containers if not other.init or
+                   other.raw.get("restartPolicy") == "Always")

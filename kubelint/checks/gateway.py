@@ -155,6 +155,68 @@ def route_backend_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
                       (backend.service.where(("spec", "ports"), f"ports of Service {backend.service.name}"),))
 
 
+# route-hostname-conflict -----------------------------------------------------------------------
+
+
+@check("route-hostname-conflict")
+def route_hostname_conflict(tree: Tree, params: Params) -> Iterator[Hit]:
+    """An HTTPRoute and a GRPCRoute attached to the same listener with intersecting hostnames: the Gateway API
+    accepts only one of them (the older; created together, the first by namespace/name)."""
+    routes = _routes(tree)
+    if routes is None:
+        return
+    from kubelint.analysis.gateway import ACCEPTED, hostnames_intersect, route_hostnames
+
+    attached: dict[tuple[ObjectRef, int], list[Resource]] = {}
+    listeners: dict[tuple[ObjectRef, int], tuple[Resource, str | None, str]] = {}
+    for attachment in routes.attachments:
+        route, gateway = attachment.route, attachment.gateway
+        if attachment.outcome != ACCEPTED or gateway is None or route.kind not in ("HTTPRoute", "GRPCRoute"):
+            continue
+        for listener in attachment.listeners:
+            key = (gateway.ref, listener.index)
+            found = attached.setdefault(key, [])
+            if all(other is not route for other in found):
+                found.append(route)
+            listeners[key] = (gateway, listener.hostname, listener.describe())
+
+    def effective(route: Resource, listener_host: str | None) -> list[str] | None:
+        hosts = route_hostnames(route)
+        if not hosts:
+            return [listener_host] if listener_host else None  # None: every hostname
+        return [host for host in hosts if not listener_host or hostnames_intersect(host, listener_host)]
+
+    seen: set[tuple[int, int]] = set()
+    for key, found in attached.items():
+        gateway, listener_host, described = listeners[key]
+        http = [route for route in found if route.kind == "HTTPRoute"]
+        grpc = [route for route in found if route.kind == "GRPCRoute"]
+        for first in http:
+            for second in grpc:
+                pair = (id(first), id(second))
+                if pair in seen:
+                    continue
+                one, other = effective(first, listener_host), effective(second, listener_host)
+                if one is None or other is None:
+                    shared = other if one is None else one
+                else:
+                    shared = [a for a in one if any(hostnames_intersect(a, b) for b in other)]
+                    if not shared:
+                        continue
+                seen.add(pair)
+                kept, rejected = sorted((first, second), key=lambda route: f"{route.namespace}/{route.name}")
+                hosts = ", ".join(shared) if shared else "every hostname"
+                path = ("spec", "hostnames") if "hostnames" in rejected.spec else ("spec", "parentRefs")
+                yield Hit(f"{rejected.kind} {rejected.name} and {kept.kind} {kept.name} (namespace {kept.namespace}) "
+                          f"both attach to {described} of Gateway {gateway.name} with intersecting hostnames "
+                          f"({hosts}): an HTTPRoute and a GRPCRoute may not share a hostname on a listener, so a "
+                          f"conformant implementation accepts only the older one (created together: {kept.kind} "
+                          f"{kept.namespace}/{kept.name}, first by namespace/name) and rejects the other "
+                          "(Accepted: False)", rejected.where(path),
+                          (kept.where(("spec", "hostnames") if "hostnames" in kept.spec else ("spec", "parentRefs"),
+                                      f"{kept.kind} {kept.name}"),))
+
+
 # backend-tls-policy-target-not-found -----------------------------------------------------------
 
 

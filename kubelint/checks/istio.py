@@ -190,3 +190,57 @@ def istio_gateway_not_found(tree: Tree, params: Params) -> Iterator[Hit]:
                              "gateway", routes.defines(ISTIO_GROUP, "Gateway", target.namespace))
         if hit is not None:
             yield hit
+
+
+@check("istio-not-exported")
+def istio_not_exported(tree: Tree, params: Params) -> Iterator[Hit]:
+    """A mesh VirtualService routing to a Service or ServiceEntry, or to a DestinationRule's subset, that is not
+    exported (``exportTo``) to the VirtualService's namespace: its sidecars do not see it."""
+    routes = _routes(tree)
+    if routes is None:
+        return
+    from kubelint.analysis.istio import export_list
+
+    for resolution in routes.resolutions:
+        destination = resolution.destination
+        source = destination.source
+        namespace = source.namespace
+        target = routes.hidden_target(resolution)
+        if target is not None:
+            yield _hidden(routes, source, destination.host_path,
+                          f"{target.kind} {target.name} (namespace {target.namespace}) is exported to "
+                          f"{_shown(export_list(target))}, not to namespace {namespace}: the sidecars there, "
+                          f"which this VirtualService configures, do not see host {destination.host}, so requests "
+                          "routed to it fail (503)", target)
+            continue
+        hidden = routes.hidden_subset(destination)
+        if hidden:
+            rule = hidden[0]
+            yield _hidden(routes, source, (*destination.path, "subset"),
+                          f"subset {destination.subset!r} is defined by DestinationRule {rule.name} (namespace "
+                          f"{rule.namespace}), which is exported to {_shown(export_list(rule))}, not to "
+                          f"namespace {namespace}: the sidecars there do not know the subset, so requests routed to "
+                          "it fail (503, no cluster)", rule)
+
+
+def _shown(written: list[str] | None) -> str:
+    """Where ``exportTo`` exports an object, in words (with the list as written)."""
+    written = written or []
+    listed = f"(exportTo: [{', '.join(written)}])"
+    if "~" in written:
+        return f"no namespace {listed}"
+    names = ["its own namespace" if item == "." else f"namespace {item}" for item in written]
+    return f"{', '.join(names)} only {listed}"
+
+
+def _hidden(routes: IstioRoutes, source: Resource, path: tuple[str | int, ...], message: str,
+            target: Resource) -> Hit:
+    """The finding at ``path``, pointing at the target's ``exportTo``; held back when the tree runs no pods in the
+    VirtualService's namespace (which sidecars use the route is then decided elsewhere)."""
+    export_path = ("metadata", "annotations") if target.kind == "Service" else ("spec", "exportTo")
+    related = (target.where(export_path, f"exportTo of {target.kind} {target.name}"),)
+    if not routes.graph.pods.in_namespace(source.namespace):
+        return Hit(message, source.where(path), related,
+                   held=f"the tree runs no pods in namespace {source.namespace}: whether sidecars there use this "
+                        "route is decided elsewhere")
+    return Hit(message, source.where(path), related)
