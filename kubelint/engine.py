@@ -244,6 +244,8 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
                 unit = units.pop(0)  # each unit's graph and schemas are freed once its rules ran
                 found.append(own_findings(unit, run_rules(unit, rules.values(), single)))
                 unit.analyses.clear()  # analyses refer to their tree: without this, only the cycle collector frees them
+                if tree.options.freeze_heap:
+                    _freeze_survivors()
             findings = merge_units(found)
     findings = name_templates(findings, tree.sources)
     held = [finding for finding in findings if finding.held]
@@ -269,6 +271,17 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
     if baseline is not None:
         apply_baseline(report, baseline, tree.options.source_root)
     return report
+
+
+def _freeze_survivors() -> None:
+    """Collect the garbage cycles of the unit just checked, then exempt what survives from later collections
+    (``Options.freeze_heap``, a process that lints once): what the rules cache on resources (containers, ports,
+    templates) lives to the end, and each automatic full collection walked all of it again (about 1.5 s of the
+    rules stage at 100k objects); this way each object is walked about once."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def apply_baseline(report: Report, entries: list[Entry], source_root: str = ".") -> None:
