@@ -508,12 +508,14 @@ def _draw(tree: Any, format_name: str, reach: bool, namespace: str | None, focus
     from kubelint.catalog import CatalogError
     from kubelint.engine import UnknownProfile, UnknownRule
     from kubelint.model.units import drawn_units
+    from kubelint.views.edge_findings import relationship_findings
     from kubelint.views.focus import FocusError, only_namespace
     from kubelint.views.focus import focus as focused
     from kubelint.views.graph import IMAGE_FORMATS, build_view, render
 
     try:
-        view = build_view(drawn_units(tree), reach, findings=findings, collapse=focus is None)
+        found = relationship_findings(tree) if findings else []
+        view = build_view(drawn_units(tree), reach, findings=found, collapse=focus is None)
     except (CatalogError, UnknownRule, UnknownProfile) as error:
         raise click.UsageError(str(error)) from error
     if namespace:

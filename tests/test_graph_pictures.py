@@ -404,3 +404,24 @@ def test_an_edge_is_about_the_part_of_its_object_that_makes_it() -> None:
     assert covers(rule, ("spec", "ingress", 1, "ports", 0, "port")) and not covers(rule, ("spec", "ingress", 0))
     selects = edge_scopes("selects", ("spec", "selector"), "selects", ())
     assert covers(selects, ("spec", "ports", 0, "targetPort")) and not covers(selects, ("spec", "type"))
+
+
+def test_the_picture_draws_only_what_lint_reports(tmp_path: Path) -> None:
+    """The picture puts plain-file folders together, but lint decides each folder apart: a claim that lint holds
+    back (its folder defines no claim in the namespace, so they come from elsewhere) was drawn red, because the
+    other folder's claim made the picture's tree look like one that defines them."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "app.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\nspec:\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n"
+        '      containers: [{name: web, image: "x:1"}]\n'
+        "      volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]\n")
+    (tmp_path / "b" / "pvc.yaml").write_text(
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: other, namespace: default}\n"
+        "spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n")
+    lint = CliRunner().invoke(cli, ["lint", str(tmp_path), "-v"])
+    assert "held back [missing-claim]" in lint.output
+    document = json.loads(graph(str(tmp_path), "--format", "json"))
+    assert not any(edge["findings"] for edge in document["edges"])
+    assert not any(node["findings"] for node in document["nodes"])

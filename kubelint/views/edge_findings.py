@@ -20,17 +20,30 @@ DRAWN_TAGS = frozenset({"relationships", "network-policy", "references", "gatewa
 
 
 def relationship_findings(tree: Tree) -> list[Finding]:
-    """The active warnings and errors of the relationship rules on ``tree`` (one unit), after suppressions."""
+    """The active warnings and errors of the relationship rules on ``tree``, decided as ``kubelint lint`` decides
+    them: on each unit the rules run on (not on the pictures' units, which put plain files together), with what
+    the checks hold back left out, after suppressions."""
     from kubelint.catalog import load_catalog
-    from kubelint.engine import run_rules, select_rules
+    from kubelint.engine import merge_units, own_findings, run_rules, select_rules
     from kubelint.suppress import suppress
 
     catalog = load_catalog(tree.options.rule_dirs)
     rules = {rule_id: rule for rule_id, rule in select_rules(catalog, tree.options).items()
              if DRAWN_TAGS.intersection(rule.tags)}
-    found = [finding for finding in run_rules(tree, rules.values()) if not finding.held]
+    units = tree.units()
+    if len(units) == 1 and units[0] is tree:
+        found = run_rules(tree, rules.values())
+    else:
+        found = merge_units([own_findings(unit, run_rules(unit, rules.values())) for unit in units])
+    found = [finding for finding in found if not finding.held]
     return [finding for finding in suppress(found, tree, rules, catalog)
             if not finding.suppressed and finding.severity >= Severity.WARNING and finding.ref is not None]
+
+
+def of_unit(findings: Iterable[Finding], unit: Tree) -> list[Finding]:
+    """The findings about the files of one drawn unit."""
+    files = unit.member_files
+    return [finding for finding in findings if files is None or finding.file in files]
 
 
 def covers(scopes: Iterable[Path], path: Path) -> bool:

@@ -12,7 +12,7 @@ Each deployable unit of the tree (a rendered Kustomize root) is its own graph.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +46,7 @@ from kubelint.model.resource import ObjectRef, mapping, sequence, service_target
 from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
 from kubelint.report.escape import escape_control, json_text
-from kubelint.views.edge_findings import covers, edge_scopes, relationship_findings
+from kubelint.views.edge_findings import covers, edge_scopes, of_unit
 
 FORMATS = ("text", "dot", "mermaid", "markdown", "json", "svg", "png")
 IMAGE_FORMATS = ("svg", "png")
@@ -151,10 +151,11 @@ def _service_ports(tree: Tree, ref: ObjectRef) -> list[str]:
     return out
 
 
-def build_view(trees: Iterable[Tree], reach: bool = False, findings: bool = True, collapse: bool = True) -> View:
-    """The graph (or reach) view of the units of a tree; ``findings``: draw the relationship findings on their
-    edges (see :mod:`kubelint.views.edge_findings`); ``collapse``: draw a namespace whose workloads all reach each
-    other as one node (reach view)."""
+def build_view(trees: Iterable[Tree], reach: bool = False, findings: Sequence[Finding] = (),
+               collapse: bool = True) -> View:
+    """The graph (or reach) view of the units of a tree; ``findings``: the relationship findings to draw on their
+    edges (:func:`kubelint.views.edge_findings.relationship_findings` of the whole tree); ``collapse``: draw a
+    namespace whose workloads all reach each other as one node (reach view)."""
     units = list(trees)
     view = View(reach=reach)
     for tree in units:
@@ -164,7 +165,7 @@ def build_view(trees: Iterable[Tree], reach: bool = False, findings: bool = True
         if reach:
             links = _reach(view, tree, unit, collapse)
             if findings:
-                _overlay(view, tree, unit, links, [], relationship_findings(tree), mark_nodes=False)
+                _overlay(view, tree, unit, links, [], of_unit(findings, tree), mark_nodes=False)
             continue
         for group in network.workloads():
             _add_node(view, group.owner, tree, unit)
@@ -207,7 +208,7 @@ def build_view(trees: Iterable[Tree], reach: bool = False, findings: bool = True
             drawn.append(link)
         drawn += _peers_beyond(view, tree, unit, network)
         if findings:
-            _overlay(view, tree, unit, drawn, hidden, relationship_findings(tree), mark_nodes=True)
+            _overlay(view, tree, unit, drawn, hidden, of_unit(findings, tree), mark_nodes=True)
     return view
 
 
