@@ -53,7 +53,8 @@ def _blocking(tmp_path: Path, text: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("value", "expected"), [("0%", 0), ("50%", 50), ("100%", 100), ("5", None), ("%", None),
-                                                 ("-5%", None), ("5.5%", None), (5, None), (None, None)])
+                                                 ("-5%", None), ("5.5%", None), (5, None), (None, None),
+                                                 ("9" * 5000 + "%", None)])  # more digits than int() converts
 def test_percent_reads_only_what_the_api_accepts(value: object, expected: int | None) -> None:
     assert percent(value) == expected
 
@@ -149,3 +150,25 @@ def test_readiness_message_names_the_service_only_for_the_serving_container_of_a
     path.write_text(recreate)
     report = lint([str(path)], Options(enable=["missing-readiness-probe"]))
     assert not [finding for finding in report.findings if "sends it traffic" in finding.message]
+
+
+def test_a_percentage_with_thousands_of_digits_is_no_crash(tmp_path: Path) -> None:
+    huge = '"' + "9" * 5000 + '%"'
+    text = DEPLOYMENT.format(replicas=1, min_available=huge).replace("replicas: 1\n", "replicas: 1\n  strategy:\n"
+                                                                   f"    rollingUpdate: {{maxUnavailable: {huge}}}\n")
+    path = tmp_path / "app.yaml"
+    path.write_text(text)
+    report = lint([str(path)], Options(enable=["pdb-blocks-eviction", "rolling-update-downtime"]))
+    assert not [finding for finding in report.findings if finding.rule in ("pdb-blocks-eviction",
+                                                                              "rolling-update-downtime")]
+    assert "maxUnavailable" in path.read_text()
+
+
+@pytest.mark.parametrize("value", ['"²%"', '"' + "9" * 5000 + '%"'])
+def test_api_validation_reads_rollout_percentages_without_crashing(tmp_path: Path, value: str) -> None:
+    """Found by the availability tests: api-validation's rollout check converted any isdigit() string."""
+    path = tmp_path / "app.yaml"
+    path.write_text(DEPLOYMENT.format(replicas=1, min_available=1).replace(
+        "replicas: 1\n", f"replicas: 1\n  strategy:\n    rollingUpdate: {{maxUnavailable: {value}, maxSurge: 0}}\n"))
+    report = lint([str(path)], Options(enable=["api-validation"]))
+    assert report.findings is not None

@@ -240,8 +240,9 @@ def _percent_or_int(value: Any, default: int) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.endswith("%") and value[:-1].isdigit():
-        return int(value[:-1])
+    digits = value[:-1] if isinstance(value, str) and value.endswith("%") else ""
+    if digits.isascii() and digits.isdigit() and len(digits) <= 9:  # "²%" is a digit to isdigit(), not to int();
+        return int(digits)  # and int() refuses more than 4,300 digits
     return None
 
 

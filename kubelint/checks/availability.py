@@ -22,8 +22,9 @@ from kubelint.model.selectors import PodGroup, Selector
 from kubelint.model.tree import Tree
 from kubelint.model.workloads import template_of
 
-PERCENT = re.compile(r"[0-9]+%")
-"""A percentage as the API accepts it for an int-or-string budget field."""
+PERCENT = re.compile(r"[0-9]{1,9}%")
+"""A percentage as the API accepts it for an int-or-string field (at most 100% passes validation; longer digit
+runs are not read: Python refuses to convert more than 4,300 digits)."""
 
 
 def percent(value: object) -> int | None:
