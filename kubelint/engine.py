@@ -243,6 +243,7 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
             while units:
                 unit = units.pop(0)  # each unit's graph and schemas are freed once its rules ran
                 found.append(own_findings(unit, run_rules(unit, rules.values(), single)))
+                unit.analyses.clear()  # analyses refer to their tree: without this, only the cycle collector frees them
             findings = merge_units(found)
     findings = name_templates(findings, tree.sources)
     held = [finding for finding in findings if finding.held]

@@ -151,6 +151,9 @@ class AddressFinder:
         self.labels = frozenset({"svc", *(name for _, name in self.services)})
         """The labels without which a host is no address: ``svc`` and the names of the tree's Services."""
         self._sources: dict[tuple[str, str], Source] = {}
+        self._lines: dict[int, list[str]] = {}
+        """The lines of the sources an address was found in, kept while the finder works (not on the Source, which
+        lives for the whole run: at 100k objects that kept every line of every file, ~300 MB)."""
         for source in tree.sources:
             self._sources.setdefault((source.display, source.via), source)
 
@@ -340,10 +343,18 @@ class AddressFinder:
             return where
         if line_number is not None:
             line = where.line + 1 + line_number
-            column = source.line_text(line).find(token)
+            column = self._line_text(source, line).find(token)
             return where if column == -1 else replace(where, line=line, column=column + 1)
-        column = source.line_text(where.line).find(token, max(where.column - 1, 0))
+        column = self._line_text(source, where.line).find(token, max(where.column - 1, 0))
         return where if column == -1 else replace(where, column=column + 1)
+
+
+    def _line_text(self, source: Source, line: int) -> str:
+        """:meth:`Source.line_text`, from lines kept by this finder only."""
+        lines = self._lines.get(id(source))
+        if lines is None:
+            lines = self._lines[id(source)] = source.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 @analysis_of("service-addresses")
