@@ -260,6 +260,9 @@ class IstioRoutes:
         target = resolution.service or resolution.entry
         if target is None or exported_to(target, source.namespace):
             return None
+        if any(exported_to(entry, source.namespace) for pattern, entry in self.entry_hosts
+               if host_matches(pattern, resolution.destination.resolved)):
+            return None  # a ServiceEntry of the host is exported there: the sidecars know the host
         return target
 
     def hidden_subset(self, destination: Destination) -> list[Resource]:

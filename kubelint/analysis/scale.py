@@ -7,7 +7,8 @@ kinds that have a scale (Deployment, ReplicaSet, StatefulSet, ReplicationControl
 the API server defaults to 1, or, when a HorizontalPodAutoscaler scales the workload, the autoscaler's
 ``minReplicas`` (defaulted to 1): the scale it falls back to when load is low. Everything else is unknown and
 the rules stay quiet: a DaemonSet runs one pod per matching node, an operator decides its own pods, a value that
-is not a number (a template placeholder) is not a count, and two autoscalers on one workload fight each other.
+is not a number (a template placeholder) is not a count, two autoscalers on one workload fight each other, and a
+KEDA ScaledObject scales its target through an autoscaler it creates at run time (to zero by default).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kubelint.analysis import analysis_of
 from kubelint.analysis.graph import SCALES, build_graph
 from kubelint.findings import Location
-from kubelint.model.resource import ObjectRef, Resource
+from kubelint.model.resource import ObjectRef, Resource, mapping, text
 
 if TYPE_CHECKING:
     from kubelint.model.selectors import PodGroup
@@ -65,6 +66,14 @@ class Scales:
             hpa = graph.resource(edge.source)
             if hpa is not None and graph.resource(edge.target) is not None:
                 self._autoscalers[edge.target].append(hpa)
+        self._other_scalers: dict[tuple[str | None, str], Resource] = {}
+        """Workloads (namespace, name) that a KEDA ScaledObject scales through an autoscaler it creates at run
+        time, down to its minReplicaCount (0 by default): their scale is not the tree's to decide."""
+        for resource in tree.resources:
+            if resource.kind == "ScaledObject" and resource.ref.group == "keda.sh":
+                name = text(mapping(resource.spec.get("scaleTargetRef")).get("name"))
+                if name:
+                    self._other_scalers[(resource.namespace, name)] = resource
 
     def autoscalers(self, ref: ObjectRef) -> list[Resource]:
         """The HorizontalPodAutoscalers of the tree that scale ``ref``."""
@@ -76,7 +85,7 @@ class Scales:
         key = (resource.ref.group, resource.kind)
         if key == ("", "Pod"):
             return Scale(1, resource.where(), "a bare Pod", controller=False)
-        if key not in SCALED_KINDS:
+        if key not in SCALED_KINDS or (resource.namespace, resource.name) in self._other_scalers:
             return None
         autoscalers = self._autoscalers.get(resource.ref, [])
         if len(autoscalers) > 1:

@@ -8,6 +8,12 @@ on which ports; ``outside`` stands for everything the tree does not show (other 
 internet). It also draws each declared dependency (a Service address in a workload's configuration, see
 ``unreachable-dependency``) as a ``depends`` edge from the workload to the Service, with whether it is allowed.
 Each deployable unit of the tree (a rendered Kustomize root) is its own graph.
+
+Traffic edges point the way traffic goes (``allows-from``: from the admitted peer to the policy, which stands
+for its pods). The relationship findings lint reports are laid on the edges they are about
+(:mod:`kubelint.views.edge_findings`); an object the tree does not define is a ``missing`` node; a namespace
+whose workloads all reach each other is one node in the reach view. :mod:`kubelint.views.picture` draws the view
+as DOT and Mermaid, :mod:`kubelint.views.focus` filters it.
 """
 
 from __future__ import annotations
