@@ -144,7 +144,7 @@ def run_rules(tree: Tree, rules: Iterable[Rule], single: set[str] | None = None)
         if single is not None and tree.__dict__.get("linted_read"):
             single.add(rule.id)
         if timings is not None:
-            timings.rules[rule.id] = time.perf_counter() - started
+            timings.rules[rule.id] = timings.rules.get(rule.id, 0.0) + time.perf_counter() - started  # every unit
     if covered:
         findings = _without_covered(findings, covered, full_messages)
     findings.sort(key=Finding.sort_key)

@@ -63,3 +63,34 @@ def test_cli_prints_stage_times_to_stderr() -> None:
     assert "slowest rules" in timed.stderr
     assert "timings" not in plain.stderr
     assert timings.current() is None
+
+
+def test_a_rules_time_is_summed_over_the_units(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # the rules run once per unit: "slowest rules" showed only the last unit's time for each
+    from collections.abc import Iterator
+
+    from kubelint.catalog import Rule
+    from kubelint.checks import Hit, registry
+    from kubelint.engine import run_rules
+    from kubelint.findings import Severity
+    from kubelint.loader import load_tree
+    from kubelint.options import Options
+
+    clock = FakeClock()
+    monkeypatch.setattr(timings.time, "perf_counter", clock)
+
+    def slow(tree: object, params: object) -> Iterator[Hit]:
+        clock.now += 1.5
+        yield from ()
+
+    monkeypatch.setitem(registry(), "test-slow", slow)
+    (tmp_path / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: a}\n")
+    tree = load_tree([str(tmp_path)], Options())
+    rule = Rule("slow-rule", "slow", Severity.WARNING, "test-slow")
+    recorder = timings.start()
+    try:
+        for _ in range(3):
+            run_rules(tree, [rule])
+    finally:
+        timings.stop()
+    assert recorder.rules == {"slow-rule": 4.5}
