@@ -10,7 +10,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from kubelint.analysis.addresses import Address
-from kubelint.analysis.netpol import EGRESS, INGRESS, Network, Port, host_network, listening_ports
+from kubelint.analysis.netpol import EGRESS, INGRESS, Network, Port, host_network, listening_ports, port_numbers
 from kubelint.analysis.references import declared_reason
 from kubelint.findings import Location
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, service_target, text
@@ -53,16 +53,6 @@ def service_port(service: Resource, number: int) -> dict[str, object] | None:
         if port.get("port") == number and not isinstance(port.get("port"), bool):
             return dict(port)
     return None
-
-
-def _target_numbers(group: PodGroup, target: int | str, protocol: str) -> set[int] | None:
-    """The container port numbers a Service target port means on a group's pods (None: unknown)."""
-    if isinstance(target, int):
-        return {target}
-    if group.containers is None:
-        return None
-    return {port.number for port in listening_ports(group)
-            if port.name == target and port.protocol == protocol and port.number is not None}
 
 
 def admits(ports: Port, numbers: set[int] | None, protocol: str, group: PodGroup) -> bool:
@@ -152,7 +142,7 @@ def _reach(network: Network, verdict: Verdict, groups: list[PodGroup], target: i
         for server in groups:
             if host_network(server):
                 continue
-            numbers = _target_numbers(server, target, protocol)
+            numbers = port_numbers(server, target, protocol)
             egress = network.allowed(client, EGRESS, server)
             ingress = network.allowed(server, INGRESS, client)
             out_ok = admits(egress, numbers, protocol, server)

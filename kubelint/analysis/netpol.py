@@ -83,12 +83,7 @@ class PolicyPort:
     def numbers_on(self, group: PodGroup) -> set[int] | None:
         """The numbers this entry means on the pods of a group (a name resolves on their containers);
         None when unknown (the containers are not in the tree)."""
-        if isinstance(self.port, int):
-            return {self.port}
-        if group.containers is None:
-            return None
-        return {port.number for port in listening_ports(group)
-                if port.name == self.port and port.protocol == self.protocol and port.number is not None}
+        return port_numbers(group, self.port, self.protocol)
 
 
 @dataclass(frozen=True)
@@ -236,6 +231,17 @@ def listening_ports(group: PodGroup) -> tuple[ContainerPort, ...]:
             continue
         found.extend(container.ports)
     return tuple(found)
+
+
+def port_numbers(group: PodGroup, port: int | str | None, protocol: str) -> set[int] | None:
+    """The container port numbers a port (a number, or a name resolved on the group's containers) means on the
+    pods of a group; None when unknown (the containers are not in the tree)."""
+    if isinstance(port, int):
+        return {port}
+    if group.containers is None:
+        return None
+    return {declared.number for declared in listening_ports(group)
+            if declared.name == port and declared.protocol == protocol and declared.number is not None}
 
 
 def host_network(group: PodGroup) -> bool:

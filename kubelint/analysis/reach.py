@@ -31,6 +31,7 @@ from kubelint.analysis.netpol import (
     build_network,
     host_network,
     listening_ports,
+    port_numbers,
     union,
 )
 from kubelint.findings import Location, dotted
@@ -202,10 +203,9 @@ class Query:
         unknown."""
         if self.number is not None:
             return {self.number}
-        if not isinstance(destination, PodGroup) or destination.containers is None:
+        if not isinstance(destination, PodGroup):
             return None
-        return {port.number for port in listening_ports(destination)
-                if port.name == self.name and port.protocol == self.protocol and port.number is not None}
+        return port_numbers(destination, self.name, self.protocol)
 
 
 @dataclass(frozen=True)

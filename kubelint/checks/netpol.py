@@ -19,6 +19,7 @@ from kubelint.analysis.netpol import (
     host_network,
     listening_ports,
     namespace_location,
+    port_numbers,
 )
 from kubelint.analysis.unseen import evidence_of
 from kubelint.checks import Hit, Params, check
@@ -309,7 +310,7 @@ def service_unreachable(tree: Tree, params: Params) -> Iterator[Hit]:
                 continue
             protocol = text(port.get("protocol")) or "TCP"
             if isinstance(target, str) and all(
-                group.containers is not None and _resolve(group, target, protocol) is None for group in groups
+                group.containers is not None and not port_numbers(group, target, protocol) for group in groups
             ):
                 continue  # the name resolves on no pod: service-target-port-mismatch reports that
             verdicts = [_admits(network, group, target, protocol) for group in groups]
@@ -343,7 +344,7 @@ def _admits(network: Network, group: PodGroup, target: int | str, protocol: str)
                     if entry.port == target:
                         return True
                     continue
-                wanted = {target} if isinstance(target, int) else _resolve(group, target, protocol)
+                wanted = port_numbers(group, target, protocol) or None
                 have = entry.numbers_on(group)
                 if wanted is None or have is None:
                     unknown = True
@@ -351,11 +352,3 @@ def _admits(network: Network, group: PodGroup, target: int | str, protocol: str)
                 if any(entry.covers_number(number, protocol) for number in wanted) or wanted & have:
                     return True
     return None if unknown else False
-
-
-def _resolve(group: PodGroup, name: str, protocol: str) -> set[int] | None:
-    if group.containers is None:
-        return None
-    numbers = {port.number for port in listening_ports(group)
-               if port.name == name and port.protocol == protocol and port.number is not None}
-    return numbers or None
