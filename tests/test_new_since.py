@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from git_repo import commit, git, init_repo, write
 
 from kubelint.cli import cli
 
@@ -45,29 +46,9 @@ spec:
 """
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
-
-
-def write(repo: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
-
-
-def commit(repo: Path, files: dict[str, str], message: str = "change") -> None:
-    write(repo, files)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", message)
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.email", "dev@example.com")
-    git(root, "config", "user.name", "dev")
+    root = init_repo(tmp_path / "repo")
     monkeypatch.chdir(root)
     return root
 

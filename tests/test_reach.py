@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import inspect
 import json
-import subprocess
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from git_repo import commit, git, init_repo
 
 from kubelint.analysis.netpol import OUTSIDE, PolicyPort, Port, Unseen, build_network
 from kubelint.analysis.reach import PortSet, build_reach, decide, endpoint_key
@@ -232,20 +232,10 @@ def test_decide_without_a_port_gives_the_ports(shop: Path) -> None:
 # --diff -----------------------------------------------------------------------------------------------
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "repo"
-    (root / "k8s").mkdir(parents=True)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.email", "dev@example.com")
-    git(root, "config", "user.name", "dev")
-    (root / "k8s" / "shop.yaml").write_text(SHOP)
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "init")
+    root = init_repo(tmp_path / "repo")
+    commit(root, {"k8s/shop.yaml": SHOP}, "init")
     monkeypatch.chdir(root)
     return root
 
