@@ -30,6 +30,7 @@ MODULES: dict[str, str] = {
     "pod-templates": "kubelint.analysis.templates",
     "reach": "kubelint.analysis.reach",
     "scales": "kubelint.analysis.scale",
+    "rbac": "kubelint.analysis.rbac",
     "references": "kubelint.analysis.references",
     "unseen-pods": "kubelint.analysis.unseen",
     "usage": "kubelint.analysis.usage",

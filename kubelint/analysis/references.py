@@ -29,13 +29,14 @@ the tree once.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis import analysis_of
 from kubelint.analysis.graph import ALWAYS_PRESENT, RBAC_GROUP, ResourceGraph, build_graph
-from kubelint.analysis.unseen import distinctive_word, service_accounts_of
+from kubelint.analysis.rbac import build_rbac, service_accounts_of
+from kubelint.analysis.unseen import distinctive_word
 from kubelint.findings import Location
 from kubelint.model.external import declared
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, text
@@ -288,19 +289,12 @@ class References:
     # building --------------------------------------------------------------------------------------------------
 
     def _index(self) -> None:
-        roles: dict[tuple[str, str | None, str], Resource] = {}
-        bindings: list[Resource] = []
         for resource in self.tree.by_ref.values():
-            group, kind = resource.ref.group, resource.kind
-            if (group, kind) in NAMESPACE_KINDS:
+            if (resource.ref.group, resource.kind) in NAMESPACE_KINDS:
                 self.namespaces.add(resource.name)
                 self.creates_namespaces = True
-            elif group == RBAC_GROUP and kind in ("Role", "ClusterRole"):
-                roles[(kind, resource.namespace, resource.name)] = resource
-            elif group == RBAC_GROUP and kind in ("RoleBinding", "ClusterRoleBinding"):
-                bindings.append(resource)
             self._index_creator_object(resource)
-        self._index_creators(roles, bindings)
+        self._index_creators()
         self._index_generators()
 
     def _index_creator_object(self, resource: Resource) -> None:
@@ -354,26 +348,19 @@ class References:
                         if name:
                             self._generated.setdefault((kind, name), (source.display, f"generates it ({field_name})"))
 
-    def _index_creators(self, roles: Mapping[tuple[str, str | None, str], Resource],
-                        bindings: Iterable[Resource]) -> None:
+    def _index_creators(self) -> None:
         allowed: dict[tuple[str | None, str], dict[tuple[str | None, str], tuple[Resource, set[str]]]] = {}
         """(namespace, ServiceAccount) -> {(scope, resource): the binding, the names its role lists}."""
-        for binding in bindings:
-            role_ref = mapping(binding.raw.get("roleRef"))
-            kind, name = text(role_ref.get("kind")), text(role_ref.get("name"))
-            if not kind or not name:
-                continue
-            role = roles.get((kind, binding.namespace if kind == "Role" else None, name))
-            if role is not None:
-                creatable = creatable_resources(role.raw.get("rules"))
-            elif kind == "ClusterRole" and name in DEFAULT_CREATING_ROLES:
-                creatable = {plural: set() for plural in DEFAULT_CREATING_ROLES[name]}
+        for grant in build_rbac(self.tree).grants:
+            if grant.role is not None:
+                creatable = creatable_resources(grant.role.raw.get("rules"))
+            elif grant.kind == "ClusterRole" and grant.name in DEFAULT_CREATING_ROLES:
+                creatable = {plural: set() for plural in DEFAULT_CREATING_ROLES[grant.name]}
             else:
                 continue
-            scope = binding.namespace if binding.kind == "RoleBinding" else None
-            for subject in service_accounts_of(binding):
+            for subject in service_accounts_of(grant.binding):
                 for plural, names in creatable.items():
-                    entry = allowed.setdefault(subject, {}).setdefault((scope, plural), (binding, set()))
+                    entry = allowed.setdefault(subject, {}).setdefault((grant.scope, plural), (grant.binding, set()))
                     entry[1].update(names)
         if not allowed:
             return

@@ -29,12 +29,12 @@ of them. The evidence, in the order it is looked for:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis import analysis_of
 from kubelint.analysis.graph import ResourceGraph, build_graph
+from kubelint.analysis.rbac import build_rbac, service_accounts_of
 from kubelint.findings import Location
 from kubelint.model.resource import Resource, mapping, sequence, text
 from kubelint.model.selectors import Operator, Requirement, Selector
@@ -43,7 +43,6 @@ from kubelint.model.workloads import WorkloadKind
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
 
-RBAC_GROUP = "rbac.authorization.k8s.io"
 
 POD_MAKING: dict[str, frozenset[str]] = {
     "": frozenset({"pods", "replicationcontrollers"}),
@@ -248,29 +247,14 @@ class UnseenPods:
 
     def _allowed_service_accounts(self) -> dict[tuple[str | None, str], dict[str | None, Resource]]:
         """(namespace, ServiceAccount) -> {namespace it may create pods in (None: all): the binding}."""
-        roles: dict[tuple[str, str | None, str], Resource] = {}
-        bindings: list[Resource] = []
-        for resource in self.tree.by_ref.values():
-            if resource.ref.group != RBAC_GROUP:
-                continue
-            if resource.kind in ("Role", "ClusterRole"):
-                roles[(resource.kind, resource.namespace, resource.name)] = resource
-            elif resource.kind in ("RoleBinding", "ClusterRoleBinding"):
-                bindings.append(resource)
         found: dict[tuple[str | None, str], dict[str | None, Resource]] = {}
-        for binding in bindings:
-            role_ref = mapping(binding.raw.get("roleRef"))
-            kind, name = text(role_ref.get("kind")), text(role_ref.get("name"))
-            if not kind or not name:
+        for grant in build_rbac(self.tree).grants:
+            if grant.role is None and not (grant.kind == "ClusterRole" and grant.name in DEFAULT_CREATOR_ROLES):
                 continue
-            role = roles.get((kind, binding.namespace if kind == "Role" else None, name))
-            if role is None and not (kind == "ClusterRole" and name in DEFAULT_CREATOR_ROLES):
+            if grant.role is not None and not creates_pods(grant.role.raw.get("rules")):
                 continue
-            if role is not None and not creates_pods(role.raw.get("rules")):
-                continue
-            scope = binding.namespace if binding.kind == "RoleBinding" else None
-            for account in service_accounts_of(binding):
-                found.setdefault(account, {}).setdefault(scope, binding)
+            for account in service_accounts_of(grant.binding):
+                found.setdefault(account, {}).setdefault(grant.scope, grant.binding)
         return found
 
 
@@ -289,20 +273,6 @@ def creates_pods(rules: Any) -> bool:
 
 def _strings(value: Any) -> set[str]:
     return {item for item in sequence(value) if isinstance(item, str)}
-
-
-def service_accounts_of(binding: Resource) -> Iterable[tuple[str | None, str]]:
-    """The ServiceAccounts a binding's subjects name, as (namespace, name); ``system:serviceaccounts`` groups
-    are left out (every account of a namespace is no one controller)."""
-    for raw in sequence(binding.raw.get("subjects")):
-        subject = mapping(raw)
-        kind, name = text(subject.get("kind")), text(subject.get("name"))
-        if kind == "ServiceAccount" and name:
-            yield text(subject.get("namespace")) or binding.namespace, name
-        elif kind == "User" and name and name.startswith("system:serviceaccount:"):
-            parts = name.split(":")
-            if len(parts) == 4:
-                yield parts[2], parts[3]
 
 
 def _operator_name(entry: WorkloadKind, selector: Selector) -> str | None:

@@ -44,8 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis import analysis_of
 from kubelint.analysis.graph import BINDS, GRANTS, RBAC_GROUP, UNREAD_PROBLEMS, USES, build_graph
+from kubelint.analysis.rbac import build_rbac, service_accounts_of
 from kubelint.analysis.references import ALWAYS_IN_EVERY_NAMESPACE, BUILTIN_NAMESPACES
-from kubelint.analysis.unseen import service_accounts_of
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, text
 
 if TYPE_CHECKING:
@@ -157,33 +157,23 @@ class Usages:
             self._referenced.setdefault(edge.target, f"{source.kind} {source.name} names it ({via})")
 
     def _index_rbac(self) -> None:
-        roles: dict[tuple[str, str | None, str], Resource] = {}
-        bindings: list[Resource] = []
         for resource in self.tree.by_ref.values():
-            group, kind = resource.ref.group, resource.kind
-            if group == "" and kind == "ServiceAccount":
+            if resource.ref.group == "" and resource.kind == "ServiceAccount":
                 self._service_accounts.add(resource.name)
-            elif group == RBAC_GROUP and kind in ("Role", "ClusterRole"):
-                roles[(kind, resource.namespace, resource.name)] = resource
-            elif group == RBAC_GROUP and kind in ("RoleBinding", "ClusterRoleBinding"):
-                bindings.append(resource)
+        rbac = build_rbac(self.tree)
         bound: set[tuple[str, str | None, str]] = set()
-        for binding in bindings:
-            role_ref = mapping(binding.raw.get("roleRef"))
-            kind, name = text(role_ref.get("kind")) or "", text(role_ref.get("name"))
-            if kind not in ("Role", "ClusterRole") or not name or not any(service_accounts_of(binding)):
+        for grant in rbac.grants:
+            binding, kind, name, scope = grant.binding, grant.kind, grant.name, grant.scope
+            if not any(service_accounts_of(binding)):
                 continue
-            role_namespace = binding.namespace if kind == "Role" else None
-            bound.add((kind, role_namespace, name))
-            scope = binding.namespace if binding.kind == "RoleBinding" else None
+            bound.add((kind, binding.namespace if kind == "Role" else None, name))
             label = f"{binding.kind} {binding.name}"
-            role = roles.get((kind, role_namespace, name))
-            if role is not None:
-                self._add_readers(role.raw.get("rules"), scope, f"{label} (to {kind} {name})")
+            if grant.role is not None:
+                self._add_readers(grant.role.raw.get("rules"), scope, f"{label} (to {kind} {name})")
             elif kind == "ClusterRole" and name in DEFAULT_READERS:
                 for plural in DEFAULT_READERS[name]:
                     self._readers.setdefault((plural, scope), f"{label} (to ClusterRole {name})")
-        for (kind, namespace, name), role in roles.items():
+        for (kind, namespace, name), role in rbac.roles.items():
             if (kind, namespace, name) in bound:
                 continue
             # a role the tree does not bind may be bound elsewhere: its reads count where it could apply
