@@ -369,8 +369,7 @@ class References:
             template = workload.pod_template
             if template is None:
                 continue
-            account = text(template.spec.get("serviceAccountName")) or text(template.spec.get("serviceAccount"))
-            account = account or "default"
+            account = template.service_account
             scopes = allowed.get((workload.namespace, account))
             if not scopes:
                 continue

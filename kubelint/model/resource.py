@@ -142,6 +142,12 @@ class PodTemplate:
     def spec_path(self) -> Path:
         return (*self.path, "spec")
 
+    @property
+    def service_account(self) -> str:
+        """The ServiceAccount the pods run as: ``serviceAccountName``, else the deprecated ``serviceAccount``,
+        else ``default``."""
+        return text(self.spec.get("serviceAccountName")) or text(self.spec.get("serviceAccount")) or "default"
+
     @cached_property
     def containers(self) -> tuple[Container, ...]:
         """Init containers first, then containers, as the kubelet starts them."""
