@@ -24,8 +24,9 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+
+from kubelint.records import record
 
 MAGIC = b"kubelint-cache 1\n"
 MAC_SIZE = 32
@@ -129,7 +130,7 @@ def signing_key(state_dir: Path | None = None) -> bytes:
     return key
 
 
-@dataclass
+@record
 class Pruned:
     """What pruning or cleaning removed."""
 

@@ -8,13 +8,12 @@ APIs come and go): :func:`status` finds those from the schemas themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kubelint.model.openshift import legacy_group
+from kubelint.records import record
 from kubelint.schema import builtin
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Deprecation:
     """One apiVersion of one kind (or of every kind of a group version, ``kind=None``)."""
 
@@ -84,7 +83,7 @@ TABLE: list[Deprecation] = [
 ]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Verdict:
     """What the target version makes of an apiVersion: deprecated (still served) or removed."""
 
