@@ -147,6 +147,7 @@ class CacheFolder:
     def __init__(self, root: Path, kind: str, key: bytes, max_entry: int = 1 << 30) -> None:
         self.root = private_folder(root)
         self.folder = root / kind
+        self._prefix = os.path.join(self.folder, "")
         self.kind = kind
         self._key = key
         self._max_entry = max_entry
@@ -160,8 +161,8 @@ class CacheFolder:
         mac.update(payload)
         return mac.digest()
 
-    def _path(self, name: str) -> Path:
-        return self.folder / name[:2] / name[2:]
+    def _path(self, name: str) -> str:
+        return f"{self._prefix}{name[:2]}{os.sep}{name[2:]}"  # a string: a Path per entry costs more than reading it
 
     def get(self, name: str, binding: bytes) -> bytes | None:
         """The payload stored under ``name`` for ``binding``, or None (absent, unreadable, forged, moved)."""
@@ -186,14 +187,15 @@ class CacheFolder:
 
     def put(self, name: str, binding: bytes, payload: bytes) -> None:
         """Store ``payload`` under ``name`` for ``binding``; failures (read-only or full disk) are ignored."""
-        folder = self._path(name).parent
+        path = self._path(name)
+        folder = os.path.dirname(path)
         try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.makedirs(folder, mode=0o700, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             try:
                 with os.fdopen(handle, "wb") as stream:
                     stream.write(MAGIC + self._mac(name, binding, payload) + payload)
-                os.replace(temporary, self._path(name))
+                os.replace(temporary, path)
             except BaseException:
                 os.unlink(temporary)
                 raise
