@@ -54,7 +54,9 @@ class ParseCache:
 
     def key(self, data: bytes) -> str:
         """The entry name for a file's bytes."""
-        return hashlib.blake2b(self._salt + data, digest_size=20).hexdigest()
+        digest = hashlib.sha256(self._salt)
+        digest.update(data)
+        return digest.hexdigest()[:40]
 
     def get(self, key: str) -> Parsed | None:
         """The cached parse, or None when absent, unreadable, forged or not of this version's shape."""
