@@ -50,7 +50,8 @@ def _twin(options: dict[str, Any]) -> tuple[type, type]:
 
     def body() -> dict[str, Any]:
         return {"__annotations__": {"a": "int", "b": "str", "c": "list[int]"}, "b": "x",
-                "c": field(default_factory=list, compare=False), "__module__": __name__, "__qualname__": "Twin", "__doc__": "A twin."}
+                "c": field(default_factory=list, compare=False), "__module__": __name__, "__qualname__": "Twin",
+                "__doc__": "A twin."}
 
     eager = dataclasses.dataclass(type("Twin", (), body()), **options)
     lazy = deferred_dataclass(**options)(type("Twin", (), body()))
