@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from kubelint.sources import cache as parse_cache
 from kubelint.sources.yaml import Document, _Builder, parse
@@ -48,10 +51,18 @@ def test_numbered_entries_are_read_back_compact_without_building_path_tables() -
         assert copy == original
 
 
-def test_positions_past_32_bits_are_refused() -> None:
-    payload = b'[3, true, [[{}, 0, [4294967296, 1], []]], []]'
-    try:
-        parse_cache.decode(payload)
-    except ValueError:
-        return
-    raise AssertionError("a line number past 32 bits was accepted")
+def test_positions_are_one_mark_per_node() -> None:
+    documents, problems = parse(TEXTS[0])
+    entry = parse_cache.encode((True, documents, problems))
+    marks = json.loads(entry)[2][0][2]
+    assert parse_cache._marks_of(marks, len(documents[0].table.marks)) == documents[0].table.marks
+    for nodes in (len(documents[0].table.marks) - 1, len(documents[0].table.marks) + 1):
+        with pytest.raises(ValueError, match="positions do not match"):
+            parse_cache._marks_of(marks, nodes)
+
+
+def test_lines_and_columns_past_16_bits_survive() -> None:
+    text = "\n" * 70_000 + "a:\n" + " " * 70_000 + "b: 1\n"
+    documents, problems = parse(text)
+    _, back, _ = parse_cache.decode(parse_cache.encode((True, documents, problems)))
+    assert back[0].positions[("a", "b")] == documents[0].positions[("a", "b")] == (70_002, 70_004)

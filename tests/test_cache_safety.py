@@ -121,14 +121,21 @@ def test_deep_nesting_with_the_cache_on(tmp_path: Path) -> None:
         assert json.loads(result.stdout)["summary"]["objects"] == 1
 
 
+ONE_MARK = b'"AAAAAAAAAAA="'  # base64 of one 64-bit mark: a document of one node
+TWO_MARKS = b'"AAAAAAAAAAAAAAAAAAAAAA=="'
+
+
 @pytest.mark.parametrize("payload", [
-    b"not json", b"[]", b'[3, true, [[{}, 0, [1], []]], []]', b'[3, true, [[{}, 0, [0, 1], []]], []]',
-    b'[3, true, [[{}, 0, [1, 1], [[5, "x"]]]], []]', b'[3, true, [[{}, 0, [1, 1], [[-1, "x"]]]], []]',
-    b'[3, true, [], [["c", "m", "1", 1]]]',
-    b'[3, true, [[{}, 0, {"paths": [[["a", 1.5], 1, 1]], "implicit": []}]], []]',
-    b'[3, true, [[{}, 0, {"paths": [[["a", 1.5], 1, 1]], "implicit": []}]], []]',
-    b'[3, true, [[{}, 0, [1, 1], []]], []]' + b" " * 10, b"[" * 100000 + b"]" * 100000,
-    b'[3, true, [[' + b"9" * 5000 + b', 0, [1, 1], []]], []]',
+    b"not json", b"[]", b'[4, true, [[{}, 0, [1, 1], []]], []]', b'[4, true, [[{}, 0, "", []]], []]',
+    b'[4, true, [[{}, 0, ' + TWO_MARKS + b', []]], []]', b'[4, true, [[{}, 0, "AAAA", []]], []]',
+    b'[4, true, [[{}, 0, "\\u00e9AAAAAAAAAA=", []]], []]', b'[4, true, [[{}, 0, "A", []]], []]',
+    b'[4, true, [[{"a": 1}, 0, ' + ONE_MARK + b', []]], []]',
+    b'[4, true, [[{}, 0, ' + ONE_MARK + b', [[5, "x"]]]], []]',
+    b'[4, true, [[{}, 0, ' + ONE_MARK + b', [[-1, "x"]]]], []]',
+    b'[3, true, [[{}, 0, [1, 1], []]], []]', b'[4, true, [], [["c", "m", "1", 1]]]',
+    b'[4, true, [[{}, 0, {"paths": [[["a", 1.5], 1, 1]], "implicit": []}]], []]',
+    b'[4, true, [[{}, 0, ' + ONE_MARK + b', []]], []]' + b" " * 10, b"[" * 100000 + b"]" * 100000,
+    b'[4, true, [[' + b"9" * 5000 + b', 0, ' + ONE_MARK + b', []]], []]',
 ])
 def test_entries_of_another_shape_are_misses(payload: bytes) -> None:
     try:

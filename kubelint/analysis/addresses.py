@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING
 
 from kubelint.analysis import analysis_of
@@ -35,6 +35,7 @@ from kubelint.analysis.graph import ResourceGraph, build_graph
 from kubelint.findings import Location, Path
 from kubelint.model.resource import Container, ObjectRef, Resource, mapping, sequence, text
 from kubelint.model.selectors import PodGroup
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -80,7 +81,7 @@ NAME_NAMESPACE = "name.namespace"
 CLUSTER_DNS = "cluster-dns"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Address:
     """One Service address written in a workload's or ConfigMap's configuration."""
 
@@ -103,7 +104,7 @@ class Address:
     """Where it is written: ``env X``, ``args``, ``command``, ``ConfigMap key``."""
 
 
-@dataclass
+@record
 class Addresses:
     """Every Service address of one tree, by the object that writes it."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from kubelint.analysis.graph import SCALES, SELECTS, ResourceGraph, build_graph
@@ -21,6 +21,7 @@ from kubelint.model.resource import Container, ObjectRef, PodTemplate, Resource,
 from kubelint.model.selectors import PodGroup, Selector
 from kubelint.model.tree import Tree
 from kubelint.model.workloads import template_of
+from kubelint.records import record
 
 PERCENT = re.compile(r"[0-9]{1,9}%")
 """A percentage as the API accepts it for an int-or-string field (at most 100% passes validation; longer digit
@@ -136,7 +137,7 @@ def hpa_target_sets_replicas(tree: Tree, params: Params) -> Iterator[Hit]:
 DEFAULT_METRIC = "cpu utilization (the default when no metric is given: 80%)"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UtilizationMetric:
     """A metric of an autoscaler that divides usage by the pods' requests."""
 

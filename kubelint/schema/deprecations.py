@@ -8,14 +8,14 @@ APIs come and go): :func:`status` finds those from the schemas themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 from kubelint.model.openshift import legacy_group
+from kubelint.records import record
 from kubelint.schema import builtin
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Deprecation:
     """One apiVersion of one kind (or of every kind of a group version, ``kind=None``)."""
 
@@ -85,7 +85,7 @@ TABLE: list[Deprecation] = [
 ]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Verdict:
     """What the target version makes of an apiVersion: deprecated (still served) or removed."""
 

@@ -5,9 +5,11 @@ hash of the file's bytes and kubelint's version, the entry is signed together wi
 the content it was parsed from), and the payload is JSON, which loading cannot turn into code. Loading checks the
 shape of everything; any entry that is not exactly what this version writes is a miss and is rewritten.
 
-A document is stored as its value, its index, the positions of its nodes as a flat list of line/column numbers in
-the order a depth-first walk of the value meets them (no paths spelled out: the walk rebuilds them), and the
-source text of its implicitly typed scalars by node number. A document whose position table is not one entry
+A document is stored as its value, its index, the positions of its nodes in the order a depth-first walk of the
+value meets them (no paths spelled out: the walk rebuilds them) and the source text of its implicitly typed scalars
+by node number. The positions are the parser's packed marks (``line << 32 | column``, 0-based), as base64 of their
+little-endian 64-bit bytes: one JSON string that reads back into the table without a Python step per node, and
+whose length must be exactly one mark per node of the value. A document whose position table is not one entry
 per node (YAML aliases and merge keys) spells its paths out instead.
 
 The numbered form is the parser's own compact table (:class:`~kubelint.sources.yaml.NodeTable`): such a
@@ -16,21 +18,21 @@ document is written from it and read back into it without building a table keyed
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import json
-import operator
+import sys
 from array import array
 from collections.abc import Iterator
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 from kubelint import __version__
 from kubelint.cachedir import CacheFolder, UnsafeFolder, default_cache_dir, signing_key
 from kubelint.findings import Path as NodePath
-from kubelint.sources.yaml import Document, NodeTable, Problem, node_count
+from kubelint.sources.yaml import Document, Problem, node_count
 
-FORMAT = 3
+FORMAT = 4
 """Bump when the shape of Document or Problem, or of their encoding here, changes."""
 
 KIND = "parse"
@@ -52,7 +54,9 @@ class ParseCache:
 
     def key(self, data: bytes) -> str:
         """The entry name for a file's bytes."""
-        return hashlib.blake2b(self._salt + data, digest_size=20).hexdigest()
+        digest = hashlib.sha256(self._salt)
+        digest.update(data)
+        return digest.hexdigest()[:40]
 
     def get(self, key: str) -> Parsed | None:
         """The cached parse, or None when absent, unreadable, forged or not of this version's shape."""
@@ -122,37 +126,43 @@ def _walk(data: Any) -> list[NodePath]:
 def _encode_document(document: Document) -> list[Any]:
     table = document.table
     if table is not None:  # the same numbered form, straight from the compact table
-        return [document.data, document.index, _flat(table), [[number, text] for number, text in
-                                                              table.implicit.items()]]
+        return [document.data, document.index, _text_of(table.marks),
+                [[number, text] for number, text in table.implicit.items()]]
     positions = document.positions
     paths = _walk(document.data)
     if len(paths) == len(positions) and all(path in positions for path in paths):
-        flat = [number for path in paths for number in positions[path]]
+        marks = array("Q", [(line - 1) << 32 | (column - 1) for line, column in map(positions.__getitem__, paths)])
         number = {path: index for index, path in enumerate(paths)}
         implicit = [[number[path], text] for path, text in document.implicit.items() if path in number]
         if len(implicit) == len(document.implicit):
-            return [document.data, document.index, flat, implicit]
+            return [document.data, document.index, _text_of(marks), implicit]
     return [document.data, document.index,
             {"paths": [[list(path), line, column] for path, (line, column) in positions.items()],
              "implicit": [[list(path), text] for path, text in document.implicit.items()]}]
 
 
-_LOW = 0xFFFFFFFF
+_BIG_ENDIAN = sys.byteorder == "big"
 
 
-def _flat(table: NodeTable) -> list[int]:
-    """Line, column, line, column, ... (1-based) of a compact table's packed marks."""
-    marks = table.marks
-    flat = [0] * (2 * len(marks))
-    flat[0::2] = map(operator.add, map(operator.rshift, marks, repeat(32)), repeat(1))
-    flat[1::2] = map(operator.add, map(operator.and_, marks, repeat(_LOW)), repeat(1))
-    return flat
+def _text_of(marks: array[int]) -> str:
+    """Packed marks as base64 of their little-endian 64-bit bytes."""
+    if _BIG_ENDIAN:
+        marks = array("Q", marks)
+        marks.byteswap()
+    return binascii.b2a_base64(marks.tobytes(), newline=False).decode("ascii")
 
 
-def _marks(flat: list[int]) -> array[int]:
-    """The packed marks of a flat list of 1-based lines and columns (checked by the caller)."""
-    lines = map(operator.lshift, map(operator.sub, flat[0::2], repeat(1)), repeat(32))
-    return array("Q", map(operator.or_, lines, map(operator.sub, flat[1::2], repeat(1))))
+def _marks_of(text: str, nodes: int) -> array[int]:
+    """The packed marks written by :func:`_text_of`; ``ValueError`` unless there are exactly ``nodes`` of them.
+    (Any 64-bit number is a position: line and column are 32 bits each.)"""
+    raw = binascii.a2b_base64(text)
+    if len(raw) != 8 * nodes:
+        raise ValueError("positions do not match the document")
+    marks = array("Q")
+    marks.frombytes(raw)
+    if _BIG_ENDIAN:
+        marks.byteswap()
+    return marks
 
 
 def decode(payload: bytes) -> Parsed:
@@ -178,16 +188,15 @@ def _decode_document(item: Any) -> Document:
         raise ValueError("bad document")
     data, index = item[0], item[1]
     if len(item) == 4:
-        flat, numbered = item[2], item[3]
-        if type(flat) is not list or type(numbered) is not list:
+        encoded, numbered = item[2], item[3]
+        if type(encoded) is not str or type(numbered) is not list:
             raise ValueError("bad document")
         nodes = node_count(data)
-        if len(flat) != 2 * nodes or not _all_positive_ints(flat) or max(flat) > _LOW:
-            raise ValueError("positions do not match the document")
+        marks = _marks_of(encoded, nodes)
         if any(type(entry) is not list or len(entry) != 2 or type(entry[0]) is not int
                or not 0 <= entry[0] < nodes or type(entry[1]) is not str for entry in numbered):
             raise ValueError("bad implicit scalar")
-        return Document.compact(data, index, _marks(flat), {number: text for number, text in numbered})
+        return Document.compact(data, index, marks, {number: text for number, text in numbered})
     else:
         table = item[2]
         if type(table) is not dict:
