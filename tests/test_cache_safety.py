@@ -265,3 +265,13 @@ def test_cache_clean_refuses_a_symlink(tmp_path: Path) -> None:
     (tmp_path / "link").symlink_to(tmp_path / "real")
     result = CliRunner().invoke(cli, ["cache", "clean", "--cache-dir", str(tmp_path / "link")])
     assert result.exit_code == 2 and "is a symlink" in result.output
+
+
+def test_an_entry_that_is_a_fifo_is_a_miss_not_a_wait(tmp_path: Path) -> None:
+    cache = ParseCache(tmp_path / "cache")
+    key = cache.key(b"x")
+    place = _entry_places(cache, b"x")[0]
+    place.parent.mkdir(parents=True)
+    os.mkfifo(place)
+    assert cache.get(key) is None
+
