@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from operator import attrgetter
+from threading import get_ident
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 __all__ = ["realize", "record"]
@@ -73,11 +75,81 @@ def realize(cls: type) -> None:
         stand_in = cls.__dict__["__init__"]
         type.__delattr__(cls, "__init__")
         try:
-            dataclass(cls, **options)
+            _process(cls, options)
         except BaseException:
             type.__setattr__(cls, "__init__", stand_in)
             raise
         del _pending[cls]
+
+
+def _process(cls: type, options: dict[str, Any]) -> None:
+    """``dataclass(cls, **options)``; ``__repr__``, ``__eq__`` and ``__hash__`` made without ``exec`` when they
+    are the plain ones (no ordering, no ``unsafe_hash``, none written in the class)."""
+    repr_, eq, frozen = options.get("repr", True), options.get("eq", True), options.get("frozen", False)
+    if options.get("order") or options.get("unsafe_hash") or {"__repr__", "__eq__", "__hash__"} & cls.__dict__.keys():
+        dataclass(cls, **options)
+        return
+    dataclass(cls, **{**options, "repr": False, "eq": False})
+    declared = fields(cls)
+    if repr_:
+        _set_method(cls, "__repr__", _repr_method(tuple(field.name for field in declared if field.repr)))
+    if eq:
+        _set_method(cls, "__eq__", _eq_method(_values([field.name for field in declared if field.compare])))
+        if frozen:
+            hashed = [field.name for field in declared if (field.compare if field.hash is None else field.hash)]
+            _set_method(cls, "__hash__", _hash_method(_values(hashed)))
+        else:
+            type.__setattr__(cls, "__hash__", None)  # mutable and compared by value: unhashable
+    params = cls.__dataclass_params__  # type: ignore[attr-defined]
+    params.repr, params.eq = repr_, eq  # what was asked for, as dataclass records it
+
+
+def _set_method(cls: type, name: str, method: Callable[..., Any]) -> None:
+    method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
+    type.__setattr__(cls, name, method)
+
+
+def _values(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving the tuple ``(self.a, self.b, ...)`` of these fields, as dataclass's methods build it."""
+    if len(names) >= 2:
+        return attrgetter(*names)
+    if names:
+        name = names[0]
+        return lambda self: (getattr(self, name),)
+    return lambda self: ()
+
+
+def _repr_method(names: tuple[str, ...]) -> Callable[[Any], str]:
+    running: set[tuple[int, int]] = set()
+
+    def __repr__(self: Any) -> str:
+        key = id(self), get_ident()
+        if key in running:  # the record holds itself
+            return "..."
+        running.add(key)
+        try:
+            shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        finally:
+            running.discard(key)
+        return f"{self.__class__.__qualname__}({shown})"
+
+    return __repr__
+
+
+def _eq_method(values: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any, Any], Any]:
+    def __eq__(self: Any, other: Any) -> Any:
+        if other.__class__ is self.__class__:
+            return values(self) == values(other)
+        return NotImplemented
+
+    return __eq__
+
+
+def _hash_method(values: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], int]:
+    def __hash__(self: Any) -> int:
+        return hash(values(self))
+
+    return __hash__
 
 
 def pending() -> list[type]:

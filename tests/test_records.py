@@ -92,6 +92,19 @@ def test_a_record_is_the_dataclass_dataclass_makes(options: dict[str, Any]) -> N
         with pytest.raises(dataclasses.FrozenInstanceError):
             first.a = 2
     assert dataclasses.replace(first, a=5).a == 5
+    nan = float("nan")
+    assert (lazy(nan) == lazy(nan)) == (eager(nan) == eager(nan))  # compared as tuples: the same NaN is equal
+    assert (lazy(nan, "b") == lazy(float("nan"), "b")) == (eager(nan, "b") == eager(float("nan"), "b"))
+    if "__hash__" in eager.__dict__ and eager.__hash__ is not None:
+        assert hash(lazy(7, "q")) == hash(eager(7, "q")) == hash((7, "q"))
+    for name in ("__repr__", "__eq__", "__hash__"):
+        method = lazy.__dict__.get(name)
+        if method is not None:
+            assert method.__qualname__ == f"Twin.{name}"
+    if not options.get("frozen") and options.get("repr", True):
+        first.c.append(first)
+        a.c.append(a)
+        assert repr(first) == repr(a) == "Twin(a=1, b='x', c=[...])"
 
 
 def test_a_class_never_instantiated_is_not_processed() -> None:
