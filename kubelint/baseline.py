@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from kubelint.findings import MAX_NAME, Finding, dotted, excerpt
 from kubelint.fingerprint import VERSION, fingerprint, relative_path
+from kubelint.records import record
 from kubelint.report.escape import escape_control, json_text
 from kubelint.sources.boundary import Boundary, redirected
 
@@ -27,7 +27,7 @@ class BaselineError(Exception):
     """The baseline file cannot be used (a usage error: the message says why and how to fix it)."""
 
 
-@dataclass(frozen=True, order=True)
+@record(frozen=True, order=True)
 class Entry:
     """One recorded finding."""
 

@@ -23,8 +23,9 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+
+from kubelint.records import record
 
 MAGIC = b"kubelint-cache 2\n"
 """Version 2: HMAC-SHA256 (1: keyed BLAKE2b, whose bundled C code hashes half as fast as OpenSSL's SHA-256)."""
@@ -131,7 +132,7 @@ def signing_key(state_dir: Path | None = None) -> bytes:
     return key
 
 
-@dataclass
+@record
 class Pruned:
     """What pruning or cleaning removed."""
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from kubelint.findings import Severity
+from kubelint.records import record
 from kubelint.sources.boundary import Boundary
 from kubelint.sources.discover import Candidate
 from kubelint.sources.read import load_source
@@ -24,7 +25,7 @@ BUILTIN_REQUIRED = ("description", "remediation")
 """Fields a built-in rule must give beyond the meta-schema's (user rules may leave them out)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """One rule: what it finds, how bad it is by default, and the check it runs with which params."""
 

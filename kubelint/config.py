@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -20,6 +20,7 @@ from kubelint.model.external import external_entry, parse_external
 from kubelint.model.units import UnitSpec
 from kubelint.model.workloads import parse_workload, workload_entry
 from kubelint.options import Options
+from kubelint.records import record
 from kubelint.sources.discover import anchor
 from kubelint.sources.yaml import nearest_position
 
@@ -30,7 +31,7 @@ class ConfigError(Exception):
     """The configuration is broken (a usage error: the message names file, line and key)."""
 
 
-@dataclass
+@record
 class Config:
     """A validated configuration file: its values and where each node is."""
 

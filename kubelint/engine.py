@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from kubelint.allowance import cel_allowance
@@ -16,6 +16,7 @@ from kubelint.loader import load_tree
 from kubelint.model.resource import ObjectRef
 from kubelint.model.tree import Tree
 from kubelint.options import Options
+from kubelint.records import record
 from kubelint.sources.read import Source
 from kubelint.timings import count, stage
 from kubelint.timings import current as current_timings
@@ -38,7 +39,7 @@ class UnknownProfile(Exception):
         self.name, self.known = name, known
 
 
-@dataclass
+@record
 class Report:
     """The outcome of a run: findings (sorted), the rules that ran, and what was read."""
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
+
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.resource import ObjectRef
@@ -57,7 +59,7 @@ def dotted(path: Path) -> str:
     return out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Location:
     """A place in a source file, with the object it belongs to (if any)."""
 
@@ -72,7 +74,7 @@ class Location:
     """The unit that produced the object when it is not the file itself (a Kustomize overlay); see Source.via."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """One problem a rule found, located at the node that is wrong."""
 

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,14 @@ from kubelint import __version__
 from kubelint.findings import Finding, Location, Severity
 from kubelint.model.resource import ObjectRef
 from kubelint.options import Options
+from kubelint.records import record
 
 FORMAT = 1
 """Bump when the entry's shape changes."""
 KIND = "findings"
 
 
-@dataclass
+@record
 class StateFindings:
     """What a lint of one tree state found: every finding (suppressed ones marked), the rules whose checks
     looked at single objects, and how much was read."""

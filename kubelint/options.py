@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from kubelint.findings import Severity
 from kubelint.model.external import External
 from kubelint.model.units import UnitSpec
 from kubelint.model.workloads import WorkloadKind
+from kubelint.records import record
 from kubelint.sources.read import DEFAULT_MAX_FILE_SIZE
 
 
-@dataclass
+@record
 class Options:
     """Everything a run needs to know besides the paths; the CLI and the config file fill it in."""
 

@@ -24,3 +24,25 @@ def processing(name: str) -> Iterator[None]:
         raise
     except Exception as error:
         raise InternalError(error, name) from error
+
+
+class Processing:
+    """The file being processed inside a :func:`processing_each` block (set it as the loop moves on)."""
+
+    __slots__ = ("file",)
+
+    def __init__(self) -> None:
+        self.file: str | None = None
+
+
+@contextmanager
+def processing_each() -> Iterator[Processing]:
+    """:func:`processing` for a loop over many objects: one handler around the loop, the loop sets ``file`` as it
+    goes (a context manager per object cost about 1 µs each, 100 ms per rule at 100k objects)."""
+    current = Processing()
+    try:
+        yield current
+    except InternalError:
+        raise
+    except Exception as error:
+        raise InternalError(error, current.file) from error

@@ -22,11 +22,12 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
 from kubelint.model.resource import mapping, string_map
 from kubelint.model.workloads import WorkloadKind
+from kubelint.records import record
 from kubelint.sources.discover import is_excluded
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ COMMENT_KINDS = {"ignore": "inline comment", "ignore-next-line": "comment on the
                  "ignore-file": "file comment"}
 
 
-@dataclass
+@record
 class Directive:
     """One suppression written in a manifest: which rules, where it is written, what it covers, and why."""
 
@@ -166,7 +167,7 @@ def config_entry_matches(entry: Mapping[str, Any], finding: Finding) -> bool:
     return True
 
 
-@dataclass
+@record
 class Directives:
     """Every suppression written in the tree's manifests, indexed for lookup by finding."""
 

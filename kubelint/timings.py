@@ -11,13 +11,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from kubelint.records import record
 
 STAGES = ("catalog", "load", "graph", "rules", "report")
 """The stages in pipeline order (``catalog`` reads the rule files, ``load`` reads and models the tree)."""
 
 
-@dataclass
+@record
 class Timings:
     """Seconds per stage (exclusive of nested stages) and per rule (inclusive)."""
 

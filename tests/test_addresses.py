@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kubelint.analysis.addresses import ADDRESS, build_addresses, expand
+from kubelint.analysis.addresses import ADDRESS, build_addresses, build_own_addresses, expand
 from kubelint.loader import load_tree
 from kubelint.options import Options
 
@@ -195,3 +195,39 @@ def test_locating_addresses_keeps_no_lines_on_the_sources(tmp_path: Path) -> Non
     tree = load_tree([str(tmp_path / "shop.yaml")], Options())
     assert len(build_addresses(tree).found) == 4
     assert all("_lines" not in source.__dict__ for source in tree.sources)
+
+
+def test_a_unit_finds_the_addresses_of_its_own_files_only(tmp_path: Path) -> None:
+    """kube-prometheus' shape: the manifests and a setup/ folder below are two units that see each other; each
+    unit's own addresses are those of its files, and together they are every address of the tree."""
+    (tmp_path / "setup").mkdir()
+    (tmp_path / "app.yaml").write_text(textwrap.dedent("""\
+        apiVersion: v1
+        kind: Service
+        metadata: {name: cart, namespace: shop}
+        spec: {selector: {app: cart}, ports: [{port: 7070}]}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: top, namespace: shop}
+        data: {a: "cart:7070", b: "cart.shop:7171"}
+        """))
+    (tmp_path / "setup" / "setup.yaml").write_text(textwrap.dedent("""\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: below, namespace: shop}
+        data: {a: "cart.shop.svc:7070"}
+        """))
+    tree = load_tree([str(tmp_path)], Options())
+    units = tree.units()
+    assert len(units) == 2 and all(len(unit.resources) == 3 for unit in units)
+    own = []
+    for unit in units:
+        every = build_addresses(unit).found
+        mine = build_own_addresses(unit).found
+        assert len(mine) < len(every)
+        assert mine == [a for a in every if unit.member_files is not None and a.location.file in unit.member_files]
+        own += [a.token for a in mine]
+    assert sorted(own) == sorted(a.token for a in build_addresses(tree).found) == [
+        "cart.shop.svc:7070", "cart.shop:7171", "cart:7070"]
+    assert build_own_addresses(tree).found == build_addresses(tree).found  # no units: every file is its own

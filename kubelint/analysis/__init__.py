@@ -23,6 +23,7 @@ MODULES: dict[str, str] = {
     "api-groups": "kubelint.analysis.groups",
     "gateway-routes": "kubelint.analysis.gateway",
     "service-addresses": "kubelint.analysis.addresses",
+    "own-service-addresses": "kubelint.analysis.addresses",
     "graph": "kubelint.analysis.graph",
     "istio-routes": "kubelint.analysis.istio",
     "network": "kubelint.analysis.netpol",

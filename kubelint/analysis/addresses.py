@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING
 
 from kubelint.analysis import analysis_of
@@ -35,6 +35,7 @@ from kubelint.analysis.graph import ResourceGraph, build_graph
 from kubelint.findings import Location, Path
 from kubelint.model.resource import Container, ObjectRef, Resource, mapping, sequence, text
 from kubelint.model.selectors import PodGroup
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -80,7 +81,7 @@ NAME_NAMESPACE = "name.namespace"
 CLUSTER_DNS = "cluster-dns"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Address:
     """One Service address written in a workload's or ConfigMap's configuration."""
 
@@ -103,7 +104,7 @@ class Address:
     """Where it is written: ``env X``, ``args``, ``command``, ``ConfigMap key``."""
 
 
-@dataclass
+@record
 class Addresses:
     """Every Service address of one tree, by the object that writes it."""
 
@@ -157,11 +158,14 @@ class AddressFinder:
         for source in tree.sources:
             self._sources.setdefault((source.display, source.via), source)
 
-    def find(self) -> Addresses:
+    def find(self, files: frozenset[str] | None = None) -> Addresses:
+        """The addresses written in the tree's objects (``files``: only in the objects of those files)."""
         out = Addresses()
         groups: dict[ObjectRef, PodGroup] = {group.owner: group for group in self.graph.pods}
         readers = self._config_map_readers(groups)
         for resource in self.tree.by_ref.values():
+            if files is not None and resource.file not in files:
+                continue
             if resource.ref.group == "" and resource.kind == "ConfigMap":
                 out.found.extend(self._config_map(resource, readers.get((resource.namespace, resource.name), {})))
                 continue
@@ -361,3 +365,13 @@ class AddressFinder:
 def build_addresses(tree: Tree) -> Addresses:
     """The Service addresses written in the tree's configuration, found once per tree on first use."""
     return AddressFinder(tree).find()
+
+
+@analysis_of("own-service-addresses")
+def build_own_addresses(tree: Tree) -> Addresses:
+    """The Service addresses written in the files of the units the tree checks (``Tree.member_files``): a finding at
+    an address elsewhere is another unit's (the engine keeps a unit's findings about its own files only), so a
+    unit that only sees a large neighbour (kube-prometheus' CRD folder) does not scan the neighbour's dashboards."""
+    if tree.member_files is None:
+        return build_addresses(tree)
+    return AddressFinder(tree).find(tree.member_files)

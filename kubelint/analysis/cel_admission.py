@@ -20,12 +20,13 @@ is held back (``held``, shown with ``-v``).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis import analysis_of
 from kubelint.findings import Path
 from kubelint.model.resource import Resource, mapping, sequence, split_api_version, string_map, text
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.cel import Program
@@ -70,7 +71,7 @@ def resource_of(kind: str, plurals: Mapping[tuple[str, str], str], group: str) -
     return lower + "s"
 
 
-@dataclass
+@record
 class Expression:
     """One compiled expression of a policy, with where it is."""
 
@@ -82,7 +83,7 @@ class Expression:
     reason: str = ""
 
 
-@dataclass
+@record
 class ExpressionProblem:
     """An expression of a policy that does not compile (the API server refuses the policy)."""
 
@@ -93,7 +94,7 @@ class ExpressionProblem:
     line: int = 0
 
 
-@dataclass
+@record
 class Policy:
     """A ValidatingAdmissionPolicy, compiled; ``broken`` when an expression does not compile."""
 
@@ -108,7 +109,7 @@ class Policy:
         return self.resource.spec
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Decision:
     """What one policy through one binding says about one object."""
 
@@ -124,7 +125,7 @@ class Decision:
     held: str = ""
 
 
-@dataclass
+@record
 class Admission:
     """Every decision of the tree's policies, and the expressions that do not compile."""
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis import analysis_of
 from kubelint.findings import Path
 from kubelint.model.resource import Resource, mapping, sequence, split_api_version, text
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.cel import Program
@@ -37,7 +38,7 @@ REASONS = {"FieldValueInvalid": "Invalid value", "FieldValueForbidden": "Forbidd
            "FieldValueRequired": "Required value", "FieldValueDuplicate": "Duplicate value"}
 
 
-@dataclass
+@record
 class CrdRule:
     """One ``x-kubernetes-validations`` entry, compiled."""
 
@@ -57,7 +58,7 @@ class CrdRule:
     """``optionalOldSelf: true``: also evaluated on create, with ``oldSelf`` an empty optional."""
 
 
-@dataclass
+@record
 class SchemaNode:
     """A schema node with its rules and its children (what the walk needs, nothing else)."""
 
@@ -76,7 +77,7 @@ class SchemaNode:
     """A transition rule is at this node or under it."""
 
 
-@dataclass
+@record
 class RuleProblem:
     """A rule that cannot run: it does not compile (the API server refuses the CRD) or uses what kubelint lacks."""
 
@@ -88,7 +89,7 @@ class RuleProblem:
     """The line of the problem inside a multi-line (block scalar) expression, 0 for the first."""
 
 
-@dataclass
+@record
 class CrdRules:
     """The rules of every custom kind: ``(group, version, kind)`` -> root schema node, compiled on first use.
 
@@ -342,7 +343,7 @@ def parse_field_path(text_path: str) -> tuple[str | int, ...] | None:
 
 
 # -- evaluation -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record(frozen=True)
 class Violation:
     """A rule or a list type that a custom resource breaks, at ``path`` in the object."""
 

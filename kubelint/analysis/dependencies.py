@@ -7,7 +7,7 @@ dependency with its verdict.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from kubelint.analysis.addresses import Address
 from kubelint.analysis.netpol import EGRESS, INGRESS, Network, Port, host_network, listening_ports, port_numbers
@@ -16,6 +16,7 @@ from kubelint.findings import Location
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, service_target, text
 from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
+from kubelint.records import record
 
 NEAR = 0.8
 """How close a Service name must be to a missing one for the address to be taken as a typo of it."""
@@ -26,7 +27,7 @@ def _service_named(tree: Tree, namespace: str | None, name: str) -> Location:
     return found.where((), f"Service {name}")
 
 
-@dataclass
+@record
 class Verdict:
     """What becomes of one address: missing Service, missing port, or which clients the policies stop."""
 

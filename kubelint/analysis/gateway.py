@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis import analysis_of
@@ -45,6 +45,7 @@ from kubelint.analysis.graph import ResourceGraph, build_graph
 from kubelint.findings import Path
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, text
 from kubelint.model.selectors import Selector
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -88,7 +89,7 @@ def is_gateway_api(resource: Resource) -> bool:
     return resource.ref.group == GATEWAY_GROUP
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Listener:
     """One ``spec.listeners[]`` entry of a Gateway."""
 
@@ -117,7 +118,7 @@ class Listener:
         return PROTOCOL_KINDS.get(self.protocol.upper())
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reference:
     """A typed reference from one object to another (a parent, a backend, a certificate), with its defaults."""
 
@@ -139,7 +140,7 @@ class Reference:
         return self.target.namespace != self.source.namespace
 
 
-@dataclass
+@record
 class Attachment:
     """What became of one parentRef of a route."""
 
@@ -155,7 +156,7 @@ class Attachment:
     """The outcome depends on what the tree does not show (a namespace's labels)."""
 
 
-@dataclass
+@record
 class Backend:
     """One backend reference of a route and what it resolves to."""
 
@@ -172,7 +173,7 @@ class Backend:
         return self.ref.target.group == "" and self.ref.target.kind == "Service"
 
 
-@dataclass
+@record
 class PolicyTarget:
     """One ``targetRefs[]`` entry of a BackendTLSPolicy and the Service it resolves to."""
 
@@ -187,7 +188,7 @@ class PolicyTarget:
         return self.ref.target.group == "" and self.ref.target.kind == "Service"
 
 
-@dataclass
+@record
 class Certificate:
     """One ``tls.certificateRefs[]`` entry of a Gateway listener."""
 

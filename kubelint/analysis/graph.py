@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis import analysis_of
@@ -50,6 +50,7 @@ from kubelint.model.resource import (
 )
 from kubelint.model.selectors import Operator, PodGroup, PodIndex, Selector
 from kubelint.model.workloads import CONTROLLER_LABELS, WorkloadKind, template_of
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -80,7 +81,7 @@ _MOVED_KINDS = frozenset({"Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"
 """Kinds served under ``extensions`` (or ``apps`` betas) before ``apps``: the same objects."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Edge:
     """One typed edge: ``source`` refers to ``target`` at ``path`` (inside the source object)."""
 
@@ -91,7 +92,7 @@ class Edge:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Backend:
     """An Ingress backend that names a Service."""
 
@@ -102,7 +103,7 @@ class Backend:
     port_path: Path
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reference:
     """A reference from an object (its pod spec, an Ingress, a ServiceAccount, a claim) to another object."""
 

@@ -21,7 +21,6 @@ As Istio (``networking.istio.io``) reads them:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis import analysis_of
@@ -29,6 +28,7 @@ from kubelint.analysis.gateway import ATTACHES_TO, ROUTES_TO
 from kubelint.analysis.graph import ResourceGraph, build_graph
 from kubelint.findings import Path
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, string_map, text
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -101,7 +101,7 @@ def host_matches(pattern: str, host: str) -> bool:
     return pattern.startswith("*.") and host.endswith(pattern[1:])
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Destination:
     """One ``route[].destination`` (or ``mirror``) of a VirtualService."""
 
@@ -119,7 +119,7 @@ class Destination:
         return (*self.path, "host")
 
 
-@dataclass
+@record
 class Resolution:
     """What a destination's host names in the tree."""
 
@@ -131,7 +131,7 @@ class Resolution:
     """The Service the host names when it names one (``*.svc.cluster.local`` or a short name)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class GatewayRef:
     """One entry of a VirtualService's ``gateways``."""
 

@@ -24,7 +24,7 @@ edges to the resource graph (``isolates``, ``allows-from``, ``allows-to``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis import analysis_of
@@ -32,6 +32,7 @@ from kubelint.analysis.graph import ResourceGraph, build_graph
 from kubelint.findings import Location, Path
 from kubelint.model.resource import ContainerPort, ObjectRef, Resource, mapping, sequence, text
 from kubelint.model.selectors import Operator, PodGroup, Selector
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -53,7 +54,7 @@ NETWORKING_GROUP = "networking.k8s.io"
 # the parsed policy --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PolicyPort:
     """One ``ports`` entry: protocol, a number or a name (None: every port), an optional end of range."""
 
@@ -86,7 +87,7 @@ class PolicyPort:
         return port_numbers(group, self.port, self.protocol)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Peer:
     """One ``from``/``to`` element."""
 
@@ -115,7 +116,7 @@ class Peer:
         return " and ".join(parts)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PolicyRule:
     """One ingress or egress rule."""
 
@@ -126,7 +127,7 @@ class PolicyRule:
     """None: every port."""
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Policy:
     """A NetworkPolicy read with the API's semantics."""
 
@@ -263,7 +264,7 @@ def pinned_names(selector: Selector) -> frozenset[str] | None:
 # namespaces and peers -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NamespaceInfo:
     """A namespace the tree knows: defined by a Namespace object (labels known) or only named."""
 
@@ -272,7 +273,7 @@ class NamespaceInfo:
     labels: dict[str, str]
 
 
-@dataclass
+@record
 class Targets:
     """What a peer (or a whole rule) selects: pod groups of the tree, and whether it reaches beyond them."""
 
@@ -300,7 +301,7 @@ class Targets:
         return self.beyond
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Unseen:
     """The pseudo-peer for the pods of a namespace the tree names (a Namespace object, a policy's selector, an
     object's namespace) but shows no pods of: what runs there comes from elsewhere."""
@@ -313,7 +314,7 @@ class Unseen:
         return f"namespace {self.namespace}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Port:
     """A set of ports between two pod groups: every port, or some entries."""
 

@@ -11,7 +11,7 @@ controller whose user is exempt are not either. The result says, per admission m
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from kubelint.analysis import analysis_of
@@ -20,6 +20,7 @@ from kubelint.model.workloads import template_of
 from kubelint.podsecurity.admission import Settings, settings
 from kubelint.podsecurity.levels import MODES, LabelProblem, Level, LevelVersion, Policy, policy_for
 from kubelint.podsecurity.standards import MAX_MINOR, Pod, Violation, evaluate
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -33,7 +34,7 @@ APPLY_TIME_KINDS: frozenset[tuple[str, str]] = frozenset({
 default pod spec extractor knows. Other kinds' pods are evaluated only when their controller creates them."""
 
 
-@dataclass
+@record
 class PodSecurityResult:
     """One object's pods under its namespace's policy."""
 
@@ -71,7 +72,7 @@ class PodSecurityResult:
         return (*self.template.path, *path)
 
 
-@dataclass
+@record
 class NamespacePolicy:
     """A namespace's policy: its Namespace object (if the unit defines it), the resolved modes, label problems."""
 
@@ -83,7 +84,7 @@ class NamespacePolicy:
     pods: list[PodSecurityResult] = field(default_factory=list)
 
 
-@dataclass
+@record
 class PodSecurity:
     """The analysis result for one unit."""
 

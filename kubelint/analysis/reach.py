@@ -13,7 +13,7 @@ unknown.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from kubelint.analysis import analysis_of
@@ -37,6 +37,7 @@ from kubelint.analysis.netpol import (
 from kubelint.findings import Location, dotted
 from kubelint.model.resource import ObjectRef
 from kubelint.model.selectors import PodGroup
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -71,7 +72,7 @@ def ref_label(ref: ObjectRef) -> str:
 # port sets ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PortSet:
     """Ports as sets that can be compared and subtracted: ranges per protocol, and names that could not be
     resolved (the destination's containers are not in the tree)."""
@@ -187,7 +188,7 @@ def _port_names(destination: Endpoint | None) -> dict[tuple[str, int], str]:
 # decisions ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Query:
     """One port asked about: a protocol and a number or a name."""
 
@@ -208,7 +209,7 @@ class Query:
         return port_numbers(destination, self.name, self.protocol)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Admission:
     """One rule of one policy that admits the other side: the rule, the peer element that selects it (None:
     the rule has no peers), and the rule's ports."""
@@ -235,7 +236,7 @@ class Admission:
         return f"{ref_label(self.policy.ref)} {dotted(self.rule.path)}: {peer}, ports {ports}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NearMiss:
     """A rule that almost admits a denied connection: which part matches and what is wrong with the other."""
 
@@ -254,7 +255,7 @@ class NearMiss:
         return self.admission.policy.resource.where(path)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Side:
     """One direction's part of a decision: the pods whose policies decide, the policies isolating them, the
     rules admitting the other side and the ports they admit (every port when not isolated)."""
@@ -271,7 +272,7 @@ class Side:
         return bool(self.isolating)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Decision:
     """Whether ``source`` may connect to ``destination`` (on ``query``, or on any port), and why."""
 
@@ -441,7 +442,7 @@ def _all_admit(*sides: Side | None) -> bool:
 # the reach of a tree -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Connection:
     """``source`` may connect to ``destination`` on ``ports``."""
 
@@ -506,7 +507,7 @@ def admits_everything(peer: Peer) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Exposure:
     """How everything outside the tree may connect to a workload: the rules that admit every source (none: no
     policy isolates it for ingress), and on which ports."""

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis import analysis_of
@@ -40,6 +39,7 @@ from kubelint.analysis.unseen import distinctive_word
 from kubelint.findings import Location
 from kubelint.model.external import declared
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, text
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -103,7 +103,7 @@ CERT_MANAGER_INGRESS_ANNOTATIONS = (
 """Ingress annotations with which cert-manager's ingress-shim creates the TLS Secrets of the Ingress."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Resolution:
     """What the tree says about one referenced object."""
 

@@ -14,13 +14,13 @@ KEDA ScaledObject scales its target through an autoscaler it creates at run time
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis import analysis_of
 from kubelint.analysis.graph import SCALES, build_graph
 from kubelint.findings import Location
 from kubelint.model.resource import ObjectRef, Resource, mapping, text
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.selectors import PodGroup
@@ -33,7 +33,7 @@ SCALED_KINDS = frozenset({
 """Built-in kinds whose pod count is ``spec.replicas`` (defaulted to 1)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Scale:
     """A workload's lowest pod count and where the tree decides it."""
 

@@ -29,7 +29,6 @@ of them. The evidence, in the order it is looked for:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis import analysis_of
@@ -39,6 +38,7 @@ from kubelint.findings import Location
 from kubelint.model.resource import Resource, mapping, sequence, text
 from kubelint.model.selectors import Operator, Requirement, Selector
 from kubelint.model.workloads import WorkloadKind
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -106,7 +106,7 @@ def _positive(selector: Selector) -> list[Requirement]:
     return [r for r in selector.requirements if r.operator in (Operator.IN, Operator.EXISTS)]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Evidence:
     """Why pods the tree does not show may match a selector."""
 
@@ -115,7 +115,7 @@ class Evidence:
     """The object that is the evidence, when it is one."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Creator:
     """A workload allowed to create pods, and the binding that allows it."""
 

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis import analysis_of
@@ -47,6 +46,7 @@ from kubelint.analysis.graph import BINDS, GRANTS, RBAC_GROUP, UNREAD_PROBLEMS, 
 from kubelint.analysis.rbac import build_rbac, service_accounts_of
 from kubelint.analysis.references import ALWAYS_IN_EVERY_NAMESPACE, BUILTIN_NAMESPACES
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, text
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -92,7 +92,7 @@ MAX_SCANNED = 1 << 20
 """Characters of one string that are searched for names (a longer value is cut)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Usage:
     """What the tree says about one object's use."""
 

@@ -3,18 +3,18 @@ inclusive`` (``k8s.io/apimachinery/pkg/util/validation/field``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from kubelint.findings import Path
 from kubelint.podsecurity.text import go_quote
+from kubelint.records import record
 
 REQUIRED, INVALID, DUPLICATE, NOT_FOUND = "Required value", "Invalid value", "Duplicate value", "Not found"
 UNSUPPORTED, FORBIDDEN, TOO_LONG = "Unsupported value", "Forbidden", "Too long"
 _NO_VALUE = frozenset({REQUIRED, FORBIDDEN, TOO_LONG})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class GoText:
     """A value the API server prints with Go's ``%#v`` (a struct), written out already."""
 
@@ -34,7 +34,7 @@ def go_value(value: Any) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FieldError:
     """One error (or API warning) about one node."""
 

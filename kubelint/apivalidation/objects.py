@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -15,6 +14,7 @@ from kubelint.apivalidation.fields import DUPLICATE, FORBIDDEN, INVALID, REQUIRE
 from kubelint.apivalidation.pods import Where, maximum_zero_go, validate_pod_spec
 from kubelint.findings import Path
 from kubelint.model.resource import Resource
+from kubelint.records import record
 
 TOTAL_ANNOTATION_SIZE = 256 * 1024
 
@@ -46,7 +46,7 @@ TEMPLATES_AT_APPLY: dict[tuple[str, str], Path] = {
 A StatefulSet's template spec is validated only when its controller creates the pods."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     """A field error, and when it surfaces: at apply (the object is refused), or when the pods are created."""
 

@@ -11,7 +11,6 @@ ports defined twice across the pod. Fields the schema already requires are not r
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from kubelint.apivalidation import names
@@ -25,6 +24,7 @@ from kubelint.apivalidation.fields import (
     GoText,
 )
 from kubelint.findings import Path, dotted
+from kubelint.records import record
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -39,7 +39,7 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Where:
     """Maps a path inside the pod spec to the node of the object (for the location) and to the field the API
     server names (its own path: ``spec.template.spec...`` for a template, ``spec...`` for the pods a StatefulSet

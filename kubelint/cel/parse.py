@@ -8,8 +8,9 @@ capped, so hostile input cannot exhaust the stack.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from kubelint.records import record
 
 MAX_LENGTH = 100_000
 """Longer expressions are refused (Kubernetes caps a rule far below this)."""
@@ -29,7 +30,7 @@ class CelSyntaxError(ValueError):
         self.offset = offset
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Node:
     """One syntax tree node: ``kind`` (``ident``, ``select``, ``call`` ...), its ``args``, its ``offset``."""
 
@@ -52,7 +53,7 @@ _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v
             "'": "'", '"': '"', "`": "`", "?": "?"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Token:
     kind: str
     text: str

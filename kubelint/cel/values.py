@@ -13,8 +13,9 @@ import datetime
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
+
+from kubelint.records import record
 
 INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
 UINT_MAX = (1 << 64) - 1
@@ -35,7 +36,7 @@ class UInt(int):
         return f"{int(self)}u"
 
 
-@dataclass(frozen=True, order=True)
+@record(frozen=True, order=True)
 class Duration:
     """A CEL ``google.protobuf.Duration``, in nanoseconds."""
 
@@ -43,7 +44,7 @@ class Duration:
     CEL_TYPE = "google.protobuf.Duration"
 
 
-@dataclass(frozen=True, order=True)
+@record(frozen=True, order=True)
 class Timestamp:
     """A CEL ``google.protobuf.Timestamp``: nanoseconds since the Unix epoch, UTC."""
 
@@ -86,7 +87,7 @@ class Optional:
         return f"optional.of({self.value!r})" if self.present else "optional.none()"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TypeValue:
     """A CEL type used as a value (``type(x) == string``)."""
 

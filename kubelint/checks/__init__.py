@@ -10,11 +10,11 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kubelint.findings import Location, Path
 from kubelint.progress import InternalError
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.resource import Resource
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 Params = Mapping[str, Any]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Hit:
     """What a check found: a message at a location, possibly involving other places."""
 

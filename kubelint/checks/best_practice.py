@@ -12,7 +12,7 @@ from kubelint.checks import Hit, Params, check
 from kubelint.checks.policy import pod_template, selected
 from kubelint.findings import Path
 from kubelint.model.resource import mapping, text
-from kubelint.progress import processing
+from kubelint.progress import processing_each
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -36,13 +36,14 @@ def run_as_root(tree: Tree, params: Params) -> Iterator[Hit]:
     a container whose effective ``runAsUser`` is 0 runs as root whatever ``runAsNonRoot`` says (the
     kubelet then refuses to start it). Windows pods (``spec.os.name: windows``) are skipped.
     """
-    for resource in tree.linted:
-        if not selected(resource, params):
-            continue
-        template = pod_template(resource, tree.workloads)
-        if template is None or text(mapping(template.spec.get("os")).get("name")) == "windows":
-            continue
-        with processing(resource.file):
+    with processing_each() as current:
+        for resource in tree.linted:
+            current.file = resource.file
+            if not selected(resource, params):
+                continue
+            template = pod_template(resource, tree.workloads)
+            if template is None or text(mapping(template.spec.get("os")).get("name")) == "windows":
+                continue
             pod_context = template.spec.get("securityContext")
             pod_path = (*template.spec_path, "securityContext")
             # one finding per decisive node: a pod-level setting shared by three containers is one finding

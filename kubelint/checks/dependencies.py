@@ -1,9 +1,9 @@
 """``unreachable-dependency``: a Service address written in a workload's configuration (env, command, args, the
 ConfigMaps its pods use) that does not lead to a Service port its pods may reach.
 
-The addresses come from the ``service-addresses`` analysis (which decides what clearly is an address); the
-verdict of each (Service, port, NetworkPolicies) from :func:`kubelint.analysis.dependencies.dependency_verdict`,
-which ``kubelint graph --reach`` shares.
+The addresses come from the ``own-service-addresses`` analysis (the ``service-addresses`` in the unit's own
+files; it decides what clearly is an address); the verdict of each (Service, port, NetworkPolicies) from
+:func:`kubelint.analysis.dependencies.dependency_verdict`, which ``kubelint graph --reach`` shares.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from kubelint.analysis.addresses import build_addresses
+from kubelint.analysis.addresses import build_own_addresses
 from kubelint.analysis.netpol import EGRESS, INGRESS, Network, build_network
 from kubelint.checks import Hit, Params, check
 from kubelint.findings import Location
@@ -32,7 +32,7 @@ def _policies(network: Network, group: PodGroup, direction: str) -> list[Locatio
 def unreachable_dependency(tree: Tree, params: Params) -> Iterator[Hit]:
     """A Service address in a workload's configuration whose Service or port does not exist, or that the
     NetworkPolicies do not let the workload reach."""
-    addresses = build_addresses(tree)
+    addresses = build_own_addresses(tree)  # the addresses in other units' files are theirs to report
     if not addresses.found:
         return
     from kubelint.analysis.dependencies import dependency_verdict

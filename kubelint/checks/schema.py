@@ -12,7 +12,7 @@ from kubelint.checks import Hit, Params, check
 from kubelint.findings import dotted
 from kubelint.model.resource import Resource, split_api_version
 from kubelint.model.tree import Tree
-from kubelint.progress import processing
+from kubelint.progress import processing_each
 
 
 def _implicit(resource: Resource, problem: object) -> str | None:
@@ -31,8 +31,9 @@ def schema_invalid(tree: Tree, params: Params) -> Iterator[Hit]:
     from kubelint.schema.store import store_for
 
     store = store_for(tree)
-    for resource in tree.linted:
-        with processing(resource.file):
+    with processing_each() as current:
+        for resource in tree.linted:
+            current.file = resource.file
             lookup = store.lookup(resource)
             if lookup.status == "not-served" and lookup.crd is not None:
                 served = ", ".join(lookup.served)
@@ -104,8 +105,9 @@ def yaml_implicit_type(tree: Tree, params: Params) -> Iterator[Hit]:
     from kubelint.schema.store import store_for
 
     store = store_for(tree)
-    for resource in tree.linted:
-        with processing(resource.file):
+    with processing_each() as current:
+        for resource in tree.linted:
+            current.file = resource.file
             for problem in store.problems(resource):
                 source = _implicit(resource, problem)
                 if source is None:

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from kubelint.records import record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class External:
     """One ``external`` entry: globs of kinds, names and namespaces (empty: any) and why it exists."""
 

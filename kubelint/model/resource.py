@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import Any
 
 from kubelint.findings import MAX_NAME, Location, Path, excerpt
+from kubelint.records import record
 from kubelint.sources.yaml import Position, nearest_position
 
 CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset({
@@ -35,7 +36,7 @@ def split_api_version(api_version: str) -> tuple[str, str]:
     return group, version
 
 
-@dataclass(frozen=True, order=True)
+@record(frozen=True, order=True)
 class ObjectRef:
     """The identity of an object: API group, kind, namespace (None when cluster-scoped) and name."""
 
@@ -79,7 +80,7 @@ def _as_label(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ContainerPort:
     """A declared container port."""
 
@@ -101,7 +102,7 @@ def service_target(port: Mapping[str, Any]) -> tuple[int | str | None, bool]:
     return value, defaulted
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Container:
     """A container or init container of a pod template."""
 
@@ -129,7 +130,7 @@ class Container:
         return tuple(ports)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PodTemplate:
     """The pods a workload creates: where the template is, its labels and its spec."""
 
@@ -186,7 +187,7 @@ POD_TEMPLATE_PATHS: dict[tuple[str, str], Path] = {
 """Where each pod-bearing built-in kind keeps its pod template."""
 
 
-@dataclass
+@record
 class Resource:
     """One manifest object with its identity, raw value and the source position of every node."""
 

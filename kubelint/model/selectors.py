@@ -23,11 +23,12 @@ import enum
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from kubelint.findings import Path
 from kubelint.model.resource import mapping, sequence, string_map, text
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.resource import Container, ObjectRef, Resource
@@ -42,7 +43,7 @@ class Operator(str, enum.Enum):
     DOES_NOT_EXIST = "DoesNotExist"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Requirement:
     """One condition on one label key; ``path`` is where it is written inside the selector."""
 
@@ -84,7 +85,7 @@ class Scope(enum.Enum):
     """Pods that meet every requirement (no requirement at all: every pod)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Selector:
     """A parsed selector: its requirements (all must hold), or a selector that selects nothing."""
 
@@ -246,7 +247,7 @@ def _expression(raw: Any, path: Path) -> tuple[Requirement | None, tuple[Path, s
 # pods ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class PodGroup:
     """The pods one object creates: their labels, the keys controllers add, and their containers.
 
@@ -271,7 +272,7 @@ class PodGroup:
         return f"{self.owner.kind} {self.owner.name}"
 
 
-@dataclass
+@record
 class PodIndex:
     """Pod groups by namespace and label, for selector lookups that do not scan every group."""
 

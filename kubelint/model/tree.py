@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import Any
 
@@ -10,10 +10,11 @@ from kubelint.model.earlier import EarlierObjects
 from kubelint.model.resource import ObjectRef, Resource
 from kubelint.model.workloads import WorkloadKind, workload_table
 from kubelint.options import Options
+from kubelint.records import record
 from kubelint.sources.read import Source
 
 
-@dataclass
+@record
 class Tree:
     """Everything read from the paths: sources (with their problems) and the resources in them; or one unit
     of them (``members``) with the objects it may see.

@@ -26,8 +26,9 @@ import bisect
 import fnmatch
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from kubelint.records import record
 
 if TYPE_CHECKING:
     from kubelint.model.resource import ObjectRef, Resource
@@ -47,7 +48,7 @@ CONFIGURABLE_KINDS = frozenset({FILE, HELM, HELM_RELEASE})
 STDIN_KEY = f"{STDIN}:-"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UnitSpec:
     """One ``units:`` entry of the configuration: globs relative to ``base`` (the configuration's folder).
 
@@ -197,7 +198,7 @@ def rule_units(tree: Tree) -> list[Tree]:
     return [unit for unit, _ in _unit_trees(tree)]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Change:
     """What a change to a tree touched, seen from the tree after it (the pre-commit gate)."""
 

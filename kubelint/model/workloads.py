@@ -10,17 +10,18 @@ labels are written and which labels the operator adds. The config file extends t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from kubelint.findings import Path
 from kubelint.model.resource import PodTemplate, Resource, mapping, string_map
+from kubelint.records import record
 
 ANY_VALUE = None
 """An added label whose value is only known at run time (a hash, an ordinal, a shard number)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class WorkloadKind:
     """A kind whose objects create pods, and how to tell those pods' labels from the object.
 

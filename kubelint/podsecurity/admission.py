@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from typing import Any
 
@@ -27,6 +27,7 @@ from kubelint.podsecurity.levels import (
     parse_level_version,
     parse_version,
 )
+from kubelint.records import record
 
 CONFIG_API_VERSIONS = ("pod-security.admission.config.k8s.io/v1", "pod-security.admission.config.k8s.io/v1beta1",
                        "pod-security.admission.config.k8s.io/v1alpha1")
@@ -52,7 +53,7 @@ class AdmissionConfigError(Exception):
     """The admission configuration or a ``--pod-security`` value cannot be used (a usage error)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Exemptions:
     """Who and what the plugin never evaluates."""
 
@@ -61,7 +62,7 @@ class Exemptions:
     runtime_classes: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Settings:
     """Everything the evaluation needs besides the tree: the defaults per mode, exemptions, the cluster."""
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from kubelint.records import record
 
 MODES: tuple[str, ...] = ("enforce", "warn", "audit")
 """The admission modes, in the order kubelint reports them (the strictest consequence first)."""
@@ -57,7 +58,7 @@ def parse_level(text: str) -> Level:
     raise LabelError(f"must be one of {VALID_LEVELS}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Version:
     """A policy version: ``latest`` (minor None) or ``v1.<minor>``."""
 
@@ -89,7 +90,7 @@ def parse_version(text: str) -> Version:
     return Version(int(match.group(1)))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LevelVersion:
     """A level at a version, printed as the API server prints it: ``restricted:v1.30``."""
 
@@ -109,7 +110,7 @@ def parse_level_version(text: str) -> LevelVersion:
     return LevelVersion(parse_level(level.strip()), parse_version(version.strip()) if version else LATEST)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Source:
     """Where a mode's level came from: a namespace label, or the defaults (``--pod-security``, the admission
     configuration, or the plugin's own privileged default)."""
@@ -120,7 +121,7 @@ class Source:
     """The label key, or a description of the default (``--pod-security``, ``admission configuration FILE``)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ModePolicy:
     """One mode's level and version, and where they came from."""
 
@@ -130,7 +131,7 @@ class ModePolicy:
     """The Namespace node that set it (``("metadata", "labels", key)``), when a label did."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Policy:
     """The level and version of each mode for one namespace."""
 
@@ -140,7 +141,7 @@ class Policy:
         return self.modes[mode]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LabelProblem:
     """A namespace label the plugin cannot parse: the Namespace is refused with this message."""
 

@@ -15,17 +15,17 @@ admission plugin sees the object (Pod Security does not depend on defaulted fiel
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from kubelint.podsecurity.levels import Level
 from kubelint.podsecurity.text import go_quote, join_quote, pluralize
+from kubelint.records import record
 
 Path = tuple["str | int", ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Violation:
     """A check that refused the pod: upstream's reason and detail, and the offending nodes."""
 
@@ -39,7 +39,7 @@ class Violation:
         return f"{self.reason} ({self.detail})" if self.detail else self.reason
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Result:
     """What a check function returns when the pod fails it (the registry adds the check id)."""
 
@@ -69,7 +69,7 @@ def _present(mapping: Mapping[str, Any], key: str) -> bool:
     return mapping.get(key) is not None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Container:
     name: str
     raw: Mapping[str, Any]
@@ -83,7 +83,7 @@ class Container:
         return (*self.path, *parts)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Pod:
     """The pod the admission plugin evaluates: its metadata and spec, as mappings."""
 
@@ -656,7 +656,7 @@ def seccomp_profile_restricted_1_19(pod: Pod) -> Result | None:
 CheckFunction = Callable[[Pod], "Result | None"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class VersionedCheck:
     """One revision of a check: it applies from ``minimum`` (a 1.x minor) until the next revision."""
 
@@ -666,7 +666,7 @@ class VersionedCheck:
     """Baseline checks this restricted revision replaces at restricted (upstream's ``OverrideCheckIDs``)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Check:
     id: str
     level: Level

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass
 
 from kubelint.catalog import Rule
 from kubelint.engine import Report
 from kubelint.findings import Location, Severity
+from kubelint.records import record
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 
@@ -16,7 +16,7 @@ REPOSITORY_URL = "https://github.com/kubelint/kubelint"
 """Where kubelint lives: SARIF's ``informationUri`` and each built-in rule's ``helpUri`` point here."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReportSettings:
     """How to present a report (reporters never change what was found)."""
 

@@ -13,11 +13,11 @@ OpenAPI's boolean ``exclusiveMinimum``/``exclusiveMaximum`` become draft 2020-12
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from kubelint.findings import Path
 from kubelint.model.resource import Resource, mapping, sequence, text
+from kubelint.records import record
 
 OBJECT_META_REF = "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
@@ -25,7 +25,7 @@ _COUNTS = ("maxLength", "minLength", "maxItems", "minItems", "maxProperties", "m
 _TYPES = {"object", "array", "string", "integer", "number", "boolean"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CrdVersion:
     """One served version of a custom kind, with the CRD that defines it."""
 

@@ -8,13 +8,14 @@ APIs come and go): :func:`status` finds those from the schemas themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import lru_cache
 
 from kubelint.model.openshift import legacy_group
+from kubelint.records import record
 from kubelint.schema import builtin
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Deprecation:
     """One apiVersion of one kind (or of every kind of a group version, ``kind=None``)."""
 
@@ -84,7 +85,7 @@ TABLE: list[Deprecation] = [
 ]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Verdict:
     """What the target version makes of an apiVersion: deprecated (still served) or removed."""
 
@@ -92,16 +93,25 @@ class Verdict:
     message: str
 
 
+_BY_API_VERSION: dict[str, tuple[Deprecation, ...]] = {
+    api_version: tuple(entry for entry in TABLE if entry.api_version == api_version)
+    for api_version in dict.fromkeys(entry.api_version for entry in TABLE)}
+"""The table's entries by apiVersion, in table order."""
+
+
 def lookup(api_version: str, kind: str) -> Deprecation | None:
-    """The table entry of an apiVersion and kind, if any."""
-    for entry in TABLE:
-        if entry.api_version == api_version and entry.kind in (kind, None):
+    """The table entry of an apiVersion and kind, if any (the first in :data:`TABLE` order)."""
+    for entry in _BY_API_VERSION.get(api_version, ()):
+        if entry.kind in (kind, None):
             return entry
     return None
 
 
+@lru_cache(maxsize=4096)
 def status(api_version: str, kind: str, target: str) -> Verdict | None:
-    """Whether ``kind`` at ``api_version`` is deprecated or removed at Kubernetes ``target``."""
+    """Whether ``kind`` at ``api_version`` is deprecated or removed at Kubernetes ``target`` (a pure function of
+    its arguments and the installed schemas: answered once per process for each, as every object of a type asks
+    it, twice (deprecated-api and removed-api); bounded, as the names come from the linted files)."""
     group = legacy_group(api_version, kind)
     if group is not None:
         return Verdict(False, f"{api_version} {kind} is OpenShift's legacy API without a group: oc applies it as "

@@ -10,17 +10,17 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from kubelint.findings import Path, dotted
+from kubelint.records import record
 from kubelint.schema.builtin import QUANTITY_PATTERN
 
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number",
                type(None): "null"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     """One schema violation: where (a path inside the object), what kind, and the plain message."""
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from kubelint.model.resource import Resource, mapping, sequence, split_api_version, text
+from kubelint.records import record
 from kubelint.schema import builtin
 from kubelint.schema.crd import OBJECT_META_REF, CrdVersion, crd_versions, to_json_schema
 from kubelint.schema.errors import Problem, problems, type_name
@@ -27,7 +28,7 @@ Key = tuple[str, str, str]
 """``(group, version, kind)``."""
 
 
-@dataclass
+@record
 class Lookup:
     """What the store knows about an object's type."""
 
@@ -47,7 +48,7 @@ class Lookup:
     """``--schema-location`` files for this type that were found but could not be used (see ``bad_files``)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BadSchemaFile:
     """A ``--schema-location`` file an object needed that kubelint could not use: reported at the file (a reading
     problem of that input, ``code`` as for manifests: ``unreadable-file`` or ``file-too-large``), never skipped
@@ -67,7 +68,7 @@ each unit of a tree has a store of its own, and compiling a kind's validators on
 compilations (2 s) on a tree of 10,000 objects in 110 folders."""
 
 
-@dataclass
+@record
 class SchemaStore:
     """Schemas for one run: target version, strictness, CRDs of the tree and extra schema folders."""
 

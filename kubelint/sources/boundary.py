@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from kubelint.records import record
 from kubelint.sources.discover import STDIN
 
 OUTSIDE_HINT = ("kubelint reads only files inside the linted roots (the repository of each path it lints); name "
@@ -34,7 +34,7 @@ def redirected(path: str, link: str) -> str:
            f"{OUTSIDE_FILE_HINT}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Boundary:
     """Real folder paths; a file is readable when its real path lies in one of them."""
 

@@ -10,8 +10,10 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from kubelint.records import record
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -19,7 +21,7 @@ KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 """The names kustomize looks for in a folder, in its order."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Candidate:
     """A file to read: ``display`` is the path as the user will see it, ``path`` where to read it."""
 
@@ -45,7 +47,7 @@ class NothingToLint(Exception):
         super().__init__(message)
 
 
-@dataclass
+@record
 class Selection:
     """How folders are walked: exclude globs, ``.gitignore``, hidden folders to include; and what was left out."""
 

@@ -19,8 +19,10 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
+
+from kubelint.records import record
 
 REGULAR, EXECUTABLE, SYMLINK, GITLINK = "100644", "100755", "120000", "160000"
 INDEX = ":index"
@@ -34,7 +36,7 @@ class GitError(Exception):
     """git cannot give what was asked (a usage error: the message says why and how to fix it)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Entry:
     """One file of a tree state: its mode (``100644``, ``120000`` for a symlink, ...) and object id."""
 
@@ -50,7 +52,7 @@ class Entry:
         return self.mode == SYMLINK
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Change:
     """A path that differs between two states: ``status`` is git's letter (A, M, D, R, T, ...)."""
 
@@ -183,7 +185,7 @@ class Snapshot:
                 handle.write(blobs[target])
 
 
-@dataclass
+@record
 class Repository:
     """A git repository (its top-level folder) and the states it can list."""
 
@@ -234,10 +236,10 @@ class Repository:
 
     def _ls_tree(self, tree_id: str) -> dict[str, Entry]:
         entries = {}
-        for record in _run(self.root, ["ls-tree", "-r", "-z", "--full-tree", tree_id]).split(b"\0"):
-            if not record:
+        for entry_line in _run(self.root, ["ls-tree", "-r", "-z", "--full-tree", tree_id]).split(b"\0"):
+            if not entry_line:
                 continue
-            meta, _, path = record.partition(b"\t")
+            meta, _, path = entry_line.partition(b"\t")
             mode, _, oid = meta.decode().split(" ")
             entries[path.decode("utf-8", "surrogateescape")] = Entry(mode, oid)
         return entries
@@ -245,10 +247,10 @@ class Repository:
     def index(self) -> Snapshot:
         """The files of the index (what ``git commit`` would record now); unmerged paths are a :class:`GitError`."""
         entries = {}
-        for record in _run(self.root, ["ls-files", "--stage", "-z"]).split(b"\0"):
-            if not record:
+        for entry_line in _run(self.root, ["ls-files", "--stage", "-z"]).split(b"\0"):
+            if not entry_line:
                 continue
-            meta, _, path = record.partition(b"\t")
+            meta, _, path = entry_line.partition(b"\t")
             mode, oid, stage = meta.decode().split(" ")
             name = path.decode("utf-8", "surrogateescape")
             if stage != "0":

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from kubelint.records import record
 from kubelint.sources.boundary import repository_top
 
 MAX_BYTES = 1024 * 1024
@@ -34,7 +34,7 @@ BUDGET_SECONDS = 10.0
 _WILDCARD_RUNS = re.compile(r"\*+")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IgnoreFile:
     """The patterns of one ignore file and the folder they are relative to (absolute, with ``/``)."""
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from dataclasses import dataclass
 
+from kubelint.records import record
 from kubelint.sources.read import Source
 from kubelint.sources.yaml import parse
 
@@ -52,7 +52,7 @@ def safe_template_name(name: str) -> str | None:
     return name
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Template:
     """One document of a helm output file and the template its ``# Source:`` comment names."""
 

@@ -6,9 +6,10 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from kubelint.records import record
 from kubelint.sources.boundary import OUTSIDE_HINT, Boundary
 from kubelint.sources.discover import STDIN, Candidate
 from kubelint.sources.files import FileTooLarge, NotRegularFile, read_regular
@@ -37,7 +38,7 @@ def template_action(text: str) -> int | None:
     return None
 
 
-@dataclass
+@record
 class Source:
     """A file as read: its display name, text, parsed documents and reading problems."""
 

@@ -17,13 +17,14 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from kubelint.findings import Path
 from kubelint.model.units import KUSTOMIZE
 from kubelint.model.units import key as unit_key
 from kubelint.progress import processing
+from kubelint.records import record
 from kubelint.sources.boundary import OUTSIDE_HINT, Boundary
 from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, Candidate, is_excluded
 from kubelint.sources.files import FileTooLarge, read_limited, read_text
@@ -53,7 +54,7 @@ def kustomization_file(folder: str) -> str | None:
     return None
 
 
-@dataclass
+@record
 class Kustomization:
     """A folder holding a kustomization file: its kind and the folders it pulls in."""
 
@@ -280,7 +281,7 @@ class _Origins:
         return list(self.sources[path].problems)
 
 
-@dataclass
+@record
 class RootTree:
     """What rendering one root makes kustomize read: the kustomizations it reaches and the files they name."""
 
@@ -446,7 +447,7 @@ def _refusals(root: Kustomization, tree: RootTree, allow_remote: bool, origins: 
     return list(grouped.values())
 
 
-@dataclass
+@record
 class _Build:
     """The outcome of one render: the output, or why there is none."""
 

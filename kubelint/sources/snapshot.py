@@ -17,12 +17,13 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from kubelint.model.units import KUSTOMIZE, assign_configured
 from kubelint.model.units import key as unit_key
 from kubelint.options import Options
 from kubelint.progress import processing
+from kubelint.records import record
 from kubelint.sources import gitignore
 from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, STDIN, Candidate, is_excluded
 from kubelint.sources.git import GitError, Snapshot
@@ -32,7 +33,7 @@ from kubelint.sources.yaml import Problem, parse
 _CHDIR = threading.Lock()
 
 
-@dataclass
+@record
 class Loaded:
     """The sources of a state, the focus (display names of the files under the paths, when there is context)
     and, per rendered unit (its ``via``), the repository paths it may read."""
@@ -44,7 +45,7 @@ class Loaded:
     """The repository-relative path of each plain source's display name."""
 
 
-@dataclass
+@record
 class Inputs:
     """What a Kustomize root may read: whole folders and single files (repository-relative)."""
 

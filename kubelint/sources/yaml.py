@@ -17,13 +17,13 @@ import sys
 from array import array
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import events
 from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]  # libyaml: about 20x faster than the pure-Python parser
 
 from kubelint.findings import Path
+from kubelint.records import record
 from kubelint.sources.scalars import STR_TAG, key_text, resolve_plain
 
 MAX_DEPTH = 500
@@ -42,7 +42,7 @@ def nearest_position(positions: Mapping[Path, Position], path: Path) -> Position
     return _nearest_in(positions, path)
 
 
-@dataclass
+@record
 class Problem:
     """Something wrong with the input itself, found while reading it (1-based position)."""
 

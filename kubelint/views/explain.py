@@ -15,17 +15,17 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from kubelint.catalog import Rule
+from kubelint.records import record
 
 _EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9,-]+(?: +[a-z0-9,-]+)*)\s*$")
 _SECTION = re.compile(r"^#\s*example:\s*(failing|passing)\b.*$", re.MULTILINE)
 _SEPARATOR = re.compile(r"^---\s*$", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Examples:
     failing: str | None
     passing: str | None

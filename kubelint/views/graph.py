@@ -19,7 +19,7 @@ as DOT and Mermaid, :mod:`kubelint.views.focus` filters it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from kubelint.analysis.addresses import build_addresses
@@ -51,6 +51,7 @@ from kubelint.findings import MAX_NAME, Finding, Path, dotted, excerpt
 from kubelint.model.resource import ObjectRef, mapping, sequence, service_target
 from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
+from kubelint.records import record
 from kubelint.report.escape import escape_control, json_text
 from kubelint.views.edge_findings import covers, edge_scopes, of_unit
 
@@ -67,7 +68,7 @@ ROUTING_KINDS = {GATEWAY_GROUP: frozenset({"Gateway", *ROUTE_KINDS, "BackendTLSP
 """The Gateway API and Istio objects the graph view draws (with their edges, when they have any)."""
 
 
-@dataclass
+@record
 class Node:
     id: str
     kind: str
@@ -100,7 +101,7 @@ def _short(text: str) -> str:
     return excerpt(text, MAX_NAME)
 
 
-@dataclass
+@record
 class Link:
     source: str
     target: str
@@ -122,7 +123,7 @@ class Link:
         return text
 
 
-@dataclass
+@record
 class View:
     nodes: dict[str, Node] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)

@@ -9,18 +9,19 @@ object with the reasons the API server would give (as it warns when such a label
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from kubelint.analysis.psa import NamespacePolicy, PodSecurity, PodSecurityResult, pod_security
 from kubelint.podsecurity.levels import MODES, Level, LevelVersion
+from kubelint.records import record
 from kubelint.report.escape import escape_control, json_text
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
 
 
-@dataclass
+@record
 class Refusal:
     """One object whose pods a level refuses, with the reasons (upstream's aggregated ``ForbiddenReason``)."""
 
@@ -31,7 +32,7 @@ class Refusal:
     reasons: list[str]
 
 
-@dataclass
+@record
 class NamespaceView:
     name: str
     unit: str

@@ -11,7 +11,7 @@ and grouped, the full list collapsed), JSON (``opened``, ``closed``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from kubelint.analysis.netpol import EGRESS, OUTSIDE, Network, Port
@@ -31,6 +31,7 @@ from kubelint.analysis.reach import (
 from kubelint.findings import dotted
 from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
+from kubelint.records import record
 from kubelint.report.escape import escape_control, json_text
 
 FORMATS = ("text", "markdown", "json")
@@ -39,7 +40,7 @@ SHORT_GROUPS = 12
 """How many grouped lines the Markdown summary shows before the collapsed full list takes over."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reason:
     """One line of why: a rule of a policy at its place, or a plain statement."""
 
@@ -59,7 +60,7 @@ class Reason:
         return f"{self.text} ({self.file}:{self.line})" if self.file else self.text
 
 
-@dataclass
+@record
 class Change:
     """A connection opened or closed (on ``ports``) in one unit."""
 
@@ -85,7 +86,7 @@ class Change:
         return self.ports.describe(self.destination)
 
 
-@dataclass
+@record
 class ReachDiff:
     revision: str
     opened: list[Change] = field(default_factory=list)

@@ -14,9 +14,11 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
+
+from kubelint.records import record
 
 EXPECT = re.compile(rb"#\s*expect:\s*([a-z0-9,-]+(?: +[a-z0-9,-]+)*)\s*$")
 """Ids, commas and single spaces, then trailing whitespace: no two repeats can take the same characters, so
@@ -24,7 +26,7 @@ a long line costs linear time (``[a-z0-9 ,-]+?\\s*$`` was quadratic in a run of 
 FIXTURE_SETTINGS = ".fixture.yaml"
 
 
-@dataclass
+@record
 class Fixture:
     """The fixture folder of one rule, with the options and extra expectations of its ``.fixture.yaml``."""
 
@@ -111,7 +113,7 @@ def default_fixtures_dir(rules_dir: str) -> Path:
     return inside if inside.is_dir() else Path(rules_dir).resolve().parent / "fixtures"
 
 
-@dataclass
+@record
 class Outcome:
     """The result of one rule's fixtures: lines that lacked a finding, and lines that had one unexpectedly."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from kubelint.analysis.netpol import EGRESS, INGRESS, OUTSIDE, Network, Policy, Unseen, build_network
@@ -19,6 +18,7 @@ from kubelint.analysis.reach import Decision, Endpoint, Query, Side, decide, end
 from kubelint.findings import Location, dotted
 from kubelint.model.selectors import PodGroup
 from kubelint.model.tree import Tree
+from kubelint.records import record
 from kubelint.report.escape import escape_control, json_text
 
 FORMATS = ("text", "markdown", "json")
@@ -28,7 +28,7 @@ class NameError_(ValueError):
     """A name on the command line that names nothing in the tree (the message says what would)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Answer:
     """The decision in one unit of the tree."""
 

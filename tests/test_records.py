@@ -1,0 +1,242 @@
+"""Records (kubelint.records): ``dataclass`` applied at the first instance gives the class ``@dataclass`` gives;
+a class never instantiated is not processed; every record class of kubelint realizes."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import dataclasses
+import importlib
+import pickle
+import pkgutil
+import threading
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kubelint
+from kubelint.records import deferred_dataclass, pending, realize, record
+
+PACKAGE = Path(kubelint.__file__).parent
+
+
+@record(frozen=True)
+class Point:
+    x: int
+    y: int = 0
+    tags: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    def norm(self) -> int:
+        return abs(self.x) + abs(self.y)
+
+
+@record(frozen=True, order=True)
+class Version:
+    major: int
+    minor: int
+
+
+@record
+class Counter:
+    name: str
+    seen: dict[str, int] = field(default_factory=dict)
+
+
+def _twin(options: dict[str, Any]) -> tuple[type, type]:
+    """The same class body decorated by ``dataclass`` and by ``record``, with ``options``."""
+
+    def body() -> dict[str, Any]:
+        return {"__annotations__": {"a": "int", "b": "str", "c": "list[int]"}, "b": "x",
+                "c": field(default_factory=list, compare=False), "__module__": __name__, "__qualname__": "Twin",
+                "__doc__": "A twin."}
+
+    eager = dataclasses.dataclass(type("Twin", (), body()), **options)
+    lazy = deferred_dataclass(**options)(type("Twin", (), body()))
+    return eager, lazy
+
+
+OPTIONS = [{}, {"frozen": True}, {"frozen": True, "eq": False}, {"frozen": True, "order": True}, {"eq": False},
+           {"unsafe_hash": True}, {"repr": False}]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=[str(options) for options in OPTIONS])
+def test_a_record_is_the_dataclass_dataclass_makes(options: dict[str, Any]) -> None:
+    eager, lazy = _twin(options)
+    assert not dataclasses.is_dataclass(lazy)
+    assert lazy in pending()
+    first, second = lazy(1), lazy(1, "y", [2])
+    assert lazy not in pending()
+    assert dataclasses.is_dataclass(lazy)
+    assert lazy.__dataclass_params__.__repr__() == eager.__dataclass_params__.__repr__()  # type: ignore[attr-defined]
+    assert [(f.name, f.default, f.default_factory, f.compare) for f in dataclasses.fields(lazy)] == \
+        [(f.name, f.default, f.default_factory, f.compare) for f in dataclasses.fields(eager)]
+    assert lazy.__match_args__ == eager.__match_args__ == ("a", "b", "c")  # type: ignore[attr-defined]
+    for name in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__", "__lt__", "__ge__"):
+        assert (name in lazy.__dict__) == (name in eager.__dict__), name
+        assert (lazy.__dict__.get(name) is None) == (eager.__dict__.get(name) is None), name
+    a, b = eager(1), eager(1, "y", [2])
+    if options.get("repr", True):
+        assert repr(first) == repr(a) and repr(second) == repr(b) == "Twin(a=1, b='y', c=[2])"
+    assert (first == lazy(1)) == (a == eager(1))
+    assert (first == second) == (a == b)
+    assert first.c is not lazy(1).c  # a default_factory makes a value per instance
+    assert (lazy.__hash__ is None) == (eager.__hash__ is None)
+    if "__hash__" in eager.__dict__ and eager.__hash__ is not None:
+        assert hash(first) == hash(a)
+    if options.get("order"):
+        assert (first < second) == (a < b)
+    if options.get("frozen"):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            first.a = 2
+    assert dataclasses.replace(first, a=5).a == 5
+    nan = float("nan")
+    assert (lazy(nan) == lazy(nan)) == (eager(nan) == eager(nan))  # compared as tuples: the same NaN is equal
+    assert (lazy(nan, "b") == lazy(float("nan"), "b")) == (eager(nan, "b") == eager(float("nan"), "b"))
+    if "__hash__" in eager.__dict__ and eager.__hash__ is not None:
+        assert hash(lazy(7, "q")) == hash(eager(7, "q")) == hash((7, "q"))
+    for name in ("__repr__", "__eq__", "__hash__"):
+        method = lazy.__dict__.get(name)
+        if method is not None:
+            assert method.__qualname__ == f"Twin.{name}"
+    if not options.get("frozen") and options.get("repr", True):
+        first.c.append(first)
+        a.c.append(a)
+        assert repr(first) == repr(a) == "Twin(a=1, b='x', c=[...])"
+
+
+def test_a_class_never_instantiated_is_not_processed() -> None:
+    @record(frozen=True)
+    class Never:
+        value: int
+
+    assert not dataclasses.is_dataclass(Never) and "__repr__" not in Never.__dict__
+    realize(Never)
+    assert dataclasses.is_dataclass(Never) and Never not in pending()
+    realize(Never)  # once only
+    assert Never(3).value == 3
+
+
+def test_instances_behave_as_dataclass_instances() -> None:
+    point = Point(1, 2, ("a",))
+    assert point == Point(1, 2, ("a",), ["ignored in comparisons"])
+    assert hash(point) == hash(Point(1, 2, ("a",)))
+    assert repr(point) == "Point(x=1, y=2, tags=('a',))"
+    assert point.norm() == 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        point.x = 4  # type: ignore[misc]
+    match point:
+        case Point(x, y):
+            assert (x, y) == (1, 2)
+        case _:
+            pytest.fail("no match")
+    assert dataclasses.asdict(point) == {"x": 1, "y": 2, "tags": ("a",), "notes": []}
+    assert copy.copy(point) == point and copy.deepcopy(point) == point
+    assert pickle.loads(pickle.dumps(point)) == point
+    assert sorted([Version(1, 2), Version(1, 0)]) == [Version(1, 0), Version(1, 2)]
+    counter = Counter("c")
+    counter.seen["x"] = 1
+    assert Counter("c").seen == {} and counter != Counter("c")
+    assert Counter.__hash__ is None  # eq without frozen: unhashable, as dataclass makes it
+
+
+def test_subclasses_realize_their_record_bases_first() -> None:
+    @record
+    class Base:
+        a: int
+        b: str = "b"
+
+    @record
+    class Child(Base):
+        c: float = 0.0
+
+    class Plain(Base):
+        def double(self) -> int:
+            return self.a * 2
+
+    assert Base in pending() and Child in pending()
+    child = Child(1, "x", 2.0)
+    assert Base not in pending() and Child not in pending()
+    assert [f.name for f in dataclasses.fields(child)] == ["a", "b", "c"]
+    assert repr(child) == "test_subclasses_realize_their_record_bases_first.<locals>.Child(a=1, b='x', c=2.0)"
+
+    @record(frozen=True)
+    class Frozen:
+        a: int
+
+    class Loose(Frozen):
+        pass
+
+    assert Loose(4).a == 4 and Frozen not in pending()
+    assert Plain(3).double() == 6
+
+
+def test_an_explicit_init_is_processed_at_once() -> None:
+    @record
+    class Own:
+        a: int
+
+        def __init__(self, a: int) -> None:
+            self.a = a * 2
+
+    assert dataclasses.is_dataclass(Own) and Own not in pending() and Own(2).a == 4
+
+
+def test_a_class_is_realized_once_when_threads_race() -> None:
+    @record(frozen=True)
+    class Raced:
+        a: int
+
+    barrier = threading.Barrier(8)
+    made: list[Any] = []
+    errors: list[BaseException] = []
+
+    def make(value: int) -> None:
+        barrier.wait()
+        try:
+            made.append(Raced(value))
+        except BaseException as error:  # pragma: no cover - the failure this test looks for
+            errors.append(error)
+
+    threads = [threading.Thread(target=make, args=(value,)) for value in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and sorted(item.a for item in made) == list(range(8))
+
+
+def test_a_class_dataclass_refuses_is_refused_at_its_first_instance_every_time() -> None:
+    @record(frozen=True)
+    class Broken:
+        a: int = 1
+        b: int  # type: ignore[misc]  # a field without a default after one with a default
+
+    for _ in range(2):
+        with pytest.raises(TypeError, match="non-default argument"):
+            Broken()
+    assert Broken in pending()
+
+
+def test_every_record_class_of_kubelint_realizes() -> None:
+    for module in pkgutil.walk_packages([str(PACKAGE)], "kubelint."):
+        if not module.name.endswith("__main__"):  # (runs the command line)
+            importlib.import_module(module.name)
+    ours = [cls for cls in pending() if cls.__module__.startswith("kubelint.")]
+    for cls in ours:
+        realize(cls)
+        assert dataclasses.is_dataclass(cls), cls
+    assert not [cls for cls in pending() if cls.__module__.startswith("kubelint.")]
+
+
+def test_kubelint_declares_its_dataclasses_with_record() -> None:
+    """``@dataclass`` would compile a class's methods at every start whether or not a run creates one."""
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                found += [f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name}" for decorator in node.decorator_list
+                          if ast.unparse(decorator).split("(")[0].endswith("dataclass")]
+    assert not found, "declare these with kubelint.records.record:\n" + "\n".join(found)
