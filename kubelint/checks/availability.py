@@ -281,17 +281,18 @@ def _fencepost(value: object, pods: int, round_up: bool) -> int | None:
     return count(value)
 
 
-def _sole_service(graph: ResourceGraph, deployment: Resource) -> Resource | None:
-    """A Service of the tree whose only backend is this Deployment's pods (another workload behind the same
-    Service keeps serving while this one rolls)."""
+def _sole_services(graph: ResourceGraph) -> dict[ObjectRef, Resource]:
+    """For each workload, the first Service of the tree (in edge order) whose only backend is its pods (another
+    workload behind the same Service keeps serving while this one rolls)."""
+    found: dict[ObjectRef, Resource] = {}
     for edge in graph.edges(SELECTS):
-        if edge.target != deployment.ref:
+        if edge.target in found:
             continue
         groups = graph.selected.get(edge.source, [])
         service = graph.resource(edge.source)
-        if service is not None and all(group.owner == deployment.ref for group in groups):
-            return service
-    return None
+        if service is not None and all(group.owner == edge.target for group in groups):
+            found[edge.target] = service
+    return found
 
 
 def _claims(template: PodTemplate) -> list[str]:
@@ -306,6 +307,7 @@ def rolling_update_downtime(tree: Tree, params: Params) -> Iterator[Hit]:
     graph = build_graph(tree)
     scales = build_scales(tree)
     groups = {id(group.resource): group for group in graph.pods.groups}
+    sole_services = _sole_services(graph)
     for deployment in tree.linted:
         if deployment.kind != "Deployment" or deployment.ref.group not in DEPLOYMENT_GROUPS:
             continue
@@ -313,7 +315,7 @@ def rolling_update_downtime(tree: Tree, params: Params) -> Iterator[Hit]:
         if text(strategy.get("type")) not in (None, "RollingUpdate"):
             continue  # Recreate: stopping the old pods first is what it asks for
         group = groups.get(id(deployment))
-        service = _sole_service(graph, deployment)
+        service = sole_services.get(deployment.ref)
         scale = scales.of(group) if group is not None else None
         if service is None or scale is None or scale.pods == 0:
             continue

@@ -267,7 +267,6 @@ def networkpolicy_port_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
 def _port_hit(resource: Resource, port: PolicyPort, groups: list[PodGroup], what: str) -> Hit | None:
     if port.port is None:
         return None
-    where = resource.where((*port.path, "port"))
     declared = [item for group in groups for item in listening_ports(group)]
     if isinstance(port.port, str):
         if any(item.name == port.port and item.protocol == port.protocol for item in declared):
@@ -279,14 +278,16 @@ def _port_hit(resource: Resource, port: PolicyPort, groups: list[PodGroup], what
         if port.port.isdigit():
             known += f" (a quoted number is a port name: write {port.port} unquoted)"
         return Hit(f"port {port.port!r} is not a {port.protocol} container port name of {what} "
-                   f"({group_names(groups)}){detail}{known}; the rule admits nothing on it", where, _pods_of(groups))
+                   f"({group_names(groups)}){detail}{known}; the rule admits nothing on it",
+                   resource.where((*port.path, "port")), _pods_of(groups))
     if not all(listening_ports(group) for group in groups):
         return None  # some pods declare no ports: they may listen on it
     if any(item.number is not None and port.covers_number(item.number, item.protocol) for item in declared):
         return None
     numbers = sorted({f"{item.number}/{item.protocol}" for item in declared if item.number is not None})
     return Hit(f"port {port} is not declared by {what} ({group_names(groups)}), which declare "
-               f"{', '.join(numbers) or 'no port number'}", where, _pods_of(groups), weaker=True)
+               f"{', '.join(numbers) or 'no port number'}", resource.where((*port.path, "port")), _pods_of(groups),
+               weaker=True)
 
 
 # service-unreachable -----------------------------------------------------------------------------

@@ -154,48 +154,55 @@ def networkpolicy_redundant_rule(tree: Tree, params: Params) -> Iterator[Hit]:
         usable = [policy for policy in policies if not policy.selector.problems]
         for direction in (INGRESS, EGRESS):
             word = direction.lower()
-            rules = [(policy, rule) for policy in usable if direction in policy.types
-                     for rule in policy.rules(direction)]
-            for policy, rule in rules:
-                cover = _cover(policy, rule, rules, implied)
-                if cover is None:
-                    continue
-                other, wide = cover
-                from kubelint.analysis.reach import ref_label
+            isolating = [policy for policy in usable if direction in policy.types]
+            # the rules that may cover another, by policy (a rule with a peer the API server refuses covers none)
+            candidates = [(policy, [rule for rule in policy.rules(direction) if _valid(rule)])
+                          for policy in isolating]
+            for policy in isolating:
+                # the policies whose rules apply to every pod this one selects
+                applying = [(other, wides) for other, wides in candidates if other is policy
+                            or other.selector.selects_everything or _implied(policy, other, implied)]
+                for rule in policy.rules(direction):
+                    cover = _cover(policy, rule, applying, implied) if _valid(rule) else None
+                    if cover is None:
+                        continue
+                    other, wide = cover
+                    from kubelint.analysis.reach import ref_label
 
-                whose = "this policy" if other is policy else f"{ref_label(other.ref)}, which selects " \
-                    f"{'the same' if other.selector == policy.selector else 'at least these'} pods,"
-                same = rule_covers(rule, wide, policy.namespace)
-                relation = "repeats" if same else "is within"
-                yield Hit(f"{word} rule {dotted(rule.path)} admits nothing that {dotted(wide.path)} of {whose} does "
-                          f"not already admit ({_describe_rule(rule, direction)} {relation} "
-                          f"{_describe_rule(wide, direction)}); remove it or merge the two",
-                          policy.resource.where(rule.path),
-                          (other.resource.where(wide.path,
-                                                f"{word} rule {dotted(wide.path)} of {other.resource.name}"),))
+                    whose = "this policy" if other is policy else f"{ref_label(other.ref)}, which selects " \
+                        f"{'the same' if other.selector == policy.selector else 'at least these'} pods,"
+                    same = rule_covers(rule, wide, policy.namespace)
+                    relation = "repeats" if same else "is within"
+                    yield Hit(f"{word} rule {dotted(rule.path)} admits nothing that {dotted(wide.path)} of {whose} "
+                              f"does not already admit ({_describe_rule(rule, direction)} {relation} "
+                              f"{_describe_rule(wide, direction)}); remove it or merge the two",
+                              policy.resource.where(rule.path),
+                              (other.resource.where(wide.path,
+                                                    f"{word} rule {dotted(wide.path)} of {other.resource.name}"),))
 
 
-def _cover(policy: Policy, rule: PolicyRule, rules: list[tuple[Policy, PolicyRule]],
+def _valid(rule: PolicyRule) -> bool:
+    """Whether the API server accepts every peer of a rule."""
+    return rule.peers is None or not any(peer.invalid for peer in rule.peers)
+
+
+def _cover(policy: Policy, rule: PolicyRule, applying: list[tuple[Policy, list[PolicyRule]]],
            implied: dict[tuple[int, int], bool]) -> tuple[Policy, PolicyRule] | None:
-    """A rule that covers ``rule``; of two rules covering each other only the later one is reported.
+    """A rule that covers ``rule`` (a valid one), among the valid rules of the policies ``applying`` to every pod
+    ``policy`` selects (in namespace order); of two rules covering each other only the later one is reported.
     ``implied``: whether one policy's pod selector implies another's, by the policies' ids, filled as needed
-    (every rule of a namespace is compared with every other, so each pair of policies comes up many times)."""
-    if rule.peers is not None and any(peer.invalid for peer in rule.peers):
-        return None
-    for other, wide in rules:
-        if wide is rule or (other is policy and wide.path == rule.path):
-            continue
-        if not (other is policy or other.selector.selects_everything or _implied(policy, other, implied)):
-            continue
-        if wide.peers is not None and any(peer.invalid for peer in wide.peers):
-            continue
-        if not rule_covers(wide, rule, policy.namespace):
-            continue
-        if rule_covers(rule, wide, policy.namespace) and (
-                not (other is policy or _implied(other, policy, implied))
-                or _order(policy, rule) < _order(other, wide)):
-            continue  # equivalent: the later one is the redundant one (or the wider policy's is kept)
-        return other, wide
+    (each pair of policies of a namespace comes up again for every rule)."""
+    for other, wides in applying:
+        for wide in wides:
+            if wide is rule or (other is policy and wide.path == rule.path):
+                continue
+            if not rule_covers(wide, rule, policy.namespace):
+                continue
+            if rule_covers(rule, wide, policy.namespace) and (
+                    not (other is policy or _implied(other, policy, implied))
+                    or _order(policy, rule) < _order(other, wide)):
+                continue  # equivalent: the later one is the redundant one (or the wider policy's is kept)
+            return other, wide
     return None
 
 

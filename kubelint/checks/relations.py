@@ -80,8 +80,8 @@ def orphan_pdb_selector(tree: Tree, params: Params) -> Iterator[Hit]:
         selector = Selector.parse(raw, "PodDisruptionBudget", resource.api_version)
         if selector.problems:
             continue
-        where = resource.where(("spec", "selector"))
         if selector.selects_nothing:
+            where = resource.where(("spec", "selector"))
             if raw is None:
                 yield Hit("the PodDisruptionBudget has no selector, so it protects no pods", where)
             else:
@@ -130,7 +130,6 @@ def service_target_port_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
 
 def _target_port(service: Resource, groups: list[PodGroup], target: int | str, protocol: str,
                  path: Path, defaulted: bool = False) -> Iterator[Hit]:
-    where = service.where(path)
     if isinstance(target, str):
         having = [g for g in groups if any(p.name == target and p.protocol == protocol for p in _group_ports(g))]
         if len(having) == len(groups):
@@ -145,11 +144,11 @@ def _target_port(service: Resource, groups: list[PodGroup], target: int | str, p
             if target.isdigit():
                 known += f" (a quoted number is a port name: write {target} unquoted)"
             yield Hit(f"targetPort {target!r} is not a {protocol} container port name of the selected pods"
-                      f"{detail}{known}", where, _related(lacking))
+                      f"{detail}{known}", service.where(path), _related(lacking))
         else:
             yield Hit(f"targetPort {target!r} is not a {protocol} container port name of "
                       f"{', '.join(_describe(g) for g in lacking)}{detail}; traffic to those pods fails",
-                      where, _related(lacking), weaker=True)
+                      service.where(path), _related(lacking), weaker=True)
         return
     declaring = [g for g in groups if _group_ports(g)]
     if not declaring:
@@ -160,7 +159,7 @@ def _target_port(service: Resource, groups: list[PodGroup], target: int | str, p
     shown = f"targetPort {target} ({protocol})" if not defaulted else \
         f"port {target} ({protocol}, the target port when targetPort is absent or 0)"
     yield Hit(f"{shown} is not declared by the selected containers, which declare "
-              f"{', '.join(numbers) or 'no port number'}", where, _related(declaring), weaker=True)
+              f"{', '.join(numbers) or 'no port number'}", service.where(path), _related(declaring), weaker=True)
 
 
 def _related(groups: Iterable[PodGroup]) -> tuple[Location, ...]:
@@ -238,16 +237,15 @@ def selector_template_mismatch(tree: Tree, params: Params) -> Iterator[Hit]:
         selector = Selector.parse(raw, resource.kind, resource.api_version)
         if selector.problems or selector.defaulted:
             continue
-        where = resource.where(("spec", "selector"))
         if resource.kind not in EQUALITY_SELECTOR_KINDS and isinstance(raw, dict) and not selector.requirements:
             yield Hit(f"an empty selector is refused for a {resource.kind}: it would select every pod of the "
-                      "namespace; select the template's labels", where)
+                      "namespace; select the template's labels", resource.where(("spec", "selector")))
             continue
         failing = selector.failing(template.labels)
         if failing:
             labels = ",".join(f"{k}={v}" for k, v in template.labels.items()) or "no labels"
             yield Hit(f"selector {selector} does not match the pod template's labels ({labels}); "
-                      f"unmet: {', '.join(str(r) for r in failing)}", where,
+                      f"unmet: {', '.join(str(r) for r in failing)}", resource.where(("spec", "selector")),
                       (resource.where((*template.path, "metadata", "labels"), "template labels"),))
 
 
@@ -279,17 +277,16 @@ def _probe_port(resource: Resource, container: Container, port: object, path: Pa
     checked: a container often serves health or metrics on a port it does not declare."""
     if not isinstance(port, str) or path[-2] == "grpc":
         return  # grpc takes only numbers: schema-invalid reports a name there
-    where = resource.where(path)
     declared = [item for item in container.ports if item.name == port]
     if not declared:
         names = ", ".join(sorted(item.name for item in container.ports if item.name)) or "none"
         quoted = f"; a quoted number is a port name: write {port} unquoted" if port.isdigit() else ""
         yield Hit(f"{probe} port {port!r} is not a port name of container {container.name} "
-                  f"(its port names: {names}){quoted}", where)
+                  f"(its port names: {names}){quoted}", resource.where(path))
     elif all(item.protocol != "TCP" for item in declared):
         number = declared[0].number
         yield Hit(f"{probe} {path[-2]} port {port!r} is declared {declared[0].protocol} "
-                  f"({number}/{declared[0].protocol}), but the probe connects over TCP", where,
+                  f"({number}/{declared[0].protocol}), but the probe connects over TCP", resource.where(path),
                   (resource.where(declared[0].path, f"port {port} of container {container.name}"),))
 
 
@@ -304,9 +301,9 @@ def statefulset_missing_service(tree: Tree, params: Params) -> Iterator[Hit]:
         statefulset = graph.resource(edge.source)
         assert statefulset is not None
         service = graph.resource(edge.target)
-        where = statefulset.where(edge.path)
         if service is None and _exists(graph, edge.target):
             continue
+        where = statefulset.where(edge.path)
         if service is None:
             yield Hit(f"serviceName {edge.target.name!r} names no Service in namespace {edge.target.namespace}; "
                       "the pods get no stable DNS names", where)
