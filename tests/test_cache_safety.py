@@ -132,6 +132,10 @@ TWO_MARKS = b'"AAAAAAAAAAAAAAAAAAAAAA=="'
     b'[4, true, [[{"a": 1}, 0, ' + ONE_MARK + b', []]], []]',
     b'[4, true, [[{}, 0, ' + ONE_MARK + b', [[5, "x"]]]], []]',
     b'[4, true, [[{}, 0, ' + ONE_MARK + b', [[-1, "x"]]]], []]',
+    b'[4, true, [[{}, 0, ' + ONE_MARK + b', [[0, 1]]]], []]', b'[4, true, [[{}, 0, ' + ONE_MARK + b', ["0x"]]], []]',
+    b'[4, true, [[{}, 0, ' + ONE_MARK + b', [[0, "x", "y"]]]], []]',
+    b'[4, true, [[{}, 0, ' + ONE_MARK + b', [[true, "x"]]]], []]',
+    b'[4, true, [[{}, 0, ' + ONE_MARK + b', [[[0], "x"]]]], []]',
     b'[3, true, [[{}, 0, [1, 1], []]], []]', b'[4, true, [], [["c", "m", "1", 1]]]',
     b'[4, true, [[{}, 0, {"paths": [[["a", 1.5], 1, 1]], "implicit": []}]], []]',
     b'[4, true, [[{}, 0, ' + ONE_MARK + b', []]], []]' + b" " * 10, b"[" * 100000 + b"]" * 100000,
@@ -265,3 +269,13 @@ def test_cache_clean_refuses_a_symlink(tmp_path: Path) -> None:
     (tmp_path / "link").symlink_to(tmp_path / "real")
     result = CliRunner().invoke(cli, ["cache", "clean", "--cache-dir", str(tmp_path / "link")])
     assert result.exit_code == 2 and "is a symlink" in result.output
+
+
+def test_an_entry_that_is_a_fifo_is_a_miss_not_a_wait(tmp_path: Path) -> None:
+    cache = ParseCache(tmp_path / "cache")
+    key = cache.key(b"x")
+    place = _entry_places(cache, b"x")[0]
+    place.parent.mkdir(parents=True)
+    os.mkfifo(place)
+    assert cache.get(key) is None
+

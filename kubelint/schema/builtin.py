@@ -131,14 +131,83 @@ def definitions(version: str) -> dict[str, Any]:
     with open(os.path.join(_folder(version), "_definitions.json"), encoding="utf-8") as handle:
         data: dict[str, Any] = json.load(handle)
     defs = data.get("$defs", {})
-    for (name, field), values in ENUMS.items():
-        prop = defs.get(name, {}).get("properties", {}).get(field)
+    for name in {owner for owner, _ in ENUMS}:
+        if name in defs:
+            _add_enums(name, defs[name])
+    for name, replaced in REWRITTEN.items():
+        defs[name] = dict(replaced)
+    return data
+
+
+REWRITTEN: dict[str, dict[str, Any]] = {
+    "io.k8s.apimachinery.pkg.util.intstr.IntOrString": {"type": ["string", "integer", "null"]},
+    "io.k8s.apimachinery.pkg.api.resource.Quantity": {"type": ["string", "number", "null"],
+                                                       "pattern": QUANTITY_PATTERN},
+}
+"""Definitions kubelint replaces (see :func:`definitions`)."""
+
+
+def _add_enums(name: str, definition: Any) -> None:
+    """Give definition ``name`` the enums of :data:`ENUMS` its schema only describes."""
+    for (owner, field), values in ENUMS.items():
+        prop = definition.get("properties", {}).get(field) if owner == name and isinstance(definition, dict) else None
         if isinstance(prop, dict) and "enum" not in prop:
             prop["enum"] = [*values, None]
-    defs["io.k8s.apimachinery.pkg.util.intstr.IntOrString"] = {"type": ["string", "integer", "null"]}
-    defs["io.k8s.apimachinery.pkg.api.resource.Quantity"] = {
-        "type": ["string", "number", "null"], "pattern": QUANTITY_PATTERN}
-    return data
+
+
+_START = b'{\n  "$defs": {\n    "'
+_ENTRY = b'\n    "'
+"""How ``_definitions.json`` starts, and where each next definition starts, as the package writes it: with
+two-space indents a line of four spaces and a quote holds a key of ``$defs`` (deeper keys are indented further;
+JSON strings hold no newline)."""
+
+
+@cache
+def _definition_texts(version: str) -> dict[str, bytes] | None:
+    """Each definition's text (see :func:`cut_definitions`) in ``_definitions.json``, or None when the file is
+    not laid out as expected (then it is parsed whole)."""
+    with open(os.path.join(_folder(version), "_definitions.json"), "rb") as handle:
+        return cut_definitions(handle.read())
+
+
+def cut_definitions(text: bytes) -> dict[str, bytes] | None:
+    """``{"$defs": {name: {...}, ...}, ...}`` written with two-space indents -> name -> ``name": {...}`` (the
+    text from the name to the next definition); None for another layout. :func:`definition` checks each text
+    it parses."""
+    end = text.find(b"\n  }")  # the first line of two spaces and a brace closes $defs
+    if not text.startswith(_START) or end == -1:
+        return None
+    texts = text[len(_START):end].split(_ENTRY)
+    names = b"\n".join([entry[:entry.find(b'"')] for entry in texts])
+    try:
+        keys = names.decode().split("\n")
+    except ValueError:
+        return None
+    if b"\\" in names or len(keys) != len(texts):
+        return None  # an escaped key, or not a key at all
+    return dict(zip(keys, texts, strict=True))
+
+
+@cache
+def definition(version: str, name: str) -> Any:
+    """Definition ``name`` of a version as :func:`definitions` holds it (KeyError when there is none), parsed
+    alone: a kind reaches a seventh of the 2 MB file, and parsing all of it was most of a one-file lint's schema
+    check."""
+    if name in REWRITTEN:
+        return dict(REWRITTEN[name])
+    texts = _definition_texts(version)
+    if texts is not None:
+        text = texts[name]  # KeyError: no such definition
+        key = f'{name}": {{\n'.encode()
+        if text.startswith(key):
+            try:
+                found = json.loads(text[len(key) - 2:].rstrip().removesuffix(b","))
+            except ValueError:
+                pass  # not the layout it seemed: read the whole file
+            else:
+                _add_enums(name, found)
+                return found
+    return definitions(version).get("$defs", {})[name]
 
 
 @cache
@@ -184,26 +253,28 @@ def kind_names(version: str) -> dict[str, str]:
 
 def closure(schema: dict[str, Any], version: str) -> dict[str, Any]:
     """The definitions a schema reaches through ``$ref`` (transitively), by name."""
-    defs = definitions(version).get("$defs", {})
     found: dict[str, Any] = {}
     for name in _refs(schema):
         for reached in _reach(version, name):
-            found[reached] = defs[reached]
+            found[reached] = definition(version, reached)
     return found
 
 
 @cache
 def _reach(version: str, name: str) -> tuple[str, ...]:
     """The definition ``name`` and every definition it reaches (cached per name)."""
-    defs = definitions(version).get("$defs", {})
     seen: dict[str, None] = {}
     pending = [name]
     while pending:
         current = pending.pop()
-        if current in seen or current not in defs:
+        if current in seen:
+            continue
+        try:
+            found = definition(version, current)
+        except KeyError:
             continue
         seen[current] = None
-        pending.extend(_refs(defs[current]))
+        pending.extend(_refs(found))
     return tuple(seen)
 
 

@@ -168,16 +168,22 @@ class SchemaStore:
         """The ``jsonschema`` validator of a lookup (compiling is lazy in jsonschema, so this is cheap)."""
         if lookup.validator is None and lookup.schema is not None:
             from jsonschema.validators import Draft202012Validator, validator_for
+            from referencing import Registry, Resource
+            from referencing.jsonschema import DRAFT202012
 
-            if self._registry is None:
-                from referencing import Registry, Resource
-
-                self._registry = Registry().with_resource(
-                    builtin.DEFINITIONS_ID, Resource.from_contents(builtin.definitions(self.version)))
             from kubelint.patterns import linear
 
+            if lookup.status in ("builtin", "crd"):  # only the definitions it reaches (parsed one by one)
+                reached = {"$defs": builtin.closure(lookup.schema, self.version)}
+                registry = Registry().with_resource(  # (the package's file says draft 2020-12)
+                    builtin.DEFINITIONS_ID, Resource.from_contents(reached, default_specification=DRAFT202012))
+            else:  # a schema file's references may point anywhere in the definitions
+                if self._registry is None:
+                    self._registry = Registry().with_resource(
+                        builtin.DEFINITIONS_ID, Resource.from_contents(builtin.definitions(self.version)))
+                registry = self._registry
             cls = linear(validator_for(lookup.schema, default=Draft202012Validator))
-            lookup.validator = cls(lookup.schema, registry=self._registry)
+            lookup.validator = cls(lookup.schema, registry=registry)
         return lookup.validator
 
     def _fast(self, lookup: Lookup) -> Any:

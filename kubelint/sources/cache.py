@@ -193,10 +193,15 @@ def _decode_document(item: Any) -> Document:
             raise ValueError("bad document")
         nodes = node_count(data)
         marks = _marks_of(encoded, nodes)
-        if any(type(entry) is not list or len(entry) != 2 or type(entry[0]) is not int
-               or not 0 <= entry[0] < nodes or type(entry[1]) is not str for entry in numbered):
-            raise ValueError("bad implicit scalar")
-        return Document.compact(data, index, marks, {number: text for number, text in numbered})
+        texts: dict[int, str] = {}
+        for entry in numbered:  # one plain loop: a generator per document cost more than the checks
+            if type(entry) is not list or len(entry) != 2:
+                raise ValueError("bad implicit scalar")
+            number, text = entry
+            if type(number) is not int or not 0 <= number < nodes or type(text) is not str:
+                raise ValueError("bad implicit scalar")
+            texts[number] = text
+        return Document.compact(data, index, marks, texts)
     else:
         table = item[2]
         if type(table) is not dict:
