@@ -15,7 +15,7 @@ admission plugin sees the object (Pod Security does not depend on defaulted fiel
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from kubelint.podsecurity.levels import Level
@@ -103,10 +103,14 @@ class Pod:
 
     def containers(self) -> Iterator[Container]:
         """Init containers, containers, then ephemeral containers (upstream's ``visitContainers``)."""
-        for field_name in ("initContainers", "containers", "ephemeralContainers"):
-            for index, raw in enumerate(_list(self.spec.get(field_name))):
-                raw = _mapping(raw)
-                yield Container(_text(raw.get("name")), raw, ("spec", field_name, index))
+        return iter(self._containers)
+
+    @cached_property
+    def _containers(self) -> tuple[Container, ...]:
+        """The containers, made once per pod (every check of a level visits them: about 30 per pod)."""
+        return tuple(Container(_text(raw.get("name")), raw, ("spec", field_name, index))
+                     for field_name in ("initContainers", "containers", "ephemeralContainers")
+                     for index, raw in enumerate(map(_mapping, _list(self.spec.get(field_name)))))
 
     @property
     def windows(self) -> bool:

@@ -225,7 +225,8 @@ class SchemaStore:
         if lookup.schema is not None:
             fast = self._fast(lookup)
             # status is written by the cluster (cluster dumps hold it) and ignored when applying
-            document = {key: value for key, value in resource.raw.items() if key != "status"}
+            raw = resource.raw
+            document = {key: value for key, value in raw.items() if key != "status"} if "status" in raw else raw
             try:
                 if fast is not None and fast.is_valid(document):
                     self._results[id(resource)] = (resource, found)

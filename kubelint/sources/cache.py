@@ -12,6 +12,9 @@ little-endian 64-bit bytes: one JSON string that reads back into the table witho
 whose length must be exactly one mark per node of the value. A document whose position table is not one entry
 per node (YAML aliases and merge keys) spells its paths out instead.
 
+A file of a git tree state (the hook, ``--new-since``) is stored by its git blob id instead (``blob_key``: git names
+a blob by a hash of its bytes), with its text, so that a warm run neither reads its bytes from git nor hashes them.
+
 The numbered form is the parser's own compact table (:class:`~kubelint.sources.yaml.NodeTable`): such a
 document is written from it and read back into it without building a table keyed by path.
 """
@@ -39,6 +42,9 @@ KIND = "parse"
 
 Parsed = tuple[bool, list[Document], list[Problem]]
 """What a file parses into: whether it is text, its documents and its reading problems."""
+
+BlobParse = tuple[str, list[Document], list[Problem]]
+"""What a file read from git becomes: its text (``""`` when it is not text), documents and reading problems."""
 
 
 class ParseCache:
@@ -72,6 +78,27 @@ class ParseCache:
         """Store a parse; failures (read-only disk, full disk) are ignored: the cache is an optimisation."""
         self._store.put(key, key.encode(), encode(value))
 
+    def blob_key(self, oid: str, chart_template: bool) -> str:
+        """The entry name for a git blob, read as a chart template or not. git names a blob by a hash of its bytes,
+        so a file of a tree state finds its entry without its bytes being read from git (or hashed again)."""
+        digest = hashlib.sha256(self._salt)
+        digest.update(f"git blob {oid} {'template' if chart_template else 'file'}".encode())
+        return digest.hexdigest()[:40]
+
+    def get_blob(self, key: str) -> BlobParse | None:
+        """A git blob's cached text and parse (see :meth:`blob_key`), or None as :meth:`get`."""
+        payload = self._store.get(key, key.encode())
+        if payload is None:
+            return None
+        try:
+            return decode_blob(payload)
+        except Exception:  # any surprise in an entry is a miss, never a crash
+            return None
+
+    def put_blob(self, key: str, value: BlobParse) -> None:
+        """Store a git blob's text and parse; failures are ignored as in :meth:`put`."""
+        self._store.put(key, key.encode(), encode_blob(value))
+
     def close(self) -> None:
         """End of a run: prune the cache folder if this run wrote to it."""
         self._store.close()
@@ -91,11 +118,22 @@ def open_cache(folder: Path | None = None) -> tuple[ParseCache | None, str]:
 def encode(value: Parsed) -> bytes:
     """A parse as JSON bytes."""
     is_text, documents, problems = value
-    return json.dumps(
-        [FORMAT, is_text, [_encode_document(document) for document in documents],
-         [[p.code, p.message, p.line, p.column] for p in problems]],
-        separators=(",", ":"), ensure_ascii=False,
-    ).encode("utf-8", "surrogatepass")
+    return _json([FORMAT, is_text, *_encode_parse(documents, problems)])
+
+
+def encode_blob(value: BlobParse) -> bytes:
+    """A git blob's text and parse as JSON bytes (tagged, so that neither kind of entry reads as the other)."""
+    text, documents, problems = value
+    return _json([FORMAT, "blob", text, *_encode_parse(documents, problems)])
+
+
+def _json(value: list[Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def _encode_parse(documents: list[Document], problems: list[Problem]) -> list[list[Any]]:
+    return [[_encode_document(document) for document in documents],
+            [[p.code, p.message, p.line, p.column] for p in problems]]
 
 
 def _walk(data: Any) -> list[NodePath]:
@@ -174,6 +212,16 @@ def decode(payload: bytes) -> Parsed:
     if type(documents) is not list or type(problems) is not list:
         raise ValueError("not a parse cache entry")
     return is_text, [_decode_document(item) for item in documents], [_decode_problem(item) for item in problems]
+
+
+def decode_blob(payload: bytes) -> BlobParse:
+    """A git blob's text and parse from :func:`encode_blob`'s bytes; ``ValueError`` (or another error) otherwise."""
+    value = json.loads(payload)
+    if (type(value) is not list or len(value) != 5 or value[0] != FORMAT or value[1] != "blob"
+            or type(value[2]) is not str or type(value[3]) is not list or type(value[4]) is not list):
+        raise ValueError("not a git blob entry")
+    _, _, text, documents, problems = value
+    return text, [_decode_document(item) for item in documents], [_decode_problem(item) for item in problems]
 
 
 def _decode_problem(item: Any) -> Problem:

@@ -114,9 +114,10 @@ def load_source(
 
 
 def source_of(display: str, data: bytes, cache: ParseCache | None = None,
-              chart_template: Callable[[], bool] = lambda: False) -> Source:
-    """Parse a file's bytes (read from disk or from git) into a :class:`Source`, reusing a cached parse;
-    ``chart_template`` says whether the file lies in a Helm chart's ``templates/`` folder."""
+              chart_template: Callable[[], bool] = lambda: False, store: bool = True) -> Source:
+    """Parse a file's bytes (read from disk or from git) into a :class:`Source`, reusing a cached parse (and
+    storing a new one unless not ``store``); ``chart_template`` says whether the file lies in a Helm chart's
+    ``templates/`` folder."""
     if b"{{" in data and chart_template():
         # a Helm chart's template means nothing until rendered, even where its actions sit in quotes
         text, _ = decode(data)
@@ -135,7 +136,7 @@ def source_of(display: str, data: bytes, cache: ParseCache | None = None,
     else:
         documents, problems = parse_text(text)
         source = Source(display, text, documents, problems)
-    if cache is not None:
+    if cache is not None and store:
         cache.put(key, (text is not None, source.documents, source.problems))
     return source
 

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import field
+from typing import TYPE_CHECKING
 
 from kubelint.model.units import KUSTOMIZE, assign_configured
 from kubelint.model.units import key as unit_key
@@ -29,6 +30,9 @@ from kubelint.sources.discover import KUSTOMIZATION_FILES, MANIFEST_SUFFIXES, ST
 from kubelint.sources.git import GitError, Snapshot
 from kubelint.sources.read import Source, source_of
 from kubelint.sources.yaml import Problem, parse
+
+if TYPE_CHECKING:
+    from kubelint.sources.cache import BlobParse, ParseCache
 
 _CHDIR = threading.Lock()
 
@@ -240,12 +244,16 @@ def _read(snapshot: Snapshot, files: list[Candidate], options: Options, parsed: 
             for target in set(targets.values()) if target is not None and target in snapshot.entries}
     wanted = {target for target, key in keys.items() if key not in parsed}
     sizes = snapshot.sizes(wanted)
-    blobs = snapshot.read(target for target in wanted if sizes.get(target, 0) <= options.max_file_size)
-    cache = parse_cache(options) if blobs else None
+    cache = parse_cache(options) if wanted else None
+    stored = _stored(cache, {target: keys[target] for target in wanted}, sizes, options.max_file_size)
+    blobs = snapshot.read(target for target in wanted
+                          if target not in stored and sizes.get(target, 0) <= options.max_file_size)
     sources: list[Source] = []
     for candidate in files:
         target = targets[candidate.path]
         with processing(candidate.display):
+            if target in stored and keys[target] not in parsed:
+                parsed[keys[target]] = Source(candidate.display, *stored[target])
             known = parsed.get(keys[target]) if target in keys else None
             problem = None if known is not None else _unreadable(target, sizes, blobs, options.max_file_size)
             if known is not None:
@@ -254,12 +262,31 @@ def _read(snapshot: Snapshot, files: list[Candidate], options: Options, parsed: 
                 source = Source(candidate.display, problems=[problem] if problem is not None else [])
             else:
                 chart = keys[target][1]
-                source = source_of(candidate.display, blobs[target], cache, lambda: chart)  # noqa: B023 (called here)
+                # found by its blob id next time: the parse cache's entry by content is not written as well
+                source = source_of(candidate.display, blobs[target], cache, lambda: chart,  # noqa: B023 (called here)
+                                   store=False)
                 parsed[keys[target]] = source
+                if cache is not None:
+                    cache.put_blob(cache.blob_key(*keys[target]), (source.text, source.documents, source.problems))
             sources.extend(as_linted(source))
     if cache is not None:
         cache.close()
     return sources
+
+
+def _stored(cache: ParseCache | None, keys: dict[str, tuple[str, bool]], sizes: dict[str, int], limit: int
+            ) -> dict[str, BlobParse]:
+    """The files whose text and parse the cache holds by blob id (``keys``: each file's blob id and whether it is
+    a chart template), among those git lists as blobs within the size limit; their bytes need not be read."""
+    if cache is None:
+        return {}
+    found = {}
+    for target, (oid, chart) in keys.items():
+        if sizes.get(target, limit + 1) <= limit:
+            value = cache.get_blob(cache.blob_key(oid, chart))
+            if value is not None:
+                found[target] = value
+    return found
 
 
 def _unreadable(target: str | None, sizes: dict[str, int], blobs: dict[str, bytes], limit: int) -> Problem | None:
