@@ -785,7 +785,6 @@ def main() -> None:
     That line is escaped (a file name holding a newline could otherwise start a line of its own, such as a
     GitHub workflow command)."""
     from kubelint.progress import InternalError
-    from kubelint.report.escape import escape_control
 
     _tolerant_streams()
     try:
@@ -793,8 +792,8 @@ def main() -> None:
     except SystemExit as done:
         _exit_now(done)
     except InternalError as error:
-        click.echo(f"kubelint: {escape_control(str(error))}", err=True)
+        click.echo(f"kubelint: {_shown(str(error))}", err=True)
         sys.exit(EXIT_INTERNAL)
     except Exception as error:
-        click.echo(f"kubelint: internal error: {type(error).__name__}: {escape_control(str(error))}", err=True)
+        click.echo(f"kubelint: internal error: {type(error).__name__}: {_shown(str(error))}", err=True)
         sys.exit(EXIT_INTERNAL)

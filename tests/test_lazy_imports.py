@@ -3,6 +3,7 @@ reach analysis, declared dependencies' verdicts or the baseline (with its hashin
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -79,3 +80,38 @@ def test_the_groups_named_in_the_checks_are_the_analyses() -> None:
     from kubelint.checks import gateway, istio
 
     assert (gateway.GATEWAY_GROUP, istio.ISTIO_GROUP) == (GATEWAY_GROUP, ISTIO_GROUP)
+
+
+def _run_console(*args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, object]]:
+    """``kubelint ARGS`` through the console entry point, in a fresh interpreter; with what it imported and the
+    collector's state when the command ran."""
+    code = ("import gc, sys, json, kubelint.cli as cli\n"
+            "seen = {}\n"
+            "def record(done):\n"
+            "    seen.update(modules=sorted(sys.modules), enabled=gc.isenabled())\n"
+            "    print(json.dumps(seen), file=sys.stderr)\n"
+            "    sys.stderr.flush()\n"
+            "    raise done\n"
+            "cli._exit_now = record\n"
+            f"sys.argv = ['kubelint', *{list(args)!r}]\n"
+            "from kubelint.console import main\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return done, json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_the_version_loads_no_linting_code() -> None:
+    done, seen = _run_console("--version")
+    assert done.returncode == 0 and done.stdout.startswith("kubelint ")
+    modules = seen["modules"]
+    assert isinstance(modules, list)
+    assert not [name for name in ("kubelint.engine", "kubelint.report", "kubelint.catalog", "kubelint.loader")
+                if name in modules]
+
+
+def test_the_command_line_runs_with_the_collector_on(tmp_path: Path) -> None:
+    """The console entry point pauses it only while the command line's modules load."""
+    (tmp_path / "web.yaml").write_text(DEPLOYMENT)
+    done, seen = _run_console("lint", str(tmp_path / "web.yaml"), "--no-cache", "--format", "json")
+    assert done.returncode in (0, 1) and json.loads(done.stdout)["findings"]
+    assert seen["enabled"] is True
