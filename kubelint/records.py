@@ -17,9 +17,11 @@ call :func:`realize` first where the class itself, not an instance, is asked; an
 
 from __future__ import annotations
 
+import inspect
+import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, fields
 from operator import attrgetter
 from threading import get_ident
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -83,14 +85,25 @@ def realize(cls: type) -> None:
 
 
 def _process(cls: type, options: dict[str, Any]) -> None:
-    """``dataclass(cls, **options)``; ``__repr__``, ``__eq__`` and ``__hash__`` made without ``exec`` when they
-    are the plain ones (no ordering, no ``unsafe_hash``, none written in the class)."""
-    repr_, eq, frozen = options.get("repr", True), options.get("eq", True), options.get("frozen", False)
-    if options.get("order") or options.get("unsafe_hash") or {"__repr__", "__eq__", "__hash__"} & cls.__dict__.keys():
+    """``dataclass(cls, **options)``, compiling only ``__init__`` when the class is a plain record: its own class
+    (no base), no ordering, no ``unsafe_hash`` and none of the methods written in it; ``__repr__``, ``__eq__``,
+    ``__hash__`` and a frozen class's ``__setattr__``/``__delattr__`` are the same methods made without ``exec``."""
+    init, repr_, eq = options.get("init", True), options.get("repr", True), options.get("eq", True)
+    frozen = options.get("frozen", False)
+    if (cls.__bases__ != (object,) or options.get("order") or options.get("unsafe_hash") or not init
+            or set(options) - {"frozen", "repr", "eq"} or _WRITTEN & cls.__dict__.keys()):
         dataclass(cls, **options)
         return
-    dataclass(cls, **{**options, "repr": False, "eq": False})
+    undocumented = not cls.__doc__
+    dataclass(cls, init=False, repr=False, eq=False)
     declared = fields(cls)
+    _set_method(cls, "__init__", _init_method(cls, declared, frozen))
+    if undocumented:  # dataclass's docstring: the class's signature, which the __init__ above gives
+        cls.__doc__ = cls.__name__ + str(inspect.signature(cls)).replace(" -> None", "")
+    if frozen:
+        names = tuple(field.name for field in declared)
+        _set_method(cls, "__setattr__", _frozen_setattr(cls, names))
+        _set_method(cls, "__delattr__", _frozen_delattr(cls, names))
     if repr_:
         _set_method(cls, "__repr__", _repr_method(tuple(field.name for field in declared if field.repr)))
     if eq:
@@ -101,7 +114,72 @@ def _process(cls: type, options: dict[str, Any]) -> None:
         else:
             type.__setattr__(cls, "__hash__", None)  # mutable and compared by value: unhashable
     params = cls.__dataclass_params__  # type: ignore[attr-defined]
-    params.repr, params.eq = repr_, eq  # what was asked for, as dataclass records it
+    params.init, params.repr, params.eq, params.frozen = init, repr_, eq, frozen  # as asked, as dataclass records
+
+
+_WRITTEN = {"__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__", "__post_init__"}
+"""Methods a class may write itself; dataclass then keeps (or refuses) them, so such a class is left to it."""
+class _Factory:
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
+"""The default of a parameter whose field has a ``default_factory`` (as dataclass's ``_HAS_DEFAULT_FACTORY``)."""
+
+
+def _init_method(cls: type, declared: tuple[Field[Any], ...], frozen: bool) -> Callable[..., None]:
+    """The ``__init__`` dataclass writes for these fields (positional-or-keyword, in order; defaults and
+    factories; a frozen class's fields set through ``object.__setattr__``), compiled in one ``exec``."""
+    values: dict[str, Any] = {"__object__": object, "__factory__": _FACTORY}
+    parameters, lines, defaulted = [], [], False
+    self_name = "__dataclass_self__" if "self" in {field.name for field in declared} else "self"
+    for field in declared:
+        name = field.name
+        values[f"__type_{name}"] = field.type
+        if field.default is not MISSING:
+            values[f"__default_{name}"] = field.default
+            parameters.append(f"{name}: __type_{name} = __default_{name}")
+            value = name
+        elif field.default_factory is not MISSING:
+            values[f"__default_{name}"] = field.default_factory
+            parameters.append(f"{name}: __type_{name} = __factory__")
+            value = f"__default_{name}() if {name} is __factory__ else {name}"
+        elif defaulted:
+            raise TypeError(f"non-default argument {name!r} follows default argument")
+        else:
+            parameters.append(f"{name}: __type_{name}")
+            value = name
+        defaulted = defaulted or field.default is not MISSING or field.default_factory is not MISSING
+        lines.append(f"  __object__.__setattr__({self_name}, {name!r}, {value})" if frozen
+                     else f"  {self_name}.{name} = {value}")
+    source = (f"def __create__({', '.join(values)}):\n"
+              f" def __init__({', '.join([self_name, *parameters])}) -> None:\n"
+              + "\n".join(" " + line for line in lines or ["  pass"]) + "\n"
+              " return __init__\n")
+    namespace: dict[str, Any] = {}
+    code = compile(source, f"<record {cls.__qualname__}>", "exec", dont_inherit=True)  # annotations as values
+    exec(code, sys.modules[cls.__module__].__dict__ if cls.__module__ in sys.modules else {}, namespace)
+    method: Callable[..., None] = namespace["__create__"](**values)
+    return method
+
+
+def _frozen_setattr(cls: type[Any], names: tuple[str, ...]) -> Callable[[Any, str, Any], None]:
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(cls, self).__setattr__(name, value)
+
+    return __setattr__
+
+
+def _frozen_delattr(cls: type[Any], names: tuple[str, ...]) -> Callable[[Any, str], None]:
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        super(cls, self).__delattr__(name)
+
+    return __delattr__
 
 
 def _set_method(cls: type, name: str, method: Callable[..., Any]) -> None:

@@ -7,6 +7,7 @@ import ast
 import copy
 import dataclasses
 import importlib
+import inspect
 import pickle
 import pkgutil
 import threading
@@ -101,10 +102,41 @@ def test_a_record_is_the_dataclass_dataclass_makes(options: dict[str, Any]) -> N
         method = lazy.__dict__.get(name)
         if method is not None:
             assert method.__qualname__ == f"Twin.{name}"
+    assert str(inspect.signature(lazy)) == str(inspect.signature(eager))  # (a factory default: its own marker)
+    assert lazy.__init__.__annotations__ == eager.__init__.__annotations__
+    assert lazy.__init__.__qualname__ == eager.__init__.__qualname__ == "Twin.__init__"
+    for args, kwargs in (((), {}), ((1, "b", [], 4), {}), ((1,), {"a": 2}), ((1,), {"d": 2})):
+        with pytest.raises(TypeError) as lazy_error:
+            lazy(*args, **kwargs)
+        with pytest.raises(TypeError) as eager_error:
+            eager(*args, **kwargs)
+        assert str(lazy_error.value) == str(eager_error.value)
+    if options.get("frozen"):
+        for instance in (first, a):
+            with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'zz'"):
+                instance.zz = 1
+            with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'a'"):
+                del instance.a
+        lazy_child, eager_child = type("Child", (lazy,), {}), type("Child", (eager,), {})
+        for child in (lazy_child(1), eager_child(1)):
+            child.extra = 1  # not a field, not the class itself: allowed, as dataclass allows it
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                child.a = 2
     if not options.get("frozen") and options.get("repr", True):
         first.c.append(first)
         a.c.append(a)
         assert repr(first) == repr(a) == "Twin(a=1, b='x', c=[...])"
+
+
+def test_an_undocumented_record_gets_dataclass_docstring_and_a_field_named_self_works() -> None:
+    def body() -> dict[str, Any]:
+        return {"__annotations__": {"self": "int", "b": "str"}, "b": "x", "__module__": __name__,
+                "__qualname__": "Bare"}
+
+    eager = dataclasses.dataclass(type("Bare", (), body()), frozen=True)
+    lazy = deferred_dataclass(frozen=True)(type("Bare", (), body()))
+    assert lazy(1, "y").self == eager(1, "y").self == 1 and lazy(self=2).self == 2
+    assert lazy.__doc__ == eager.__doc__ == "Bare(self: 'int', b: 'str' = 'x')"
 
 
 def test_a_class_never_instantiated_is_not_processed() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from kubelint.model.earlier import EarlierObjects
 from kubelint.model.resource import ObjectRef, Resource
+from kubelint.model.units import resource_unit, unit_of
 from kubelint.model.workloads import WorkloadKind, workload_table
 from kubelint.options import Options
 from kubelint.records import record
@@ -84,17 +85,12 @@ class Tree:
         """The files of the units this tree checks (None: every file); findings elsewhere are not its own."""
         if self.members is None:
             return None
-        from kubelint.model.units import unit_of
-
         return frozenset(source.display for source in self.sources if unit_of(source) in self.members)
 
     def is_member(self, resource: Resource) -> bool:
         """Whether a resource belongs to the units this tree checks (not one it only sees)."""
-        if self.members is None:
-            return True
-        from kubelint.model.units import resource_unit
-
-        return resource_unit(resource) in self.members
+        members = self.members
+        return members is None or resource_unit(resource) in members
 
     @cached_property
     def workloads(self) -> dict[tuple[str, str], WorkloadKind]:

@@ -7,7 +7,6 @@ accepted type. Unknown fields are one problem each, at the field, with a "did yo
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -139,6 +138,8 @@ def did_you_mean(key: str, known: Iterable[str]) -> str | None:
     for name in names:
         if name.lower() == key.lower():
             return name
+    import difflib  # only when a name is misspelt: 2 ms of a one-file lint's start otherwise
+
     close = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
     return close[0] if close else None
 
