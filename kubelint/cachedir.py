@@ -28,7 +28,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from kubelint.cachepack import PackWriter, read_index
+from kubelint.cachepack import Index, PackWriter, read_index
 from kubelint.records import record
 
 MAGIC = b"kubelint-cache 2\n"
@@ -166,7 +166,7 @@ class CacheFolder:
         self.wrote = False
         self._pending: dict[str, bytes] = {}  # signed entries of this run not written yet (at most PACK_AFTER)
         self._pack: PackWriter | None = None
-        self._packed: dict[str, tuple[str, int, int]] | None = None  # entry -> (pack, offset, length), read lazily
+        self._packs: list[tuple[str, Index]] | None = None  # the packs looked in, with their indexes, read lazily
         self._broken = False  # a pack could not be written: the disk is full or read-only, this run writes no more
 
     def _mac(self, name: str, binding: bytes, payload: bytes) -> bytes:
@@ -185,7 +185,7 @@ class CacheFolder:
         pending = self._pending.get(name)
         if pending is not None:
             return self._verified(name, binding, pending)
-        packed_first = self._packed is not None and name in self._packed  # once packs are read, no file looked for
+        packed_first = self._packs is not None and self._place(name) is not None  # packs read: no file looked for
         if packed_first:
             payload = self._get_packed(name, binding)
             if payload is not None:
@@ -204,9 +204,7 @@ class CacheFolder:
         return payload
 
     def _get_packed(self, name: str, binding: bytes) -> bytes | None:
-        if self._packed is None:
-            self._packed = self._read_packs()
-        place = self._packed.get(name)
+        place = self._place(name)
         if place is None:
             return None
         path, offset, length = place
@@ -216,19 +214,25 @@ class CacheFolder:
             _touch_if_old(path, found[1])
         return payload
 
-    def _read_packs(self) -> dict[str, tuple[str, int, int]]:
-        """Where the entries of the newest :data:`PACKS_READ` packs lie (newer packs win)."""
+    def _place(self, name: str) -> tuple[str, int, int] | None:
+        """Where the newest pack holding ``name`` has it: (pack, offset, length); the packs' indexes are read once."""
+        if self._packs is None:
+            self._packs = self._read_packs()
+        for path, index in self._packs:
+            place = index.place(name)
+            if place is not None:
+                return path, *place
+        return None
+
+    def _read_packs(self) -> list[tuple[str, Index]]:
+        """The newest :data:`PACKS_READ` packs with their indexes, newest first."""
         packs = []
         for entry in _scan(self.folder / _PACKS):
             if entry.name.endswith(".pack"):
                 with contextlib.suppress(OSError):
                     packs.append((entry.stat(follow_symlinks=False).st_mtime, entry.path))
-        places: dict[str, tuple[str, int, int]] = {}
-        for _, path in sorted(packs)[-PACKS_READ:]:
-            index = read_index(path, _READ_FLAGS)
-            if index is not None:
-                places.update((name, (path, offset, length)) for name, (offset, length) in index.items())
-        return places
+        found = [(path, read_index(path, _READ_FLAGS)) for _, path in sorted(packs, reverse=True)[:PACKS_READ]]
+        return [(path, index) for path, index in found if index is not None]
 
     def _verified(self, name: str, binding: bytes, blob: bytes) -> bytes | None:
         """The payload of an entry's bytes when they are signed for ``name`` and ``binding``, else None."""

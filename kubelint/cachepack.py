@@ -23,10 +23,6 @@ _FOOTER = len(PACK_MAGIC) + 8
 MAX_INDEX = 64 * 1024 * 1024
 """A pack whose index claims more bytes than this is not read."""
 
-Index = dict[str, tuple[int, int]]
-"""Where each entry of a pack lies: its name -> (offset, length)."""
-
-
 class PackWriter:
     """A pack being written: :meth:`add` entries, then :meth:`finish` renames it into ``folder``.
 
@@ -63,6 +59,23 @@ class PackWriter:
             os.unlink(self._temporary)
 
 
+class Index:
+    """A pack's index as read (JSON: name -> [offset, length]); a place is checked when it is asked for, so that
+    reading an index costs no Python step per entry."""
+
+    def __init__(self, places: dict[str, Any], end: int) -> None:
+        self._places = places
+        self._end = end
+
+    def place(self, name: str) -> tuple[int, int] | None:
+        """Where the entry ``name`` lies: (offset, length) inside the pack's entries, or None (absent or bad)."""
+        place = self._places.get(name)
+        if type(place) is not list or len(place) != 2 or type(place[0]) is not int or type(place[1]) is not int:
+            return None
+        offset, length = place
+        return (offset, length) if offset >= 0 and length >= 0 and offset + length <= self._end else None
+
+
 def read_index(path: str, open_flags: int) -> Index | None:
     """The index of the pack at ``path``, or None when it is not a complete, well-formed pack."""
     try:
@@ -81,23 +94,7 @@ def read_index(path: str, open_flags: int) -> Index | None:
             raw = os.pread(descriptor, length, end)
         finally:
             os.close(descriptor)
-        if len(raw) != length:
-            return None
-        return _checked(json.loads(raw), end)
+        places = json.loads(raw) if len(raw) == length else None
     except (OSError, ValueError, RecursionError):
         return None
-
-
-def _checked(value: Any, end: int) -> Index | None:
-    """An index whose every entry is a (offset, length) of ints inside the first ``end`` bytes, or None."""
-    if type(value) is not dict:
-        return None
-    index: Index = {}
-    for name, place in value.items():
-        if type(place) is not list or len(place) != 2 or type(place[0]) is not int or type(place[1]) is not int:
-            return None
-        offset, length = place
-        if offset < 0 or length < 0 or offset + length > end:
-            return None
-        index[name] = (offset, length)
-    return index
+    return Index(places, end) if type(places) is dict else None

@@ -4,9 +4,12 @@ cleaned like any entry."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,9 +67,10 @@ def test_a_damaged_entry_in_a_pack_is_a_miss_and_the_others_hit(tmp_path: Path) 
     _fill(tmp_path / "c", entries)
     pack = _packs(tmp_path / "c")[0]
     index = cachepack.read_index(str(pack), os.O_RDONLY)
-    assert index is not None
     damaged = next(iter(entries))
-    offset, length = index[damaged]
+    place = index.place(damaged) if index is not None else None
+    assert place is not None
+    offset, length = place
     data = bytearray(pack.read_bytes())
     data[offset + length - 1] ^= 1
     pack.write_bytes(bytes(data))
@@ -78,22 +82,36 @@ def test_a_damaged_entry_in_a_pack_is_a_miss_and_the_others_hit(tmp_path: Path) 
     assert all(again.get(name, name.encode()) == entries[name] for name in reversed(entries))  # packs read first
 
 
+def _rewrite_index(pack: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    data = pack.read_bytes()
+    length = int.from_bytes(data[-8:], "big")
+    end = len(data) - len(cachepack.PACK_MAGIC) - 8 - length
+    places = json.loads(data[end:end + length])
+    change(places)
+    text = json.dumps(places).encode()
+    pack.write_bytes(data[:end] + text + cachepack.PACK_MAGIC + len(text).to_bytes(8, "big"))
+
+
 def test_an_index_pointing_at_another_entry_is_a_miss(tmp_path: Path) -> None:
     """The index is not signed: pointing one name at another entry's bytes must not make it a hit."""
     entries = _entries()
     _fill(tmp_path / "c", entries)
-    pack = _packs(tmp_path / "c")[0]
     first, second = list(entries)[:2]
-    data = pack.read_bytes()
-    index = cachepack.read_index(str(pack), os.O_RDONLY)
-    assert index is not None
-    index[first] = index[second]
-    body = data[:len(data) - len(cachepack.PACK_MAGIC) - 8 - int.from_bytes(data[-8:], "big")]
-    text = ("{" + ",".join(f'"{name}":[{offset},{length}]' for name, (offset, length) in index.items()) + "}").encode()
-    pack.write_bytes(body + text + cachepack.PACK_MAGIC + len(text).to_bytes(8, "big"))
+    _rewrite_index(_packs(tmp_path / "c")[0], lambda places: places.update({first: places[second]}))
     store = CacheFolder(tmp_path / "c", "parse", KEY)
     assert store.get(second, second.encode()) == entries[second]
     assert store.get(first, first.encode()) is None
+
+
+@pytest.mark.parametrize("place", [[0, 10**12], [-1, 5], [0.5, 5], "0,5", [0], None])
+def test_a_bad_place_in_the_index_is_a_miss_and_the_others_hit(tmp_path: Path, place: object) -> None:
+    entries = _entries()
+    _fill(tmp_path / "c", entries)
+    bad = list(entries)[3]
+    _rewrite_index(_packs(tmp_path / "c")[0], lambda places: places.update({bad: place}))
+    store = CacheFolder(tmp_path / "c", "parse", KEY)
+    assert store.get(bad, bad.encode()) is None
+    assert all(store.get(name, name.encode()) == payload for name, payload in entries.items() if name != bad)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "no footer", "huge index", "bad index", "not json", "fifo"])
