@@ -12,6 +12,9 @@ The parse cache (``sources/cache.py``) and any other cache kubelint keeps use a 
   miss, never a hidden finding.
 - Writes are atomic (a temporary file renamed into place), and the folder is bounded: after a run that wrote,
   entries unused for :data:`MAX_AGE` seconds go, then the least recently used until :data:`MAX_BYTES` is met.
+- A run that writes more than :data:`PACK_AFTER` entries (a first run over a big tree) writes them into one pack
+  file (:mod:`kubelint.cachepack`) instead of a file each: creating a file costs more than writing its bytes.
+  A pack is pruned as a whole, like one entry.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from kubelint.cachepack import PackWriter, read_index
 from kubelint.records import record
 
 MAGIC = b"kubelint-cache 2\n"
@@ -40,6 +44,11 @@ TOUCH_AFTER = 24 * 3600
 """A hit marks its entry as recently used only when the mark is older than this (one syscall saved per hit)."""
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 """Entries are opened without blocking (a FIFO planted in the folder is then refused, not waited on)."""
+PACK_AFTER = 32
+"""A run's entries go into one pack file once it has more than this many to write (fewer: a file each)."""
+PACKS_READ = 16
+"""Entries are looked up in the newest this many packs only (a run reads the index of each)."""
+_PACKS = "packs"
 _PRUNE_MARK = ".pruned"
 _KEY_FILE = "cache-key"
 
@@ -155,6 +164,10 @@ class CacheFolder:
         self._key = key
         self._max_entry = max_entry
         self.wrote = False
+        self._pending: dict[str, bytes] = {}  # signed entries of this run not written yet (at most PACK_AFTER)
+        self._pack: PackWriter | None = None
+        self._packed: dict[str, tuple[str, int, int]] | None = None  # entry -> (pack, offset, length), read lazily
+        self._broken = False  # a pack could not be written: the disk is full or read-only, this run writes no more
 
     def _mac(self, name: str, binding: bytes, payload: bytes) -> bytes:
         parts = [MAGIC]
@@ -169,30 +182,112 @@ class CacheFolder:
 
     def get(self, name: str, binding: bytes) -> bytes | None:
         """The payload stored under ``name`` for ``binding``, or None (absent, unreadable, forged, moved)."""
-        try:
-            descriptor = os.open(self._path(name), _READ_FLAGS)
-            try:
-                info = os.fstat(descriptor)
-                if not stat.S_ISREG(info.st_mode) or info.st_size > self._max_entry:
-                    return None
-                blob = os.read(descriptor, info.st_size + 1)  # sized to the file: a bigger buffer costs per entry
-            finally:
-                os.close(descriptor)
-        except (OSError, ValueError):
+        pending = self._pending.get(name)
+        if pending is not None:
+            return self._verified(name, binding, pending)
+        packed_first = self._packed is not None and name in self._packed  # once packs are read, no file looked for
+        if packed_first:
+            payload = self._get_packed(name, binding)
+            if payload is not None:
+                return payload
+        payload = self._get_file(name, binding)
+        if payload is None and not packed_first:
+            payload = self._get_packed(name, binding)
+        return payload
+
+    def _get_file(self, name: str, binding: bytes) -> bytes | None:
+        path = self._path(name)
+        found = _read(path, self._max_entry)
+        payload = None if found is None else self._verified(name, binding, found[0])
+        if found is not None and payload is not None:
+            _touch_if_old(path, found[1])
+        return payload
+
+    def _get_packed(self, name: str, binding: bytes) -> bytes | None:
+        if self._packed is None:
+            self._packed = self._read_packs()
+        place = self._packed.get(name)
+        if place is None:
             return None
+        path, offset, length = place
+        found = _read(path, self._max_entry, (offset, length))
+        payload = None if found is None else self._verified(name, binding, found[0])
+        if found is not None and payload is not None:
+            _touch_if_old(path, found[1])
+        return payload
+
+    def _read_packs(self) -> dict[str, tuple[str, int, int]]:
+        """Where the entries of the newest :data:`PACKS_READ` packs lie (newer packs win)."""
+        packs = []
+        for entry in _scan(self.folder / _PACKS):
+            if entry.name.endswith(".pack"):
+                with contextlib.suppress(OSError):
+                    packs.append((entry.stat(follow_symlinks=False).st_mtime, entry.path))
+        places: dict[str, tuple[str, int, int]] = {}
+        for _, path in sorted(packs)[-PACKS_READ:]:
+            index = read_index(path, _READ_FLAGS)
+            if index is not None:
+                places.update((name, (path, offset, length)) for name, (offset, length) in index.items())
+        return places
+
+    def _verified(self, name: str, binding: bytes, blob: bytes) -> bytes | None:
+        """The payload of an entry's bytes when they are signed for ``name`` and ``binding``, else None."""
         header = len(MAGIC) + MAC_SIZE
-        if len(blob) != info.st_size or len(blob) < header or not blob.startswith(MAGIC):
+        if len(blob) < header or not blob.startswith(MAGIC):
             return None
         payload = blob[header:]
         if not hmac.compare_digest(blob[len(MAGIC):header], self._mac(name, binding, payload)):
             return None
-        if time.time() - info.st_mtime > TOUCH_AFTER:
-            with contextlib.suppress(OSError):
-                os.utime(self._path(name))
         return payload
 
     def put(self, name: str, binding: bytes, payload: bytes) -> None:
-        """Store ``payload`` under ``name`` for ``binding``; failures (read-only or full disk) are ignored."""
+        """Store ``payload`` under ``name`` for ``binding`` (written by :meth:`close` or into this run's pack);
+        failures (read-only or full disk) are ignored."""
+        if self._broken:
+            return
+        blob = MAGIC + self._mac(name, binding, payload) + payload
+        if self._pack is None:
+            self._pending[name] = blob
+            if len(self._pending) > PACK_AFTER:
+                self._start_pack()
+        else:
+            self._pack_entry(name, blob)
+
+    def _start_pack(self) -> None:
+        """Move this run's entries into a pack, where the rest of them will go too."""
+        pending, self._pending = self._pending, {}
+        try:
+            self._pack = PackWriter(os.path.join(self.folder, _PACKS))
+        except OSError:
+            self._broken = True
+            return
+        for item in pending.items():
+            self._pack_entry(*item)
+
+    def _pack_entry(self, name: str, blob: bytes) -> None:
+        if self._pack is None:  # dropped after a failed write
+            return
+        try:
+            self._pack.add(name, blob)
+        except OSError:
+            self._pack.abandon()
+            self._pack = None
+            self._broken = True
+
+    def flush(self) -> None:
+        """Write this run's entries: its pack, or a file each."""
+        if self._pack is not None:
+            try:
+                self._pack.finish()
+                self.wrote = True
+            except OSError:
+                self._pack.abandon()
+            self._pack = None
+        pending, self._pending = self._pending, {}
+        for name, blob in pending.items():
+            self._write(name, blob)
+
+    def _write(self, name: str, blob: bytes) -> None:
         path = self._path(name)
         folder = os.path.dirname(path)
         try:
@@ -200,7 +295,7 @@ class CacheFolder:
             handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             try:
                 with os.fdopen(handle, "wb") as stream:
-                    stream.write(MAGIC + self._mac(name, binding, payload) + payload)
+                    stream.write(blob)
                 os.replace(temporary, path)
             except BaseException:
                 os.unlink(temporary)
@@ -210,9 +305,37 @@ class CacheFolder:
         self.wrote = True
 
     def close(self) -> None:
-        """End of a run: prune the whole cache folder when this run wrote to it (at most once an hour)."""
+        """End of a run: write its entries, then prune the whole cache folder when this run wrote to it (at most
+        once an hour)."""
+        self.flush()
         if self.wrote:
             prune_if_due(self.root)
+
+
+def _touch_if_old(path: str, mtime: float) -> None:
+    """Mark a hit's file as recently used when its mark is older than :data:`TOUCH_AFTER`."""
+    if time.time() - mtime > TOUCH_AFTER:
+        with contextlib.suppress(OSError):
+            os.utime(path)
+
+
+def _read(path: str, limit: int, place: tuple[int, int] | None = None) -> tuple[bytes, float] | None:
+    """The bytes of the entry file at ``path`` (or, with ``place``, of the ``(offset, length)`` in a pack) and the
+    file's modification time; None when absent, unreadable, not a regular file or over ``limit`` bytes."""
+    try:
+        descriptor = os.open(path, _READ_FLAGS)
+        try:
+            info = os.fstat(descriptor)
+            offset, size = place if place is not None else (0, info.st_size)
+            if not stat.S_ISREG(info.st_mode) or size > limit:
+                return None
+            # sized to the entry: a bigger buffer costs per entry
+            blob = os.pread(descriptor, size, offset) if place is not None else os.read(descriptor, size + 1)
+        finally:
+            os.close(descriptor)
+    except (OSError, ValueError):
+        return None
+    return (blob, info.st_mtime) if len(blob) == size else None
 
 
 def _entries(root: Path) -> Iterator[tuple[str, os.stat_result]]:
