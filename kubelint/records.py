@@ -21,7 +21,7 @@ import inspect
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, fields
+from dataclasses import KW_ONLY, MISSING, Field, FrozenInstanceError, InitVar, dataclass, fields
 from operator import attrgetter
 from threading import get_ident
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -91,7 +91,7 @@ def _process(cls: type, options: dict[str, Any]) -> None:
     init, repr_, eq = options.get("init", True), options.get("repr", True), options.get("eq", True)
     frozen = options.get("frozen", False)
     if (cls.__bases__ != (object,) or options.get("order") or options.get("unsafe_hash") or not init
-            or set(options) - {"frozen", "repr", "eq"} or _WRITTEN & cls.__dict__.keys()):
+            or set(options) - {"frozen", "repr", "eq"} or _WRITTEN & cls.__dict__.keys() or _special_fields(cls)):
         dataclass(cls, **options)
         return
     undocumented = not cls.__doc__
@@ -117,8 +117,24 @@ def _process(cls: type, options: dict[str, Any]) -> None:
     params.init, params.repr, params.eq, params.frozen = init, repr_, eq, frozen  # as asked, as dataclass records
 
 
+def _special_fields(cls: type) -> bool:
+    """Whether a field of ``cls`` is one the ``__init__`` below does not write as dataclass does: not a parameter
+    (``field(init=False)``), keyword-only (``kw_only``, ``KW_ONLY``) or an init-only ``InitVar``."""
+    for name, annotation in inspect.get_annotations(cls).items():
+        declared = cls.__dict__.get(name)
+        if isinstance(declared, Field) and (not declared.init or declared.kw_only is True):
+            return True
+        if annotation is KW_ONLY or isinstance(annotation, InitVar) or annotation is InitVar:
+            return True
+        if isinstance(annotation, str) and ("InitVar" in annotation or "KW_ONLY" in annotation):
+            return True
+    return False
+
+
 _WRITTEN = {"__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__", "__post_init__"}
 """Methods a class may write itself; dataclass then keeps (or refuses) them, so such a class is left to it."""
+
+
 class _Factory:
     def __repr__(self) -> str:
         return "<factory>"

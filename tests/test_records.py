@@ -272,3 +272,39 @@ def test_kubelint_declares_its_dataclasses_with_record() -> None:
                 found += [f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name}" for decorator in node.decorator_list
                           if ast.unparse(decorator).split("(")[0].endswith("dataclass")]
     assert not found, "declare these with kubelint.records.record:\n" + "\n".join(found)
+
+
+SPECIAL_FIELDS = [
+    ({"a": "int", "b": "int"}, {"b": field(init=False, default=3)}, [(1,)], [(1, 2)]),
+    ({"a": "int", "b": "int"}, {"b": field(default=3, kw_only=True)}, [(1,), ((1,), {"b": 2})], [(1, 2)]),
+    ({"a": "int", "_": "KW_ONLY", "b": "int"}, {"b": 3}, [(1,), ((1,), {"b": 2})], [(1, 2)]),
+    ({"a": "int", "b": "InitVar[int]"}, {}, [(1, 2)], [(1,)]),
+]
+
+
+@pytest.mark.parametrize(("annotations", "defaults", "accepted", "refused"), SPECIAL_FIELDS,
+                         ids=["init=False", "kw_only", "KW_ONLY", "InitVar"])
+def test_fields_the_written_init_does_not_cover_are_left_to_dataclass(
+        annotations: dict[str, str], defaults: dict[str, Any], accepted: list[Any], refused: list[Any]) -> None:
+    def body() -> dict[str, Any]:
+        return {"__annotations__": dict(annotations), **defaults, "__module__": __name__, "__qualname__": "Special",
+                "__doc__": "Special fields."}
+
+    namespace = {"KW_ONLY": dataclasses.KW_ONLY, "InitVar": dataclasses.InitVar}
+    globals().update(namespace)  # the string annotations resolve in this module, as in a real one
+    eager = dataclasses.dataclass(type("Special", (), body()))
+    lazy = deferred_dataclass(type("Special", (), body()))
+
+    def call(cls: type, arguments: Any) -> Any:
+        args, kwargs = arguments if isinstance(arguments, tuple) and len(arguments) == 2 and isinstance(
+            arguments[1], dict) else (arguments, {})
+        return cls(*args, **kwargs)
+
+    for arguments in accepted:
+        assert repr(call(lazy, arguments)) == repr(call(eager, arguments))
+    for arguments in refused:
+        with pytest.raises(TypeError):
+            call(eager, arguments)
+        with pytest.raises(TypeError):
+            call(lazy, arguments)
+    assert str(inspect.signature(lazy)) == str(inspect.signature(eager))
