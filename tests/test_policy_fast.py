@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kubelint.catalog import load_catalog
@@ -182,6 +182,8 @@ _SCHEMAS = st.recursive(st.one_of(_ASSERTIONS, st.booleans()), lambda inner: st.
 
 @settings(max_examples=400, deadline=None)
 @given(_SCHEMAS, _INSTANCES)
+@example({"allOf": [{"properties": {"a": False}}]}, {"a": None})  # a false property below a list of subschemas
+@example({"anyOf": [{"not": {}}, {"properties": {"b": {"properties": {"a": False}}}}]}, {"b": {"a": 1}})
 def test_fast_failing_nodes_are_jsonschemas_on_generated_schemas(schema: Any, instance: Any) -> None:
     """Schemas of the keywords in LOCATED_ALIKE fail at the same nodes in both validators."""
     pytest.importorskip("jsonschema_rs")

@@ -232,8 +232,13 @@ def schema_errors(params: Params, instance: Any) -> list[tuple[Path, str]]:
 def _false_property(params: Params, error: Any, instance: Any, path: Path) -> Path:
     """jsonschema leaves the property off the path of a ``name: false`` subschema: find it again."""
     properties: Any = params.get("schema")
-    for part in error.absolute_schema_path:
-        properties = properties.get(part) if isinstance(properties, dict) else None
+    for part in error.absolute_schema_path:  # keywords, and indexes into allOf/anyOf/oneOf lists
+        if isinstance(properties, dict):
+            properties = properties.get(part)
+        elif isinstance(properties, list) and isinstance(part, int) and 0 <= part < len(properties):
+            properties = properties[part]
+        else:
+            properties = None
     node: Any = instance
     for part in path:
         if isinstance(node, dict) and isinstance(part, str):
