@@ -26,14 +26,16 @@ import hashlib
 import json
 import sys
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kubelint import __version__
 from kubelint.cachedir import CacheFolder, UnsafeFolder, default_cache_dir, signing_key
 from kubelint.findings import Path as NodePath
 from kubelint.sources.yaml import Document, Problem, node_count
+
+T = TypeVar("T")
 
 FORMAT = 4
 """Bump when the shape of Document or Problem, or of their encoding here, changes."""
@@ -66,13 +68,7 @@ class ParseCache:
 
     def get(self, key: str) -> Parsed | None:
         """The cached parse, or None when absent, unreadable, forged or not of this version's shape."""
-        payload = self._store.get(key, key.encode())
-        if payload is None:
-            return None
-        try:
-            return decode(payload)
-        except Exception:  # any surprise in an entry is a miss, never a crash
-            return None
+        return self._decoded(key, decode)
 
     def put(self, key: str, value: Parsed) -> None:
         """Store a parse; failures (read-only disk, full disk) are ignored: the cache is an optimisation."""
@@ -87,17 +83,21 @@ class ParseCache:
 
     def get_blob(self, key: str) -> BlobParse | None:
         """A git blob's cached text and parse (see :meth:`blob_key`), or None as :meth:`get`."""
-        payload = self._store.get(key, key.encode())
-        if payload is None:
-            return None
-        try:
-            return decode_blob(payload)
-        except Exception:  # any surprise in an entry is a miss, never a crash
-            return None
+        return self._decoded(key, decode_blob)
 
     def put_blob(self, key: str, value: BlobParse) -> None:
         """Store a git blob's text and parse; failures are ignored as in :meth:`put`."""
         self._store.put(key, key.encode(), encode_blob(value))
+
+    def _decoded(self, key: str, decoder: Callable[[bytes], T]) -> T | None:
+        """The entry ``key`` decoded, or None when absent, unreadable, forged or not of this version's shape."""
+        payload = self._store.get(key, key.encode())
+        if payload is None:
+            return None
+        try:
+            return decoder(payload)
+        except Exception:  # any surprise in an entry is a miss, never a crash
+            return None
 
     def close(self) -> None:
         """End of a run: prune the cache folder if this run wrote to it."""
