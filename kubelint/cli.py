@@ -760,7 +760,7 @@ def _exit_now(done: SystemExit) -> None:
     code = done.code
     if code is not None and not isinstance(code, int):
         raise done
-    if sys.getprofile() is not None or sys.gettrace() is not None or "coverage" in sys.modules:
+    if _observed():
         raise done  # a profiler or coverage writes its data at exit
     try:
         sys.stdout.flush()
@@ -768,6 +768,15 @@ def _exit_now(done: SystemExit) -> None:
     except (OSError, ValueError):
         raise done from None
     os._exit(code or 0)
+
+
+def _observed() -> bool:
+    """Whether a profiler, tracer, debugger or coverage watches this process: ``sys.setprofile``/``settrace``, or
+    (Python 3.12+, where cProfile and others register there) a tool of ``sys.monitoring``."""
+    if sys.getprofile() is not None or sys.gettrace() is not None or "coverage" in sys.modules:
+        return True
+    monitoring = getattr(sys, "monitoring", None)
+    return monitoring is not None and any(monitoring.get_tool(tool) is not None for tool in range(6))
 
 
 def _tolerant_streams() -> None:
