@@ -14,6 +14,7 @@ from typing import Any
 
 from kubelint.findings import MAX_NAME, Finding, dotted, excerpt
 from kubelint.fingerprint import VERSION, fingerprint, relative_path
+from kubelint.jsondepth import nested_deeper_than
 from kubelint.records import record
 from kubelint.report.escape import escape_control, json_text
 from kubelint.sources.boundary import Boundary, redirected
@@ -97,8 +98,10 @@ def load(path: str, boundary: Boundary | None = None) -> list[Entry]:
             from error
     except (ValueError, UnicodeDecodeError) as error:
         raise BaselineError(f"{escape_control(path)}: not a kubelint baseline (invalid JSON: {error})") from error
-    except RecursionError as error:  # json's decoder recurses once per nesting level
+    except RecursionError as error:  # json's decoder recursed once per nesting level (Python <= 3.12)
         raise BaselineError(f"{escape_control(path)}: not a kubelint baseline (JSON nested too deeply)") from error
+    if nested_deeper_than(document):
+        raise BaselineError(f"{escape_control(path)}: not a kubelint baseline (JSON nested too deeply)")
     return parse(document, path)
 
 

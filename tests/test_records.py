@@ -10,6 +10,7 @@ import importlib
 import inspect
 import pickle
 import pkgutil
+import sys
 import threading
 from dataclasses import field
 from pathlib import Path
@@ -94,8 +95,13 @@ def test_a_record_is_the_dataclass_dataclass_makes(options: dict[str, Any]) -> N
             first.a = 2
     assert dataclasses.replace(first, a=5).a == 5
     nan = float("nan")
-    assert (lazy(nan) == lazy(nan)) == (eager(nan) == eager(nan))  # compared as tuples: the same NaN is equal
-    assert (lazy(nan, "b") == lazy(float("nan"), "b")) == (eager(nan, "b") == eager(float("nan"), "b"))
+    # records compare fields as one tuple, as dataclass did up to Python 3.12 (the same NaN object is equal to
+    # itself); from 3.13 dataclass compares field by field, which differs only for values unequal to themselves
+    if options.get("eq", True) and not options.get("order") and not options.get("unsafe_hash"):  # records' own eq
+        assert lazy(nan) == lazy(nan) and lazy(nan, "b") != lazy(float("nan"), "b")
+    if sys.version_info < (3, 13):
+        assert (lazy(nan) == lazy(nan)) == (eager(nan) == eager(nan))
+        assert (lazy(nan, "b") == lazy(float("nan"), "b")) == (eager(nan, "b") == eager(float("nan"), "b"))
     if "__hash__" in eager.__dict__ and eager.__hash__ is not None:
         assert hash(lazy(7, "q")) == hash(eager(7, "q")) == hash((7, "q"))
     for name in ("__repr__", "__eq__", "__hash__"):

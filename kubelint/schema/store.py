@@ -12,6 +12,7 @@ import os
 from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from kubelint.jsondepth import nested_deeper_than
 from kubelint.model.resource import Resource, mapping, sequence, split_api_version, text
 from kubelint.records import record
 from kubelint.schema import builtin
@@ -318,7 +319,9 @@ def read_schema(path: str, max_size: int) -> tuple[dict[str, Any] | None, tuple[
         return bad(f"not UTF-8 (byte {error.start + 1})")
     except json.JSONDecodeError as error:
         return bad(f"not JSON: {error.msg}", error.lineno, error.colno)
-    except RecursionError:  # json's decoder recurses once per nesting level
+    except RecursionError:  # json's decoder recursed once per nesting level (Python <= 3.12)
+        return bad("JSON nested too deeply")
+    if nested_deeper_than(schema):
         return bad("JSON nested too deeply")
     if not isinstance(schema, dict):
         return bad(f"the file holds a JSON {type_name(schema)}, not an object")
