@@ -185,32 +185,30 @@ class CacheFolder:
         pending = self._pending.get(name)
         if pending is not None:
             return self._verified(name, binding, pending)
-        packed_first = self._packs is not None and self._place(name) is not None  # packs read: no file looked for
-        if packed_first:
-            payload = self._get_packed(name, binding)
+        # once the packs' indexes are read, a name they hold is read from its pack first (no file looked for)
+        place = self._place(name) if self._packs is not None else None
+        if place is not None:
+            payload = self._get_packed(name, binding, place)
             if payload is not None:
                 return payload
-        payload = self._get_file(name, binding)
-        if payload is None and not packed_first:
-            payload = self._get_packed(name, binding)
+        payload = self._get_at(self._path(name), name, binding)
+        if payload is None and place is None:
+            place = self._place(name)  # on a run's first miss, this reads the packs' indexes
+            payload = None if place is None else self._get_packed(name, binding, place)
         return payload
 
-    def _get_file(self, name: str, binding: bytes) -> bytes | None:
-        path = self._path(name)
-        found = _read(path, self._max_entry)
-        payload = None if found is None else self._verified(name, binding, found[0])
-        if found is not None and payload is not None:
-            _touch_if_old(path, found[1])
-        return payload
-
-    def _get_packed(self, name: str, binding: bytes) -> bytes | None:
-        place = self._place(name)
-        if place is None:
-            return None
+    def _get_packed(self, name: str, binding: bytes, place: tuple[str, int, int]) -> bytes | None:
         path, offset, length = place
-        found = _read(path, self._max_entry, (offset, length))
-        payload = None if found is None else self._verified(name, binding, found[0])
-        if found is not None and payload is not None:
+        return self._get_at(path, name, binding, (offset, length))
+
+    def _get_at(self, path: str, name: str, binding: bytes, place: tuple[int, int] | None = None) -> bytes | None:
+        """The verified payload of ``name`` read from the file at ``path`` (a region of it in a pack); a hit marks
+        the file as recently used."""
+        found = _read(path, self._max_entry, place)
+        if found is None:
+            return None
+        payload = self._verified(name, binding, found[0])
+        if payload is not None:
             _touch_if_old(path, found[1])
         return payload
 
