@@ -62,9 +62,7 @@ class ParseCache:
 
     def key(self, data: bytes) -> str:
         """The entry name for a file's bytes."""
-        digest = hashlib.sha256(self._salt)
-        digest.update(data)
-        return digest.hexdigest()[:40]
+        return self._name(data)
 
     def get(self, key: str) -> Parsed | None:
         """The cached parse, or None when absent, unreadable, forged or not of this version's shape."""
@@ -77,8 +75,12 @@ class ParseCache:
     def blob_key(self, oid: str, chart_template: bool) -> str:
         """The entry name for a git blob, read as a chart template or not. git names a blob by a hash of its bytes,
         so a file of a tree state finds its entry without its bytes being read from git (or hashed again)."""
+        return self._name(f"git blob {oid} {'template' if chart_template else 'file'}".encode())
+
+    def _name(self, content: bytes) -> str:
+        """An entry name: SHA-256 of this version's salt and ``content``."""
         digest = hashlib.sha256(self._salt)
-        digest.update(f"git blob {oid} {'template' if chart_template else 'file'}".encode())
+        digest.update(content)
         return digest.hexdigest()[:40]
 
     def get_blob(self, key: str) -> BlobParse | None:
@@ -211,7 +213,7 @@ def decode(payload: bytes) -> Parsed:
     _, is_text, documents, problems = value
     if type(documents) is not list or type(problems) is not list:
         raise ValueError("not a parse cache entry")
-    return is_text, [_decode_document(item) for item in documents], [_decode_problem(item) for item in problems]
+    return is_text, *_decode_parse(documents, problems)
 
 
 def decode_blob(payload: bytes) -> BlobParse:
@@ -221,7 +223,12 @@ def decode_blob(payload: bytes) -> BlobParse:
             or type(value[2]) is not str or type(value[3]) is not list or type(value[4]) is not list):
         raise ValueError("not a git blob entry")
     _, _, text, documents, problems = value
-    return text, [_decode_document(item) for item in documents], [_decode_problem(item) for item in problems]
+    return text, *_decode_parse(documents, problems)
+
+
+def _decode_parse(documents: list[Any], problems: list[Any]) -> tuple[list[Document], list[Problem]]:
+    """The documents and problems :func:`_encode_parse` wrote (each checked)."""
+    return [_decode_document(item) for item in documents], [_decode_problem(item) for item in problems]
 
 
 def _decode_problem(item: Any) -> Problem:
