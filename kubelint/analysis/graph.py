@@ -135,6 +135,9 @@ class ResourceGraph:
         """Every node in the order it was added: the tree's objects, then dangling targets."""
         self._out: dict[ObjectRef, dict[ObjectRef, list[Edge]]] = {}
         """Each source's edges, by target in the order each target was first met (networkx's order)."""
+        self._by_relation: dict[str | None, list[Edge]] | None = None
+        """Every edge (key None) and the edges of each relation in :meth:`edges`' order; made when first asked
+        for, dropped when an edge is added."""
         self.pods = PodIndex()
         self.table = tree.workloads
         self.selected: dict[ObjectRef, list[PodGroup]] = {}
@@ -187,15 +190,22 @@ class ResourceGraph:
     def edges(self, relation: str | None = None, source: ObjectRef | None = None) -> Iterator[Edge]:
         """Edges of one relation (all when None), optionally only those leaving ``source``; sources in node
         order, then targets in the order first met, then edges as added."""
-        out = self._out
-        for start in [source] if source is not None else self._nodes:
-            by_target = out.get(start)
-            if by_target is None:
-                continue
-            for edges in by_target.values():
-                for edge in edges:
-                    if relation is None or edge.relation == relation:
-                        yield edge
+        if source is not None:
+            return self._edges_from(source, relation)
+        if self._by_relation is None:  # a dozen checks each ask for one relation: list them all in one pass
+            by_relation: dict[str | None, list[Edge]] = {None: []}
+            for start in self._nodes:
+                for edge in self._edges_from(start, None):
+                    by_relation[None].append(edge)
+                    by_relation.setdefault(edge.relation, []).append(edge)
+            self._by_relation = by_relation
+        return iter(self._by_relation.get(relation, ()))
+
+    def _edges_from(self, source: ObjectRef, relation: str | None) -> Iterator[Edge]:
+        for edges in self._out.get(source, {}).values():
+            for edge in edges:
+                if relation is None or edge.relation == relation:
+                    yield edge
 
     def to_networkx(self) -> Any:
         """The graph as a ``networkx.MultiDiGraph`` (nodes carry ``resource``, edges ``relation``, ``path`` and
@@ -255,6 +265,7 @@ class ResourceGraph:
         that add their own relations, such as NetworkPolicy's."""
         self._node(source)
         self._node(target)
+        self._by_relation = None
         by_target = self._out.get(source)
         if by_target is None:
             by_target = self._out[source] = {}
