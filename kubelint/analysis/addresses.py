@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from kubelint.analysis import analysis_of
 from kubelint.analysis.graph import ResourceGraph, build_graph
 from kubelint.findings import Location, Path
-from kubelint.model.resource import Container, ObjectRef, Resource, mapping, sequence, text
+from kubelint.model.resource import Container, ObjectRef, Resource, mapping, sequence
 from kubelint.model.selectors import PodGroup
 from kubelint.records import record
 
@@ -139,6 +139,11 @@ def expand(value: str, variables: Mapping[str, str]) -> str:
     return "".join(out)
 
 
+def _may_hold_address(value: str) -> bool:
+    """Whether a value has a dot or a colon: an address (``name.namespace``, ``name:port``, a scheme) needs one."""
+    return "." in value or ":" in value
+
+
 class AddressFinder:
     """Finds the Service addresses of a tree (see the module's docstring)."""
 
@@ -184,25 +189,28 @@ class AddressFinder:
                    ) -> Iterator[Address]:
         variables: dict[str, str] = {}
         every: dict[str, str] = {}
-        for variable in sequence(container.raw.get("env")):
-            variable = mapping(variable)
-            name, value = text(variable.get("name")), variable.get("value")
-            if name and isinstance(value, str) and "valueFrom" not in variable:
-                every.setdefault(name, value)
+        literal: list[tuple[int, str, str]] = []
+        """The env variables with a literal value: (index, name, value)."""
         for index, variable in enumerate(sequence(container.raw.get("env"))):
-            variable = mapping(variable)
-            name, value = text(variable.get("name")), variable.get("value")
-            if not name or not isinstance(value, str) or "valueFrom" in variable:
+            if not isinstance(variable, dict):
                 continue
+            name, value = variable.get("name"), variable.get("value")
+            if name and isinstance(name, str) and isinstance(value, str) and "valueFrom" not in variable:
+                every.setdefault(name, value)
+                literal.append((index, name, value))
+        for index, name, value in literal:
             expanded = expand(value, variables)
             variables[name] = expanded
-            yield from self._scan(resource, (*container.path, "env", index, "value"), value, expanded, clients,
-                                  f"env {name} of container {container.name}")
+            if _may_hold_address(expanded):
+                yield from self._scan(resource, (*container.path, "env", index, "value"), value, expanded, clients,
+                                      f"env {name} of container {container.name}")
         for field_name in ("command", "args"):
             for index, item in enumerate(sequence(container.raw.get(field_name))):
                 if isinstance(item, str):
-                    yield from self._scan(resource, (*container.path, field_name, index), item,
-                                          expand(item, every), clients, f"{field_name} of container {container.name}")
+                    expanded = expand(item, every)
+                    if _may_hold_address(expanded):
+                        yield from self._scan(resource, (*container.path, field_name, index), item, expanded,
+                                              clients, f"{field_name} of container {container.name}")
 
     def _config_map_readers(self, groups: Mapping[ObjectRef, PodGroup]
                             ) -> dict[tuple[str | None, str], dict[str | None, list[PodGroup]]]:
@@ -224,12 +232,15 @@ class AddressFinder:
             namespace = owner.namespace
             for container in template.containers:
                 for variable in sequence(container.raw.get("env")):
-                    ref = mapping(mapping(mapping(variable).get("valueFrom")).get("configMapKeyRef"))
-                    add(namespace, ref.get("name"), ref.get("key"), group)
+                    if isinstance(variable, dict) and "valueFrom" in variable:  # most variables have a value
+                        ref = mapping(mapping(variable["valueFrom"]).get("configMapKeyRef"))
+                        add(namespace, ref.get("name"), ref.get("key"), group)
                 for source in sequence(container.raw.get("envFrom")):
                     add(namespace, mapping(mapping(source).get("configMapRef")).get("name"), None, group)
             for volume in sequence(template.spec.get("volumes")):
                 volume = mapping(volume)
+                if "configMap" not in volume and "projected" not in volume:  # an emptyDir, a Secret, a claim
+                    continue
                 sources = [mapping(volume.get("configMap"))]
                 sources += [mapping(mapping(item).get("configMap"))
                             for item in sequence(mapping(volume.get("projected")).get("sources"))]
@@ -250,7 +261,7 @@ class AddressFinder:
 
     def _scan(self, resource: Resource, path: Path, written: str, value: str, clients: tuple[PodGroup, ...],
               via: str) -> Iterator[Address]:
-        if "." not in value and ":" not in value:
+        if not _may_hold_address(value):
             return
         multiline = "\n" in value
         for number, line in self._candidate_lines(value, multiline):
