@@ -24,8 +24,8 @@ def test_reformatted_message_matches() -> None:
 
 
 def test_rule_object_path_and_message_each_matter() -> None:
-    other_object = replace(FINDING, location=replace(FINDING.location, ref=replace(REF, name="api")))
-    other_namespace = replace(FINDING, location=replace(FINDING.location, ref=replace(REF, namespace="dev")))
+    other_object = replace(FINDING, location=replace(FINDING.location, ref=REF._replace(name="api")))
+    other_namespace = replace(FINDING, location=replace(FINDING.location, ref=REF._replace(namespace="dev")))
     other_path = replace(FINDING, location=replace(FINDING.location, path=("spec", "template")))
     variants = [replace(FINDING, rule="other-rule"), other_object, other_namespace, other_path,
                 replace(FINDING, message="something else")]

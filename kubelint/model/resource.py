@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from kubelint.findings import MAX_NAME, Location, Path, excerpt
 from kubelint.records import record
@@ -36,14 +36,23 @@ def split_api_version(api_version: str) -> tuple[str, str]:
     return group, version
 
 
-@record(frozen=True, order=True)
-class ObjectRef:
-    """The identity of an object: API group, kind, namespace (None when cluster-scoped) and name."""
+class ObjectRef(NamedTuple):
+    """The identity of an object: API group, kind, namespace (None when cluster-scoped) and name.
+
+    A named tuple, so that hashing one (every index of the graph and of the analyses is keyed by objects) is the
+    tuple's hash, in C (``NamedTuple`` keeps it although ``__eq__`` is written here); it equals another ObjectRef
+    only, never a plain tuple of the same values."""
 
     group: str
     kind: str
     namespace: str | None
     name: str
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is ObjectRef and tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
 
     def __str__(self) -> str:
         name = excerpt(self.name, MAX_NAME)
