@@ -364,7 +364,7 @@ def podspec_schema(tree: Tree, params: Params) -> Iterator[Hit]:
         for resource, template in linted_templates(tree):
             if not accept(resource):
                 continue
-            spec = resource.get(template.spec_path)
+            spec = _node(resource, template.spec, template.spec_path)
             if not compiled.valid(spec):
                 yield from _hits(resource, params, template.spec_path, spec, _values(resource))
     except InternalError:
@@ -386,7 +386,7 @@ def container_schema(tree: Tree, params: Params) -> Iterator[Hit]:
             for container in template.containers:
                 if container.init and not with_init:
                     continue
-                raw = resource.get(container.path)
+                raw = _node(resource, container.raw, container.path)
                 if not compiled.valid(raw):
                     values = {**_values(resource), "container": container.name}
                     yield from _hits(resource, params, container.path, raw, values)
@@ -394,6 +394,12 @@ def container_schema(tree: Tree, params: Params) -> Iterator[Hit]:
         raise
     except Exception as error:
         raise InternalError(error, resource.file if resource is not None else None) from error
+
+
+def _node(resource: Resource, read: Mapping[str, Any], path: Path) -> Any:
+    """The node at ``path`` of ``resource``, given the mapping a template view read there (``read``): the node
+    itself unless empty, which stands for an empty mapping or a node that is no mapping (then looked up)."""
+    return read if read else resource.get(path)
 
 
 @validates("object-schema", "podspec-schema", "container-schema")
