@@ -214,18 +214,14 @@ class Resource:
     ``Source.via``."""
     unit: str = ""
     """The deployable unit the object belongs to (see :mod:`kubelint.model.units`); ``Source.unit``."""
+    kind: str = field(init=False, repr=False, compare=False)
+    """``ref.kind``, ``ref.name`` and ``ref.namespace`` as plain attributes (every check reads them, most for
+    every object: a property cost a call each time)."""
+    name: str = field(init=False, repr=False, compare=False)
+    namespace: str | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def kind(self) -> str:
-        return self.ref.kind
-
-    @property
-    def name(self) -> str:
-        return self.ref.name
-
-    @property
-    def namespace(self) -> str | None:
-        return self.ref.namespace
+    def __post_init__(self) -> None:
+        self.kind, self.name, self.namespace = self.ref.kind, self.ref.name, self.ref.namespace
 
     @property
     def metadata(self) -> Mapping[str, Any]:
