@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from kubelint import forked
 from kubelint.cli import cli
 from kubelint.loader import candidates, load_sources
 from kubelint.options import Options
@@ -144,7 +145,7 @@ def test_no_workers_for_one_job_a_small_tree_or_standard_input(monkeypatch: pyte
 
 @pytest.mark.usefixtures("another_thread")
 def test_no_workers_forked_from_a_process_with_threads() -> None:
-    assert not parallel.can_fork()
+    assert not forked.can_fork()
     assert parallel.parse_in_workers(_files(), read.DEFAULT_MAX_FILE_SIZE, None, None) is None
 
 

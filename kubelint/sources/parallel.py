@@ -1,41 +1,30 @@
-"""Parse a big tree's files on every usable core: worker processes forked from this one take runs of files, in
-discovery order, and send back what :func:`~kubelint.sources.read.load_source` made of each.
+"""Parse a big tree's files on every usable core: worker processes forked from this one (see
+:mod:`kubelint.forked`) take runs of files, in discovery order, and send back what
+:func:`~kubelint.sources.read.load_source` made of each, as plain values.
 
 Only big trees gain (:data:`MIN_BYTES`): workers cost a fork each, and every parse crosses back as bytes that this
-process turns into values again (about a tenth of the cost of parsing). What crosses is plain data encoded with
-:mod:`marshal`: a worker is a fork of this process running this code, and its bytes travel through a private pipe
-and are never stored, so they are as trusted as this process's own memory. (What a repository or a cache folder
-holds is never decoded with marshal: cache entries are signed JSON, checked when read.)
-
-With the parse cache, each worker looks its files up in it and signs entries for what it parsed; this process
-writes them (one pack for the run, as a serial run writes).
-
-Workers are used only where ``fork`` is safe (Linux and other POSIX systems; not Windows, which lacks it, nor
-macOS, where system libraries may not survive it), when no other thread runs in this process (a fork copies
-locks held by other threads), with at least two usable cores, and unless ``jobs`` is 1. A file a worker could not
-parse or send, and every file left when a worker dies, is parsed in this process: the result never depends on the
-workers.
+process turns into values again (about a tenth of the cost of parsing). With the parse cache, each worker looks its
+files up in it and signs entries for what it parsed; this process writes them (one pack for the run, as a serial
+run writes). A file a worker could not parse or send, and every file left when a worker dies, is parsed in this
+process: the result never depends on the workers.
 """
 
 from __future__ import annotations
 
 import marshal
 import os
-import sys
-import threading
 from array import array
 from collections.abc import Iterator
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
+from kubelint import forked
 from kubelint.records import record
 from kubelint.sources.discover import STDIN, Candidate
 from kubelint.sources.read import Source, load_source
 from kubelint.sources.yaml import Document, Problem
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
-
     from kubelint.sources.boundary import Boundary
     from kubelint.sources.cache import ParseCache
 
@@ -48,7 +37,7 @@ CHUNK_BYTES = 1024 * 1024
 
 @record
 class _Work:
-    """What the workers parse, set before they fork: only a run's number is sent to them."""
+    """What the workers parse, set before they fork."""
 
     runs: list[list[Candidate]]
     max_size: int
@@ -56,45 +45,20 @@ class _Work:
     boundary: Boundary | None
 
 
-_work: _Work | None = None
-
-
-def usable_cores() -> int:
-    """The cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def can_fork() -> bool:
-    """Whether worker processes may be forked from this one now (see the module's documentation)."""
-    return (hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
-            and _work is None)
-
-
 def parse_in_workers(files: list[Candidate], max_size: int, cache: ParseCache | None, boundary: Boundary | None,
                      jobs: int = 0) -> Iterator[Source | None] | None:
     """Each file's source in order, parsed by worker processes (None for a file to parse here), or None when the
     files are better parsed here: ``jobs`` is 1, the tree is small, fork is unsafe, one core, standard input.
     ``jobs``: at most this many workers (0: one per usable core)."""
-    workers = min(jobs or usable_cores(), usable_cores())
-    if workers < 2 or not can_fork() or any(candidate.path == STDIN for candidate in files):
+    workers = forked.workers_for(jobs)
+    if not workers or any(candidate.path == STDIN for candidate in files):
         return None
     runs = _runs(files)
     if runs is None:
         return None
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    global _work
-    _work = _Work(runs, max_size, cache, boundary)
-    try:
-        pool = ProcessPoolExecutor(min(workers, len(runs)), get_context("fork"), initializer=_ignore_interrupts)
-        results = pool.map(_parse_run, range(len(runs)))
-    except (OSError, RuntimeError):  # the workers could not start (no memory, process limit)
-        _work = None
-        return None
-    return _collect(pool, results, runs, cache)
+    work = _Work(runs, max_size, cache, boundary)
+    results = forked.run_forked(lambda number: _parse_run(work, number), len(runs), workers)
+    return None if results is None else _sources(results, runs, cache)
 
 
 def _runs(files: list[Candidate]) -> list[list[Candidate]] | None:
@@ -115,41 +79,22 @@ def _runs(files: list[Candidate]) -> list[list[Candidate]] | None:
     return runs if total >= MIN_BYTES else None
 
 
-def _collect(pool: ProcessPoolExecutor, results: Iterator[bytes], runs: list[list[Candidate]],
-             cache: ParseCache | None) -> Iterator[Source | None]:
-    """The workers' sources in order, their cache entries kept; when the workers break, None for the rest."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    global _work
-    done = 0
-    try:
-        for payload in results:
-            sources, entries = marshal.loads(payload)
-            if cache is not None:
-                cache.keep(entries)
-            yield from map(_source, sources)
-            done += 1
-    except BrokenProcessPool:  # a worker died (killed, out of memory): what it had is parsed here
-        pass
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        _work = None
-    for run in runs[done:]:
-        yield from repeat(None, len(run))
+def _sources(results: Iterator[bytes | None], runs: list[list[Candidate]], cache: ParseCache | None
+             ) -> Iterator[Source | None]:
+    """The workers' sources in order, their cache entries kept (None for each file of a run that was lost)."""
+    for run, payload in zip(runs, results, strict=True):
+        if payload is None:
+            yield from repeat(None, len(run))
+            continue
+        sources, entries = marshal.loads(payload)
+        if cache is not None:
+            cache.keep(entries)
+        yield from map(_source, sources)
 
 
-def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C is for the parent, which stops the workers."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _parse_run(number: int) -> bytes:
+def _parse_run(work: _Work, number: int) -> bytes:
     """In a worker: one run of files parsed, as marshal bytes of (packed sources, signed cache entries); a file that
     cannot be parsed or sent is sent as None."""
-    work = _work
-    assert work is not None, "a worker is forked after the work is set"
     if work.cache is not None:
         work.cache.hold()
     packed: list[Any] = []
