@@ -51,7 +51,9 @@ def rules_in_workers(tree: Tree, units: list[Tree], check: CheckUnit, single: se
             continue
         packed, ids, work = marshal.loads(payload)
         single.update(ids)
-        _add_timings(work)
+        timings = current_timings()
+        if timings is not None:
+            timings.add(work)
         for number, findings in zip(run, packed, strict=True):
             found[number] = None if findings is None else [_finding(item) for item in findings]
     return found
@@ -61,8 +63,7 @@ def _check_run(units: list[Tree], numbers: list[int], check: CheckUnit) -> bytes
     """In a worker: the findings of a run of units, the ids of single-object rules and the time spent, as marshal
     bytes; a unit whose rules fail is sent as None."""
     timings = current_timings()
-    before = (dict(timings.stages), dict(timings.rules)) if timings is not None else ({}, {})
-    open_stages = set(timings._names) if timings is not None else set()
+    mark = timings.mark() if timings is not None else None
     packed: list[Any] = []
     single: set[str] = set()
     for number in numbers:
@@ -70,23 +71,8 @@ def _check_run(units: list[Tree], numbers: list[int], check: CheckUnit) -> bytes
             packed.append([_packed(finding) for finding in check(units[number], single)])
         except Exception:  # checked again in the parent, which reports the error as a serial run does
             packed.append(None)
-    work: tuple[dict[str, float], dict[str, float]] = ({}, {})
-    if timings is not None:
-        work = ({name: seconds - before[0].get(name, 0.0) for name, seconds in timings.stages.items()
-                 if name not in open_stages},
-                {rule: seconds - before[1].get(rule, 0.0) for rule, seconds in timings.rules.items()})
+    work = timings.since(mark) if timings is not None and mark is not None else ({}, {})
     return marshal.dumps((packed, sorted(single), work))
-
-
-def _add_timings(work: tuple[dict[str, float], dict[str, float]]) -> None:
-    timings = current_timings()
-    if timings is None:
-        return
-    stages, rules = work
-    for name, seconds in stages.items():
-        timings.stages[name] = timings.stages.get(name, 0.0) + seconds
-    for rule, seconds in rules.items():
-        timings.rules[rule] = timings.rules.get(rule, 0.0) + seconds
 
 
 def _packed_location(location: Location) -> tuple[Any, ...]:

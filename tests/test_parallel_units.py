@@ -73,9 +73,10 @@ def test_a_finding_crosses_unchanged(serial: Report) -> None:
 
 def _failing_in_workers(monkeypatch: pytest.MonkeyPatch, fail: Any) -> None:
     real = engine.run_rules
+    name = os.path.join("missing-readiness-probe", "example.yaml")
 
     def run_rules(unit: Tree, *args: Any) -> list[Finding]:
-        if os.getpid() != PARENT and any(name.endswith(os.path.join("missing-readiness-probe", "example.yaml")) for name in unit.member_files or ()):
+        if os.getpid() != PARENT and any(file.endswith(name) for file in unit.member_files or ()):
             fail()
         return real(unit, *args)
 
