@@ -19,10 +19,6 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
 
 _task: Callable[[int], bytes] | None = None
 """The task of the workers being forked (read by them from their copy of this process)."""
@@ -47,36 +43,27 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1 and _task is None
 
 
-def run_forked(task: Callable[[int], bytes], runs: int, workers: int) -> Iterator[bytes | None] | None:
-    """``task(number)`` for each run, called in up to ``workers`` forked processes, its bytes in order of the runs
-    (None for each run lost when a worker died); None when the workers could not start."""
+def run_forked(task: Callable[[int], bytes], runs: int, workers: int) -> Iterator[bytes | None]:
+    """``task(number)`` for each run, called in up to ``workers`` forked processes, its bytes in order of the runs;
+    None for each run not done by a worker (the workers could not start, or one died). The workers start when the
+    first result is asked for, and are gone when the last has been given or the iterator is dropped."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
     global _task
     _task = task
-    try:
-        pool = ProcessPoolExecutor(min(workers, runs), get_context("fork"), initializer=_ignore_interrupts)
-        results = pool.map(_run, range(runs))
-    except (OSError, RuntimeError):  # no memory, a process limit
-        _task = None
-        return None
-    return _collect(pool, results, runs)
-
-
-def _collect(pool: ProcessPoolExecutor, results: Iterator[bytes], runs: int) -> Iterator[bytes | None]:
-    from concurrent.futures.process import BrokenProcessPool
-
-    global _task
     done = 0
     try:
-        for payload in results:
-            yield payload
-            done += 1
-    except BrokenProcessPool:  # a worker died (killed, out of memory): the caller does the rest here
+        pool = ProcessPoolExecutor(min(workers, runs), get_context("fork"), initializer=_ignore_interrupts)
+        try:
+            for payload in pool.map(_run, range(runs)):
+                yield payload
+                done += 1
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    except Exception:  # no memory or a process limit, a worker died, a task failed: the caller does the rest here
         pass
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         _task = None
     for _ in range(done, runs):
         yield None

@@ -43,8 +43,6 @@ def rules_in_workers(tree: Tree, units: list[Tree], check: CheckUnit, single: se
     size = max(1, len(units) // (workers * RUNS_PER_WORKER))
     runs = [list(range(start, min(start + size, len(units)))) for start in range(0, len(units), size)]
     results = forked.run_forked(lambda number: _check_run(units, runs[number], check), len(runs), workers)
-    if results is None:
-        return None
     found: list[list[Finding] | None] = [None] * len(units)
     for run, payload in zip(runs, results, strict=True):
         if payload is None:

@@ -57,8 +57,7 @@ def parse_in_workers(files: list[Candidate], max_size: int, cache: ParseCache | 
     if runs is None:
         return None
     work = _Work(runs, max_size, cache, boundary)
-    results = forked.run_forked(lambda number: _parse_run(work, number), len(runs), workers)
-    return None if results is None else _sources(results, runs, cache)
+    return _sources(forked.run_forked(lambda number: _parse_run(work, number), len(runs), workers), runs, cache)
 
 
 def _runs(files: list[Candidate]) -> list[list[Candidate]] | None:
