@@ -31,10 +31,15 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
+DEFAULT_WORKERS = 8
+"""At most this many workers unless ``--jobs`` asks for more: each holds its own copy of what it touches, and the
+parent, which turns every result back into values, is the limit beyond a few."""
+
+
 def workers_for(jobs: int) -> int:
-    """How many workers ``jobs`` allows (0: one per usable core; never more than there are cores), or 0 when
-    workers cannot be forked now."""
-    workers = min(jobs or usable_cores(), usable_cores())
+    """How many workers ``jobs`` allows (0: one per usable core, at most :data:`DEFAULT_WORKERS`; never more than there
+    are cores), or 0 when workers cannot be forked now."""
+    workers = min(jobs or DEFAULT_WORKERS, usable_cores())
     return workers if workers >= 2 and can_fork() else 0
 
 

@@ -64,5 +64,7 @@ def test_nothing_is_left_when_the_results_are_dropped() -> None:
 def test_workers_for_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(forked, "usable_cores", lambda: 4)
     assert [forked.workers_for(jobs) for jobs in (0, 1, 2, 3, 8)] == [4, 0, 2, 3, 4]
+    monkeypatch.setattr(forked, "usable_cores", lambda: 64)
+    assert [forked.workers_for(jobs) for jobs in (0, 1, 2, 16, 100)] == [forked.DEFAULT_WORKERS, 0, 2, 16, 64]
     monkeypatch.setattr(forked, "usable_cores", lambda: 1)
     assert forked.workers_for(0) == 0
