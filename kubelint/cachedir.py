@@ -168,6 +168,7 @@ class CacheFolder:
         self._pack: PackWriter | None = None
         self._packs: list[tuple[str, Index]] | None = None  # the packs looked in, with their indexes, read lazily
         self._broken = False  # a pack could not be written: the disk is full or read-only, this run writes no more
+        self._holding = False  # a worker's copy: entries are kept for take(), never written (see hold())
 
     def _mac(self, name: str, binding: bytes, payload: bytes) -> bytes:
         parts = [MAGIC]
@@ -245,9 +246,29 @@ class CacheFolder:
     def put(self, name: str, binding: bytes, payload: bytes) -> None:
         """Store ``payload`` under ``name`` for ``binding`` (written by :meth:`close` or into this run's pack);
         failures (read-only or full disk) are ignored."""
+        self._keep(name, MAGIC + self._mac(name, binding, payload) + payload)
+
+    def hold(self) -> None:
+        """Keep the entries put from now on in memory, for :meth:`take`, instead of writing them: a worker process's
+        copy of the folder, whose entries the parent writes (see :mod:`kubelint.sources.parallel`)."""
+        self._holding = True
+
+    def take(self) -> dict[str, bytes]:
+        """The signed entries held since the last call (see :meth:`hold`), by name."""
+        held, self._pending = self._pending, {}
+        return held
+
+    def keep(self, entries: dict[str, bytes]) -> None:
+        """Store entries that a worker's copy of this folder signed (see :meth:`take`), as :meth:`put` stores."""
+        for name, blob in entries.items():
+            self._keep(name, blob)
+
+    def _keep(self, name: str, blob: bytes) -> None:
         if self._broken:
             return
-        blob = MAGIC + self._mac(name, binding, payload) + payload
+        if self._holding:
+            self._pending[name] = blob
+            return
         if self._pack is None:
             self._pending[name] = blob
             if len(self._pending) > PACK_AFTER:

@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import field
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from kubelint.allowance import cel_allowance
@@ -240,13 +241,20 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
         if len(units) == 1 and units[0] is tree:
             findings = run_rules(tree, rules.values(), single)
         else:
-            found = []
-            while units:
-                unit = units.pop(0)  # each unit's graph and schemas are freed once its rules ran
-                found.append(own_findings(unit, run_rules(unit, rules.values(), single)))
+            from kubelint.parallel_units import rules_in_workers
+
+            def check(unit: Tree, single: set[str]) -> list[Finding]:
+                findings = own_findings(unit, run_rules(unit, rules.values(), single))
                 unit.analyses.clear()  # analyses refer to their tree: without this, only the cycle collector frees them
                 if tree.options.freeze_heap:
                     _freeze_survivors()
+                return findings
+
+            # the first unit here: what its rules import and compile is then made once, not once per worker
+            found = [check(units.pop(0), single)]
+            checked = rules_in_workers(tree, units, check, single, tree.options.jobs)
+            for unit, own in zip(units, repeat(None, len(units)) if checked is None else checked, strict=True):
+                found.append(check(unit, single) if own is None else own)
             findings = merge_units(found)
     findings = name_templates(findings, tree.sources)
     held = [finding for finding in findings if finding.held]

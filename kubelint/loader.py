@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from kubelint.progress import processing
 from kubelint.sources.boundary import Boundary
 from kubelint.sources.discover import STDIN, Candidate, NothingToLint, Selection, discover
 from kubelint.sources.helm import helm_templates, is_helm_stream, split_helm_stream
+from kubelint.sources.parallel import parse_in_workers
 from kubelint.sources.read import Source, load_source
 
 if TYPE_CHECKING:
@@ -56,13 +58,17 @@ def candidates(
 
 def load_sources(files: Iterable[Candidate], options: Options, roots: list[str] | None = None,
                  boundary: Boundary | None = None) -> list[Source]:
-    """Read and parse files (reusing cached parses of unchanged ones), split helm streams, render roots; with a
-    ``boundary``, nothing outside the linted roots is read."""
+    """Read and parse files (reusing cached parses of unchanged ones; a big tree on all usable cores, see
+    :mod:`kubelint.sources.parallel`), split helm streams, render roots; with a ``boundary``, nothing outside the
+    linted roots is read."""
     cache = parse_cache(options)
+    files = list(files)
+    parsed = parse_in_workers(files, options.max_file_size, cache, boundary, options.jobs)
     sources = []
-    for candidate in files:
+    for candidate, source in zip(files, repeat(None, len(files)) if parsed is None else parsed, strict=True):
         with processing(candidate.display):
-            source = load_source(candidate, options.max_file_size, cache, boundary)
+            if source is None:
+                source = load_source(candidate, options.max_file_size, cache, boundary)
             sources.extend(as_linted(source, candidate.display == STDIN))
     if cache is not None:
         cache.close()

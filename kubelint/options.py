@@ -82,6 +82,9 @@ class Options:
     """Unknown fields are schema errors (``--no-strict`` allows them)."""
     new_since: str | None = None
     """A git revision: report and fail only on findings the tree at that revision lacks (``--new-since``)."""
+    jobs: int = 1
+    """Processes that may parse a big tree's files and run its units' rules (``--jobs``; 0: one per usable core, the
+    CLI's default). A library caller's process is not forked unless it asks (see :mod:`kubelint.forked`)."""
     freeze_heap: bool = False
     """Exempt the loaded tree from Python's cycle collector (``gc.freeze``): faster for a process that lints once
     and exits (the CLI), a leak for a library that lints again and again (frozen cycles are never freed)."""

@@ -15,6 +15,9 @@ from dataclasses import field
 
 from kubelint.records import record
 
+Work = tuple[dict[str, float], dict[str, float]]
+"""Seconds per stage and per rule."""
+
 STAGES = ("catalog", "load", "graph", "rules", "report")
 """The stages in pipeline order (``catalog`` reads the rule files, ``load`` reads and models the tree)."""
 
@@ -46,6 +49,26 @@ class Timings:
         self.stages[name] = self.stages.get(name, 0.0) + now - started
         if self._stack:  # resume the enclosing stage
             self._stack[-1][0] = now
+
+    def mark(self) -> Work:
+        """The stage and rule times so far, for :meth:`since`."""
+        return dict(self.stages), dict(self.rules)
+
+    def since(self, mark: Work) -> Work:
+        """The time spent since ``mark`` in the stages not open at the time and in rules (what a worker process did;
+        see :mod:`kubelint.parallel_units`)."""
+        stages, rules = mark
+        return ({name: seconds - stages.get(name, 0.0) for name, seconds in self.stages.items()
+                 if name not in self._names},
+                {rule: seconds - rules.get(rule, 0.0) for rule, seconds in self.rules.items()})
+
+    def add(self, work: Work) -> None:
+        """Count the time a worker process spent (its :meth:`since`) as spent here."""
+        stages, rules = work
+        for name, seconds in stages.items():
+            self.stages[name] = self.stages.get(name, 0.0) + seconds
+        for rule, seconds in rules.items():
+            self.rules[rule] = self.rules.get(rule, 0.0) + seconds
 
     def total(self) -> float:
         """Seconds since recording started."""

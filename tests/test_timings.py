@@ -40,6 +40,31 @@ def test_nested_stage_pauses_the_enclosing_one(monkeypatch: pytest.MonkeyPatch) 
     assert recorder.total() == 8.5
 
 
+def test_a_workers_time_is_what_it_spent_in_closed_stages_and_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(timings.time, "perf_counter", clock)
+    recorder = timings.start()
+    try:
+        with timings.stage("rules"):
+            with timings.stage("graph"):
+                clock.now += 1.0
+            recorder.rules["a"] = 1.0
+            mark = recorder.mark()  # what a worker forked here starts from
+            with timings.stage("graph"):
+                clock.now += 2.0
+            with timings.stage("network"):
+                clock.now += 0.25
+            recorder.rules["a"] += 3.0
+            recorder.rules["b"] = 0.5
+            work = recorder.since(mark)
+    finally:
+        timings.stop()
+    assert work == ({"graph": 2.0, "network": 0.25}, {"a": 3.0, "b": 0.5})  # "rules", still open, is not counted
+    recorder.add(work)
+    assert recorder.stages["graph"] == 5.0 and recorder.stages["network"] == 0.5
+    assert recorder.rules == {"a": 7.0, "b": 1.0}
+
+
 def test_stages_cost_nothing_when_off() -> None:
     assert timings.current() is None
     with timings.stage("load"):

@@ -101,6 +101,19 @@ class ParseCache:
         except Exception:  # any surprise in an entry is a miss, never a crash
             return None
 
+    def hold(self) -> None:
+        """In a worker process: keep new entries for :meth:`take` instead of writing them (see
+        :meth:`kubelint.cachedir.CacheFolder.hold`)."""
+        self._store.hold()
+
+    def take(self) -> dict[str, bytes]:
+        """In a worker process: the signed entries made since the last call, for the parent's :meth:`keep`."""
+        return self._store.take()
+
+    def keep(self, entries: dict[str, bytes]) -> None:
+        """Store the entries a worker process made (its :meth:`take`)."""
+        self._store.keep(entries)
+
     def close(self) -> None:
         """End of a run: prune the cache folder if this run wrote to it."""
         self._store.close()

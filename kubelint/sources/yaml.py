@@ -78,6 +78,12 @@ class NodeTable:
         self._tables: tuple[dict[Path, Position], dict[Path, str]] | None = None
         self._lookups = 0
 
+    @property
+    def sizes(self) -> array[int] | None:
+        """Nodes in each node's subtree, itself included, in document order: as the parser counted them, or None
+        until the first lookup of a document made without them (read from the cache)."""
+        return self._sizes
+
     def nearest(self, path: Path) -> Position:
         """The position of the node at ``path``, or of its nearest existing parent.
 
