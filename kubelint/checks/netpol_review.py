@@ -41,8 +41,13 @@ def implies(narrow: Selector, wide: Selector) -> bool:
     written; False when unsure)."""
     if narrow.problems or wide.problems or narrow.selects_nothing:
         return False
-    return all(any(_requirement_implies(mine, theirs) for mine in narrow.requirements)
-               for theirs in wide.requirements)
+    for theirs in wide.requirements:  # loops, not all(any(...)): every pair of a namespace's policies comes here
+        for mine in narrow.requirements:
+            if mine.key == theirs.key and _requirement_implies(mine, theirs):
+                break
+        else:
+            return False
+    return True
 
 
 def _requirement_implies(mine: Requirement, theirs: Requirement) -> bool:
