@@ -30,7 +30,7 @@ from kubelint.checks import Hit, Params, check
 from kubelint.checks.netpol import group_names
 from kubelint.findings import Location, dotted
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, service_target, string_map, text
-from kubelint.model.selectors import Operator, PodGroup, Requirement, Selector
+from kubelint.model.selectors import DOES_NOT_EXIST, EXISTS, IN, NOT_IN, Operator, PodGroup, Requirement, Selector
 from kubelint.model.tree import Tree
 
 # networkpolicy-redundant-rule ----------------------------------------------------------------------
@@ -53,15 +53,15 @@ def implies(narrow: Selector, wide: Selector) -> bool:
 def _requirement_implies(mine: Requirement, theirs: Requirement) -> bool:
     if mine.key != theirs.key:
         return False
-    if theirs.operator is Operator.IN:
-        return mine.operator is Operator.IN and mine.values <= theirs.values
-    if theirs.operator is Operator.EXISTS:
-        return mine.operator in (Operator.IN, Operator.EXISTS)
-    if theirs.operator is Operator.NOT_IN:
-        return (mine.operator is Operator.IN and not mine.values & theirs.values) or (
-            mine.operator is Operator.NOT_IN and theirs.values <= mine.values) or \
-            mine.operator is Operator.DOES_NOT_EXIST
-    return mine.operator is Operator.DOES_NOT_EXIST
+    if theirs.operator is IN:
+        return mine.operator is IN and mine.values <= theirs.values
+    if theirs.operator is EXISTS:
+        return mine.operator in (IN, EXISTS)
+    if theirs.operator is NOT_IN:
+        return (mine.operator is IN and not mine.values & theirs.values) or (
+            mine.operator is NOT_IN and theirs.values <= mine.values) or \
+            mine.operator is DOES_NOT_EXIST
+    return mine.operator is DOES_NOT_EXIST
 
 
 def _network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
