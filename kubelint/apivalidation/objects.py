@@ -71,23 +71,30 @@ def _int(value: Any) -> int | None:
 def validate(resource: Resource) -> Iterator[Problem]:
     """Everything the API server's hand-written validation refuses (or warns about) in ``resource``."""
     kind = (resource.ref.group, resource.kind)
-    yield from (Problem(error) for error in _metadata(resource, kind))
+    for error in _metadata(resource, kind):  # loops, not generator expressions: this runs for every object
+        yield Problem(error)
     template_path = TEMPLATES_AT_APPLY.get(kind)
     if kind == ("", "Pod"):
         spec = resource.raw.get("spec")
         if isinstance(spec, dict):
-            yield from (Problem(error) for error in validate_pod_spec(spec, Where(("spec",), ("spec",))))
+            for error in validate_pod_spec(spec, Where(("spec",), ("spec",))):
+                yield Problem(error)
     elif template_path is not None:
-        yield from (Problem(error) for error in _template(resource, template_path, validate_spec=True))
+        for error in _template(resource, template_path, validate_spec=True):
+            yield Problem(error)
     elif kind == ("apps", "StatefulSet"):
-        yield from (Problem(error) for error in _template(resource, ("spec", "template"), validate_spec=False))
+        for error in _template(resource, ("spec", "template"), validate_spec=False):
+            yield Problem(error)
         yield from _stateful_set_pods(resource)
     if kind == ("", "Service"):
-        yield from (Problem(error) for error in _service(resource))
+        for error in _service(resource):
+            yield Problem(error)
     elif kind == ("apps", "Deployment"):
-        yield from (Problem(error) for error in _rollout(resource))
+        for error in _rollout(resource):
+            yield Problem(error)
     elif kind == ("batch", "CronJob"):
-        yield from (Problem(error) for error in _cron_job(resource))
+        for error in _cron_job(resource):
+            yield Problem(error)
 
 
 def _metadata(resource: Resource, kind: tuple[str, str]) -> Iterator[FieldError]:
@@ -98,8 +105,8 @@ def _metadata(resource: Resource, kind: tuple[str, str]) -> Iterator[FieldError]
         for message in rule(name):
             yield FieldError(("metadata", "name"), "metadata.name", INVALID, name, message)
     namespace = metadata.get("namespace")
-    if rule is not None and isinstance(namespace, str) and namespace:
-        for message in names.dns1123_label(namespace):
+    if rule is not None and isinstance(namespace, str) and namespace and namespace not in _VALID_NAMESPACES:
+        for message in _checked(names.dns1123_label, namespace, _VALID_NAMESPACES):
             yield FieldError(("metadata", "namespace"), "metadata.namespace", INVALID, namespace, message)
     yield from labels_and_annotations(metadata, ("metadata",), "metadata.labels", "metadata.annotations")
 
@@ -109,6 +116,8 @@ _VALID_NAMES: set[str] = set()
 object, so each is checked once (bounded by :data:`KNOWN_VALID`)."""
 _VALID_VALUES: set[str] = set()
 """Label values found valid in this process."""
+_VALID_NAMESPACES: set[str] = set()
+"""Namespace names found valid (DNS labels) in this process: a tree has few namespaces and many objects."""
 KNOWN_VALID = 4096
 
 
