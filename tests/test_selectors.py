@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kubelint.model.resource import ObjectRef, Resource
-from kubelint.model.selectors import PodGroup, PodIndex, Scope, Selector
+from kubelint.model.selectors import Operator, PodGroup, PodIndex, Requirement, Scope, Selector
 
 KEYS = ["app", "tier", "track", "example.com/role"]
 VALUES = ["web", "api", "1", ""]
@@ -172,3 +172,16 @@ def test_requirements_render_like_kubectl() -> None:
     raw = {"matchLabels": {"app": "web"}, "matchExpressions": [
         {"key": "tier", "operator": "NotIn", "values": ["b", "a"]}, {"key": "x", "operator": "DoesNotExist"}]}
     assert str(Selector.from_label_selector(raw)) == "app=web,tier notin (a,b),!x"
+
+
+def test_selectors_and_requirements_are_hashed_in_c_and_equal_only_their_own_kind() -> None:
+    selector = Selector.from_label_selector({"matchLabels": {"app": "web"}})
+    requirement = selector.requirements[0]
+    assert Selector.__hash__ is tuple.__hash__ and Requirement.__hash__ is tuple.__hash__
+    assert selector == Selector.from_label_selector({"matchLabels": {"app": "web"}})
+    assert (selector != Selector.from_label_selector({"matchLabels": {"app": "web"}})) is False
+    assert selector != Selector.from_label_selector({"matchLabels": {"app": "api"}})
+    assert requirement == Requirement("app", Operator.IN, frozenset({"web"}), ("matchLabels", "app"))
+    assert selector != tuple(selector) and tuple(selector) != selector
+    assert requirement != tuple(requirement) and tuple(requirement) != requirement
+    assert {selector: 1}.get(tuple(selector)) is None
