@@ -268,10 +268,10 @@ class AddressFinder:
             if (":" not in line and "." not in line) or (multiline and COMMENT.match(line)):
                 continue
             for match in ADDRESS.finditer(line):
-                found = self._address(resource, match, clients, via)
+                found = self._address(resource, match)
                 if found is not None:
-                    yield replace(found, location=self._locate(resource, path, match.group(0),
-                                                               number if multiline else None))
+                    location = self._locate(resource, path, match.group(0), number if multiline else None)
+                    yield Address(resource, location, match.group(0), *found, clients=clients, via=via)
 
     def _candidate_lines(self, value: str, multiline: bool) -> Iterator[tuple[int, str]]:
         """The lines of a value (with their index) that could hold an address, in order. A host is an address only
@@ -305,8 +305,10 @@ class AddressFinder:
             end = value.find("\n", start)
             yield number, value[start:] if end == -1 else value[start:end]
 
-    def _address(self, resource: Resource, match: re.Match[str], clients: tuple[PodGroup, ...], via: str
-                 ) -> Address | None:
+    def _address(self, resource: Resource, match: re.Match[str]
+                 ) -> tuple[str, ObjectRef, Resource | None, str | None, int | None, bool, str | None] | None:
+        """What a match names, when it is an address: the :class:`Address` fields after its token (form, target,
+        service, scheme, port, port_written, pod)."""
         host = match.group("host")
         scheme = match.group("scheme")
         scheme = scheme.lower() if scheme else None
@@ -344,9 +346,7 @@ class AddressFinder:
             return None
         if port is None and scheme is not None and scheme not in NO_DEFAULT:
             port = SCHEME_PORTS.get(scheme)
-        return Address(resource, resource.where(()), match.group(0), form,
-                       ObjectRef("", "Service", namespace, name), service, scheme, port, port_text is not None,
-                       pod, clients, via)
+        return form, ObjectRef("", "Service", namespace, name), service, scheme, port, port_text is not None, pod
 
     def _locate(self, resource: Resource, path: Path, token: str, line_number: int | None) -> Location:
         """Where an address is written: for line ``line_number`` of a multi-line value, that line when the source
