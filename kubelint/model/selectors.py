@@ -227,7 +227,10 @@ class Selector(NamedTuple):
         """Whether an object with these labels is selected (``open_keys``: present, value unknown)."""
         if self.scope is NOTHING:
             return False
-        return all(requirement.matches(labels, open_keys) for requirement in self.requirements)
+        for requirement in self.requirements:  # noqa: SIM110  # a loop, not all(...): every pod lookup asks this
+            if not requirement.matches(labels, open_keys):
+                return False
+        return True
 
     def failing(self, labels: Mapping[str, str], open_keys: frozenset[str] = frozenset()) -> list[Requirement]:
         """The requirements these labels do not meet."""
