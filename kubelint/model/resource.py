@@ -219,13 +219,14 @@ class Resource:
     every object: a property cost a call each time)."""
     name: str = field(init=False, repr=False, compare=False)
     namespace: str | None = field(init=False, repr=False, compare=False)
+    metadata: Mapping[str, Any] = field(init=False, repr=False, compare=False)
+    """``raw``'s metadata and spec as mappings (empty when absent or not one), read once: most objects are asked for
+    them by several checks."""
+    spec: Mapping[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.kind, self.name, self.namespace = self.ref.kind, self.ref.name, self.ref.namespace
-
-    @property
-    def metadata(self) -> Mapping[str, Any]:
-        return mapping(self.raw.get("metadata"))
+        self.metadata, self.spec = mapping(self.raw.get("metadata")), mapping(self.raw.get("spec"))
 
     @property
     def labels(self) -> dict[str, str]:
@@ -234,10 +235,6 @@ class Resource:
     @property
     def annotations(self) -> dict[str, str]:
         return string_map(self.metadata.get("annotations"))
-
-    @property
-    def spec(self) -> Mapping[str, Any]:
-        return mapping(self.raw.get("spec"))
 
     @cached_property
     def controller(self) -> ObjectRef | None:
