@@ -314,3 +314,24 @@ def test_fields_the_written_init_does_not_cover_are_left_to_dataclass(
         with pytest.raises(TypeError):
             call(lazy, arguments)
     assert str(inspect.signature(lazy)) == str(inspect.signature(eager))
+
+
+def test_a_value_tuple_equals_only_its_own_kind_and_hashes_as_a_tuple() -> None:
+    from typing import NamedTuple
+
+    from kubelint.records import value_tuple
+
+    @value_tuple
+    class Pair(NamedTuple):
+        a: int
+        b: int
+
+    class Other(NamedTuple):
+        a: int
+        b: int
+
+    assert Pair(1, 2) == Pair(1, 2) and (Pair(1, 2) != Pair(1, 2)) is False and Pair(1, 2) != Pair(1, 3)
+    plain = (1, 2)
+    assert Pair(1, 2) != plain and plain != Pair(1, 2) and Pair(1, 2) != Other(1, 2)
+    assert Pair.__hash__ is tuple.__hash__ and hash(Pair(1, 2)) == hash((1, 2))
+    assert {Pair(1, 2): "x"}.get((1, 2)) is None and {Pair(1, 2): "x"}[Pair(1, 2)] == "x"

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from kubelint.cached import cached_property
 from kubelint.findings import MAX_NAME, Location, Path, excerpt
-from kubelint.records import record
+from kubelint.records import record, value_tuple
 from kubelint.sources.yaml import Position, nearest_position
 
 CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset({
@@ -36,23 +36,17 @@ def split_api_version(api_version: str) -> tuple[str, str]:
     return group, version
 
 
+@value_tuple
 class ObjectRef(NamedTuple):
     """The identity of an object: API group, kind, namespace (None when cluster-scoped) and name.
 
-    A named tuple, so that hashing one (every index of the graph and of the analyses is keyed by objects) is the
-    tuple's hash, in C (``NamedTuple`` keeps it although ``__eq__`` is written here); it equals another ObjectRef
-    only, never a plain tuple of the same values."""
+    A :func:`~kubelint.records.value_tuple`: every index of the graph and of the analyses is keyed by objects, and
+    its hash is the tuple's, in C; it equals another ObjectRef only."""
 
     group: str
     kind: str
     namespace: str | None
     name: str
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is ObjectRef and tuple.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
 
     def __str__(self) -> str:
         name = excerpt(self.name, MAX_NAME)
