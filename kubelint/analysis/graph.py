@@ -32,8 +32,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kubelint.analysis import analysis_of
 from kubelint.findings import Path
@@ -50,7 +49,7 @@ from kubelint.model.resource import (
 )
 from kubelint.model.selectors import Operator, PodGroup, PodIndex, Selector
 from kubelint.model.workloads import CONTROLLER_LABELS, WorkloadKind, template_of
-from kubelint.records import record
+from kubelint.records import record, value_tuple
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -81,15 +80,15 @@ _MOVED_KINDS = frozenset({"Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"
 """Kinds served under ``extensions`` (or ``apps`` betas) before ``apps``: the same objects."""
 
 
-@record(frozen=True)
-class Edge:
+@value_tuple
+class Edge(NamedTuple):
     """One typed edge: ``source`` refers to ``target`` at ``path`` (inside the source object)."""
 
     source: ObjectRef
     target: ObjectRef
     relation: str
     path: Path
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any]
 
 
 @record(frozen=True)

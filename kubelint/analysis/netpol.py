@@ -25,14 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kubelint.analysis import analysis_of
 from kubelint.analysis.graph import ResourceGraph, build_graph
 from kubelint.findings import Location, Path
 from kubelint.model.resource import ContainerPort, ObjectRef, Resource, mapping, sequence, text
 from kubelint.model.selectors import Operator, PodGroup, Selector
-from kubelint.records import record
+from kubelint.records import record, value_tuple
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -54,8 +54,8 @@ NETWORKING_GROUP = "networking.k8s.io"
 # the parsed policy --------------------------------------------------------------------------------
 
 
-@record(frozen=True)
-class PolicyPort:
+@value_tuple
+class PolicyPort(NamedTuple):
     """One ``ports`` entry: protocol, a number or a name (None: every port), an optional end of range."""
 
     protocol: str
@@ -87,8 +87,8 @@ class PolicyPort:
         return port_numbers(group, self.port, self.protocol)
 
 
-@record(frozen=True)
-class Peer:
+@value_tuple
+class Peer(NamedTuple):
     """One ``from``/``to`` element."""
 
     path: Path
@@ -116,8 +116,8 @@ class Peer:
         return " and ".join(parts)
 
 
-@record(frozen=True)
-class PolicyRule:
+@value_tuple
+class PolicyRule(NamedTuple):
     """One ingress or egress rule."""
 
     path: Path
