@@ -466,18 +466,23 @@ def ulimits_1_37(pod: Pod) -> Result | None:
     return Result("ulimits", f"{_containers_phrase(bad)} must not set securityContext.ulimits", tuple(paths))
 
 
+_LIVENESS, _READINESS, _STARTUP = ("livenessProbe",), ("readinessProbe",), ("startupProbe",)
+_POST_START, _PRE_STOP = ("lifecycle", "postStart"), ("lifecycle", "preStop")
+"""Where a container's probes and lifecycle handlers are (below the container)."""
+
+
 def host_probes_and_host_lifecycle_1_34(pod: Pod) -> Result | None:
     bad: set[str] = set()
     hosts: set[str] = set()
     paths: list[Path] = []
     for container in pod.containers():
-        handlers: list[tuple[Path, Mapping[str, Any]]] = []
-        for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-            handlers.append(((probe,), _mapping(container.raw.get(probe))))
-        lifecycle = _mapping(container.raw.get("lifecycle"))
-        for hook in ("postStart", "preStop"):
-            handlers.append((("lifecycle", hook), _mapping(lifecycle.get(hook))))
-        for where, handler in handlers:
+        raw = container.raw
+        lifecycle = _mapping(raw.get("lifecycle"))
+        for where, handler in ((_LIVENESS, raw.get("livenessProbe")), (_READINESS, raw.get("readinessProbe")),
+                               (_STARTUP, raw.get("startupProbe")), (_POST_START, lifecycle.get("postStart")),
+                               (_PRE_STOP, lifecycle.get("preStop"))):
+            if not isinstance(handler, dict):  # absent (most hooks) or not a handler: no host
+                continue
             for action in ("httpGet", "tcpSocket"):
                 host = _text(_mapping(handler.get(action)).get("host"))
                 if host:
