@@ -47,7 +47,7 @@ from kubelint.model.resource import (
     string_map,
     text,
 )
-from kubelint.model.selectors import Operator, PodGroup, PodIndex, Selector
+from kubelint.model.selectors import IN, PodGroup, PodIndex, Selector
 from kubelint.model.workloads import CONTROLLER_LABELS, WorkloadKind, template_of
 from kubelint.records import record, value_tuple
 
@@ -222,7 +222,7 @@ class ResourceGraph:
         """A file of the tree that could not be read as objects (a template, broken YAML) but whose
         text mentions every ``key: value`` the selector requires: the pods may be defined there."""
         wanted = tuple(sorted((r.key, next(iter(r.values))) for r in selector.requirements
-                              if r.operator is Operator.IN and len(r.values) == 1))
+                              if r.operator is IN and len(r.values) == 1))
         if not wanted or not self._unread:
             return None
         if wanted not in self._mention_cache:

@@ -31,7 +31,7 @@ from kubelint.analysis import analysis_of
 from kubelint.analysis.graph import ResourceGraph, build_graph
 from kubelint.findings import Location, Path
 from kubelint.model.resource import ContainerPort, ObjectRef, Resource, mapping, sequence, text
-from kubelint.model.selectors import Operator, PodGroup, Selector
+from kubelint.model.selectors import EXISTS, IN, PodGroup, Selector
 from kubelint.records import record, value_tuple
 
 if TYPE_CHECKING:
@@ -256,7 +256,7 @@ def pinned_names(selector: Selector) -> frozenset[str] | None:
     """The namespace names a namespaceSelector pins with ``kubernetes.io/metadata.name`` (None: not pinned)."""
     names: frozenset[str] | None = None
     for requirement in selector.requirements:
-        if requirement.key == NAME_LABEL and requirement.operator is Operator.IN:
+        if requirement.key == NAME_LABEL and requirement.operator is IN:
             names = requirement.values if names is None else names & requirement.values
     return names
 
@@ -455,7 +455,7 @@ class Network:
         if names is not None:
             return matched, any(name not in self.namespaces for name in names)
         positive = selector.requirements and all(
-            r.operator in (Operator.IN, Operator.EXISTS) for r in selector.requirements)
+            r.operator in (IN, EXISTS) for r in selector.requirements)
         defined = [name for name in matched if self.namespaces[name].resource is not None]
         if positive and defined:
             return defined, False

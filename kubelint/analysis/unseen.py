@@ -36,7 +36,7 @@ from kubelint.analysis.graph import ResourceGraph, build_graph
 from kubelint.analysis.rbac import build_rbac, service_accounts_of
 from kubelint.findings import Location
 from kubelint.model.resource import Resource, mapping, sequence, text
-from kubelint.model.selectors import Operator, Requirement, Selector
+from kubelint.model.selectors import EXISTS, IN, Requirement, Selector
 from kubelint.model.workloads import WorkloadKind
 from kubelint.records import record
 
@@ -103,7 +103,7 @@ def _suffixes(group: str) -> list[str]:
 
 
 def _positive(selector: Selector) -> list[Requirement]:
-    return [r for r in selector.requirements if r.operator in (Operator.IN, Operator.EXISTS)]
+    return [r for r in selector.requirements if r.operator in (IN, EXISTS)]
 
 
 @record(frozen=True)
@@ -283,7 +283,7 @@ def _operator_name(entry: WorkloadKind, selector: Selector) -> str | None:
     named = [key for key, value in entry.added.items()
              if value == "{name}" and not key.startswith("app.kubernetes.io/")]
     for requirement in selector.requirements:
-        if requirement.key not in named or requirement.operator is not Operator.IN:
+        if requirement.key not in named or requirement.operator is not IN:
             continue
         for name in sorted(requirement.values)[:MAX_NAMES]:
             known, open_keys = entry.added_labels(name)

@@ -30,7 +30,7 @@ from kubelint.checks import Hit, Params, check
 from kubelint.checks.netpol import group_names
 from kubelint.findings import Location, dotted
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, service_target, string_map, text
-from kubelint.model.selectors import DOES_NOT_EXIST, EXISTS, IN, NOT_IN, Operator, PodGroup, Requirement, Selector
+from kubelint.model.selectors import DOES_NOT_EXIST, EXISTS, IN, NOT_IN, PodGroup, Requirement, Selector
 from kubelint.model.tree import Tree
 
 # networkpolicy-redundant-rule ----------------------------------------------------------------------
@@ -94,7 +94,7 @@ def _own_namespace(selector: Selector, namespace: str | None) -> bool:
         return True
     names = pinned_names(selector)
     return (namespace is not None and names is not None and namespace in names
-            and all(r.key == NAME_LABEL and r.operator is Operator.IN for r in selector.requirements))
+            and all(r.key == NAME_LABEL and r.operator is IN for r in selector.requirements))
 
 
 def peer_covers(wide: Peer, narrow: Peer, namespace: str | None) -> bool:
