@@ -102,8 +102,8 @@ class Backend:
     port_path: Path
 
 
-@record(frozen=True)
-class Reference:
+@value_tuple
+class Reference(NamedTuple):
     """A reference from an object (its pod spec, an Ingress, a ServiceAccount, a claim) to another object."""
 
     kind: str

@@ -314,8 +314,8 @@ class Unseen:
         return f"namespace {self.namespace}"
 
 
-@record(frozen=True)
-class Port:
+@value_tuple
+class Port(NamedTuple):
     """A set of ports between two pod groups: every port, or some entries."""
 
     every: bool

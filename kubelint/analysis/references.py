@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kubelint.analysis import analysis_of
 from kubelint.analysis.graph import ALWAYS_PRESENT, RBAC_GROUP, ResourceGraph, build_graph
@@ -39,7 +39,7 @@ from kubelint.analysis.unseen import distinctive_word
 from kubelint.findings import Location
 from kubelint.model.external import declared
 from kubelint.model.resource import ObjectRef, Resource, mapping, sequence, text
-from kubelint.records import record
+from kubelint.records import value_tuple
 
 if TYPE_CHECKING:
     from kubelint.model.tree import Tree
@@ -103,8 +103,8 @@ CERT_MANAGER_INGRESS_ANNOTATIONS = (
 """Ingress annotations with which cert-manager's ingress-shim creates the TLS Secrets of the Ingress."""
 
 
-@record(frozen=True)
-class Resolution:
+@value_tuple
+class Resolution(NamedTuple):
     """What the tree says about one referenced object."""
 
     state: str
