@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import field
+from functools import cached_property
 from typing import Any, NamedTuple
 
-from kubelint.cached import cached_property
 from kubelint.findings import MAX_NAME, Location, Path, excerpt
 from kubelint.records import record, value_tuple
 from kubelint.sources.yaml import Position, nearest_position

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import field
+from functools import cached_property
 from typing import Any
 
-from kubelint.cached import cached_property
 from kubelint.model.earlier import EarlierObjects
 from kubelint.model.resource import ObjectRef, Resource
 from kubelint.model.units import resource_unit, unit_of

@@ -15,10 +15,9 @@ admission plugin sees the object (Pod Security does not depend on defaulted fiel
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
-from kubelint.cached import cached_property
 from kubelint.podsecurity.levels import Level
 from kubelint.podsecurity.text import go_quote, join_quote, pluralize
 from kubelint.records import record
