@@ -159,3 +159,49 @@ def test_jobs_on_the_command_line(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1] == outputs[2] and '"findings"' in outputs[0]
     refused = CliRunner().invoke(cli, ["lint", *TREES, "--jobs", "-1"])
     assert refused.exit_code == 2 and "--jobs" in refused.output
+
+
+@pytest.fixture(scope="module")
+def committed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixtures and examples committed to a git repository (symlinks, unreadable files and all)."""
+    import shutil
+
+    from tests.git_repo import git, init_repo
+
+    repo = init_repo(tmp_path_factory.mktemp("state") / "repo")
+    shutil.copytree(ROOT / "fixtures", repo / "fixtures", symlinks=True)
+    shutil.copytree(ROOT / "examples", repo / "examples", symlinks=True)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "state")
+    return repo
+
+
+def _state(repo: Path, jobs: int, cache_dir: Path | None = None) -> list[Source]:
+    from kubelint.sources.git import repository
+    from kubelint.sources.snapshot import load
+
+    return load(repository(".").tree("HEAD"), ["."], _options(jobs, cache_dir)).sources
+
+
+def test_a_git_tree_state_parsed_by_the_workers_equals_its_parse_here(committed: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    used: list[bool] = []
+    real = parallel.parse_each
+
+    def spy(*args: Any) -> Any:
+        result = real(*args)
+        used.append(result is not None)
+        return result
+
+    monkeypatch.setattr(parallel, "parse_each", spy)
+    monkeypatch.chdir(committed)
+    expected = _state(committed, jobs=1)
+    assert len(expected) > 200 and used == [False]
+    assert _state(committed, jobs=2) == expected and used[-1]
+    assert _state(committed, jobs=2, cache_dir=tmp_path / "cache") == expected  # the workers fill the cache
+
+    def no_parse(text: str) -> Any:
+        raise AssertionError("parsed again although cached")
+
+    monkeypatch.setattr(read, "parse_text", no_parse)
+    assert _state(committed, jobs=1, cache_dir=tmp_path / "cache") == expected

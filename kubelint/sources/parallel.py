@@ -14,12 +14,11 @@ from __future__ import annotations
 import marshal
 import os
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kubelint import forked
-from kubelint.records import record
 from kubelint.sources.discover import STDIN, Candidate
 from kubelint.sources.read import Source, load_source
 from kubelint.sources.yaml import Document, Problem
@@ -34,15 +33,7 @@ time; at 10 MB they gave 1.29x for 6% more CPU)."""
 CHUNK_BYTES = 1024 * 1024
 """Workers are handed runs of files of about this many bytes, in order."""
 
-
-@record
-class _Work:
-    """What the workers parse, set before they fork."""
-
-    runs: list[list[Candidate]]
-    max_size: int
-    cache: ParseCache | None
-    boundary: Boundary | None
+T = TypeVar("T")
 
 
 def parse_in_workers(files: list[Candidate], max_size: int, cache: ParseCache | None, boundary: Boundary | None,
@@ -50,37 +41,51 @@ def parse_in_workers(files: list[Candidate], max_size: int, cache: ParseCache | 
     """Each file's source in order, parsed by worker processes (None for a file to parse here), or None when the
     files are better parsed here: ``jobs`` is 1, the tree is small, fork is unsafe, one core, standard input.
     ``jobs``: at most this many workers (0: one per usable core)."""
-    workers = forked.workers_for(jobs)
-    if not workers or any(candidate.path == STDIN for candidate in files):
+    if any(candidate.path == STDIN for candidate in files):
         return None
-    runs = _runs(files)
+    return parse_each(files, [_size(candidate.path) for candidate in files],
+                      lambda candidate: load_source(candidate, max_size, cache, boundary), cache, jobs)
+
+
+def parse_each(items: list[T], sizes: list[int], parse: Callable[[T], Source], cache: ParseCache | None,
+               jobs: int = 0) -> Iterator[Source | None] | None:
+    """``parse(item)`` for each item (``sizes``: its bytes), in order, called by worker processes (None for an item
+    to parse here), or None when the items are better parsed here (``jobs`` 1, fewer than :data:`MIN_BYTES`, fork
+    unsafe, one core). ``parse`` may store entries in ``cache``: the workers sign them, this process writes them."""
+    workers = forked.workers_for(jobs)
+    runs = _runs(sizes) if workers else None
     if runs is None:
         return None
-    work = _Work(runs, max_size, cache, boundary)
-    return _sources(forked.run_forked(lambda number: _parse_run(work, number), len(runs), workers), runs, cache)
+    results = forked.run_forked(lambda number: _parse_run([items[index] for index in runs[number]], parse, cache),
+                                len(runs), workers)
+    return _sources(results, runs, cache)
 
 
-def _runs(files: list[Candidate]) -> list[list[Candidate]] | None:
-    """The files in runs of about :data:`CHUNK_BYTES`, or None when they hold fewer than :data:`MIN_BYTES`."""
-    runs: list[list[Candidate]] = [[]]
-    filled = total = 0
-    for candidate in files:
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _runs(sizes: list[int]) -> list[range] | None:
+    """The items in runs of about :data:`CHUNK_BYTES`, or None when they hold fewer than :data:`MIN_BYTES`."""
+    if sum(sizes) < MIN_BYTES:
+        return None
+    runs: list[range] = []
+    start = filled = 0
+    for index, size in enumerate(sizes):
         if filled >= CHUNK_BYTES:
-            runs.append([])
-            filled = 0
-        try:
-            size = os.path.getsize(candidate.path)
-        except OSError:
-            size = 0
-        runs[-1].append(candidate)
+            runs.append(range(start, index))
+            start, filled = index, 0
         filled += size
-        total += size
-    return runs if total >= MIN_BYTES else None
+    runs.append(range(start, len(sizes)))
+    return runs
 
 
-def _sources(results: Iterator[bytes | None], runs: list[list[Candidate]], cache: ParseCache | None
+def _sources(results: Iterator[bytes | None], runs: list[range], cache: ParseCache | None
              ) -> Iterator[Source | None]:
-    """The workers' sources in order, their cache entries kept (None for each file of a run that was lost)."""
+    """The workers' sources in order, their cache entries kept (None for each item of a run that was lost)."""
     for run, payload in zip(runs, results, strict=True):
         if payload is None:
             yield from repeat(None, len(run))
@@ -91,18 +96,18 @@ def _sources(results: Iterator[bytes | None], runs: list[list[Candidate]], cache
         yield from map(_source, sources)
 
 
-def _parse_run(work: _Work, number: int) -> bytes:
-    """In a worker: one run of files parsed, as marshal bytes of (packed sources, signed cache entries); a file that
+def _parse_run(items: list[T], parse: Callable[[T], Source], cache: ParseCache | None) -> bytes:
+    """In a worker: one run of items parsed, as marshal bytes of (packed sources, signed cache entries); an item that
     cannot be parsed or sent is sent as None."""
-    if work.cache is not None:
-        work.cache.hold()
+    if cache is not None:
+        cache.hold()
     packed: list[Any] = []
-    for candidate in work.runs[number]:
+    for item in items:
         try:
-            packed.append(_packed(load_source(candidate, work.max_size, work.cache, work.boundary)))
+            packed.append(_packed(parse(item)))
         except Exception:  # parsed again in the parent, where the error is reported as a serial run reports it
             packed.append(None)
-    entries = work.cache.take() if work.cache is not None else {}
+    entries = cache.take() if cache is not None else {}
     try:
         return marshal.dumps((packed, entries))
     except ValueError:  # a value marshal cannot carry: send the others

@@ -248,6 +248,7 @@ def _read(snapshot: Snapshot, files: list[Candidate], options: Options, parsed: 
     stored = _stored(cache, {target: keys[target] for target in wanted}, sizes, options.max_file_size)
     blobs = snapshot.read(target for target in wanted
                           if target not in stored and sizes.get(target, 0) <= options.max_file_size)
+    ready = _parsed_in_workers(files, targets, keys, blobs, cache, options.jobs)
     sources: list[Source] = []
     for candidate in files:
         target = targets[candidate.path]
@@ -261,17 +262,44 @@ def _read(snapshot: Snapshot, files: list[Candidate], options: Options, parsed: 
             elif problem is not None or target is None:
                 source = Source(candidate.display, problems=[problem] if problem is not None else [])
             else:
-                chart = keys[target][1]
-                # found by its blob id next time: the parse cache's entry by content is not written as well
-                source = source_of(candidate.display, blobs[target], cache, lambda: chart,  # noqa: B023 (called here)
-                                   store=False)
+                source = ready[target] if target in ready else _parse_blob(
+                    (candidate.display, blobs[target], keys[target]), cache)
                 parsed[keys[target]] = source
-                if cache is not None:
-                    cache.put_blob(cache.blob_key(*keys[target]), (source.text, source.documents, source.problems))
             sources.extend(as_linted(source))
     if cache is not None:
         cache.close()
     return sources
+
+
+Blob = tuple[str, bytes, tuple[str, bool]]
+"""A file of a state to parse: its display name, bytes, blob id and whether it is a chart template."""
+
+
+def _parse_blob(blob: Blob, cache: ParseCache | None) -> Source:
+    """A file of a state parsed, its text and parse cached by blob id (not by content as well)."""
+    display, data, key = blob
+    source = source_of(display, data, cache, lambda: key[1], store=False)
+    if cache is not None:
+        cache.put_blob(cache.blob_key(*key), (source.text, source.documents, source.problems))
+    return source
+
+
+def _parsed_in_workers(files: list[Candidate], targets: dict[str, str | None], keys: dict[str, tuple[str, bool]],
+                       blobs: dict[str, bytes], cache: ParseCache | None, jobs: int) -> dict[str, Source]:
+    """The blobs read, each parsed once (named after its first file) by worker processes when they are many (see
+    :mod:`kubelint.sources.parallel`); a blob missing from the answer is parsed here."""
+    from kubelint.sources.parallel import parse_each
+
+    first: dict[str, str] = {}
+    for candidate in files:
+        target = targets[candidate.path]
+        if target is not None and target in blobs:
+            first.setdefault(target, candidate.display)
+    todo: list[Blob] = [(display, blobs[target], keys[target]) for target, display in first.items()]
+    parsed = parse_each(todo, [len(data) for _, data, _ in todo], lambda blob: _parse_blob(blob, cache), cache, jobs)
+    if parsed is None:
+        return {}
+    return {target: source for target, source in zip(first, parsed, strict=True) if source is not None}
 
 
 def _stored(cache: ParseCache | None, keys: dict[str, tuple[str, bool]], sizes: dict[str, int], limit: int
