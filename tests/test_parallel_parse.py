@@ -166,7 +166,7 @@ def committed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixtures and examples committed to a git repository (symlinks, unreadable files and all)."""
     import shutil
 
-    from tests.git_repo import git, init_repo
+    from git_repo import git, init_repo
 
     repo = init_repo(tmp_path_factory.mktemp("state") / "repo")
     shutil.copytree(ROOT / "fixtures", repo / "fixtures", symlinks=True)
