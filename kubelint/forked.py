@@ -25,10 +25,35 @@ _task: Callable[[int], bytes] | None = None
 
 
 def usable_cores() -> int:
-    """The cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    """The cores this process may run on: those it may be scheduled on, fewer when a container's CPU quota
+    (cgroup v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``) allows less (a CI job limited to one CPU gains nothing from a
+    second worker)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    quota = cpu_quota()
+    return max(1, min(cores, quota)) if quota is not None else cores
+
+
+CPU_QUOTA_FILES = (("/sys/fs/cgroup/cpu.max", None), ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us",
+                                                      "/sys/fs/cgroup/cpu/cpu.cfs_period_us"))
+"""Where a container's CPU quota is read: cgroup v2 (quota and period in one file), then v1 (one file each)."""
+
+
+def cpu_quota(files: tuple[tuple[str, str | None], ...] = CPU_QUOTA_FILES) -> int | None:
+    """The CPUs this process's cgroup quota allows, rounded up, or None when there is no quota (or none is known)."""
+    for quota_file, period_file in files:
+        try:
+            with open(quota_file, encoding="ascii") as stream:
+                fields = stream.read(64).split()
+            if period_file is not None:
+                with open(period_file, encoding="ascii") as stream:
+                    fields = [*fields[:1], *stream.read(64).split()[:1]]
+            quota, period = fields[0], int(fields[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if quota == "max" or quota.startswith("-") or period <= 0:
+            return None
+        return -(-int(quota) // period)
+    return None
 
 
 DEFAULT_WORKERS = 8

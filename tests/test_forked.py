@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,3 +69,29 @@ def test_workers_for_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [forked.workers_for(jobs) for jobs in (0, 1, 2, 16, 100)] == [forked.DEFAULT_WORKERS, 0, 2, 16, 64]
     monkeypatch.setattr(forked, "usable_cores", lambda: 1)
     assert forked.workers_for(0) == 0
+
+
+def test_a_cpu_quota_caps_the_usable_cores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def quota_of(v2: str | None = None, v1: tuple[str, str] | None = None) -> int | None:
+        (tmp_path / "cpu.max").unlink(missing_ok=True)
+        if v2 is not None:
+            (tmp_path / "cpu.max").write_text(v2)
+        if v1 is not None:
+            (tmp_path / "quota").write_text(v1[0])
+            (tmp_path / "period").write_text(v1[1])
+        files = ((str(tmp_path / "cpu.max"), None), (str(tmp_path / "quota"), str(tmp_path / "period")))
+        return forked.cpu_quota(files)
+
+    assert quota_of() is None  # no cgroup files: no quota known
+    assert quota_of("max 100000\n") is None
+    assert quota_of("100000 100000\n") == 1
+    assert quota_of("150000 100000\n") == 2  # rounded up
+    assert quota_of("400000 100000\n") == 4
+    assert quota_of("garbage") is None  # unreadable v2, no v1 file yet
+    assert quota_of(None, ("-1\n", "100000\n")) is None
+    assert quota_of(None, ("50000\n", "100000\n")) == 1
+    assert quota_of(None, ("250000\n", "100000\n")) == 3
+    monkeypatch.setattr(forked, "cpu_quota", lambda: 1)
+    assert forked.usable_cores() == 1 and forked.workers_for(0) == 0
+    monkeypatch.setattr(forked, "cpu_quota", lambda: 64)
+    assert forked.usable_cores() == len(os.sched_getaffinity(0))
