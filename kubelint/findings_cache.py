@@ -119,12 +119,14 @@ def encode(state: StateFindings) -> bytes:
         "files": state.files,
         "objects": state.objects,
         "single-object-rules": sorted(state.single_object_rules),
-        "findings": [_finding(finding) for finding in state.findings],
+        "findings": [finding_values(finding) for finding in state.findings],
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _finding(finding: Finding) -> dict[str, Any]:
+def finding_values(finding: Finding) -> dict[str, Any]:
+    """A finding as plain JSON values (read back by :func:`finding_from_values`); also what worker processes send
+    (:mod:`kubelint.parallel_units`)."""
     out: dict[str, Any] = {"rule": finding.rule, "severity": int(finding.severity), "message": finding.message,
                            "location": _location(finding.location)}
     if finding.related:
@@ -163,13 +165,14 @@ def decode(data: bytes) -> StateFindings | None:
             return None
         if not isinstance(findings, list):
             return None
-        return StateFindings([_read_finding(item) for item in findings], frozenset(single),
+        return StateFindings([finding_from_values(item) for item in findings], frozenset(single),
                              _int(document.get("files")), _int(document.get("objects")))
     except (ValueError, RecursionError, _Invalid):
         return None
 
 
-def _read_finding(item: Any) -> Finding:
+def finding_from_values(item: Any) -> Finding:
+    """The finding :func:`finding_values` wrote; raises an exception when ``item`` is not exactly that."""
     if not isinstance(item, dict):
         raise _Invalid
     severity = _int(item.get("severity"))

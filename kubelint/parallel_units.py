@@ -13,12 +13,12 @@ are added up (work, not time waited: with workers, the stages of a run may add u
 from __future__ import annotations
 
 import marshal
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from kubelint import forked
-from kubelint.findings import Finding, Location, Severity
-from kubelint.model.resource import ObjectRef
+from kubelint.findings import Finding
+from kubelint.findings_cache import finding_from_values, finding_values
 from kubelint.model.tree import Tree
 from kubelint.timings import current as current_timings
 
@@ -53,7 +53,7 @@ def rules_in_workers(tree: Tree, units: list[Tree], check: CheckUnit, single: se
         if timings is not None:
             timings.add(work)
         for number, findings in zip(run, packed, strict=True):
-            found[number] = None if findings is None else [_finding(item) for item in findings]
+            found[number] = None if findings is None else [finding_from_values(item) for item in findings]
     return found
 
 
@@ -66,34 +66,8 @@ def _check_run(units: list[Tree], numbers: list[int], check: CheckUnit) -> bytes
     single: set[str] = set()
     for number in numbers:
         try:
-            packed.append([_packed(finding) for finding in check(units[number], single)])
+            packed.append([finding_values(finding) for finding in check(units[number], single)])
         except Exception:  # checked again in the parent, which reports the error as a serial run does
             packed.append(None)
     work = timings.since(mark) if timings is not None and mark is not None else ({}, {})
     return marshal.dumps((packed, sorted(single), work))
-
-
-def _packed_location(location: Location) -> tuple[Any, ...]:
-    ref = location.ref
-    return (location.file, location.line, location.column,
-            None if ref is None else (ref.group, ref.kind, ref.namespace, ref.name),
-            location.api_version, location.path, location.message, location.via)
-
-
-def _packed(finding: Finding) -> tuple[Any, ...]:
-    """A finding as plain values (see :func:`_finding`)."""
-    return (finding.rule, int(finding.severity), finding.message, _packed_location(finding.location),
-            [_packed_location(related) for related in finding.related], finding.suppressed, finding.suppression,
-            finding.justification, finding.held, finding.extra)
-
-
-def _location(item: Iterable[Any]) -> Location:
-    file, line, column, ref, api_version, path, message, via = item
-    return Location(file, line, column, None if ref is None else ObjectRef(*ref), api_version, path, message, via)
-
-
-def _finding(item: Iterable[Any]) -> Finding:
-    """A finding from :func:`_packed`'s values."""
-    rule, severity, message, location, related, suppressed, suppression, justification, held, extra = item
-    return Finding(rule, Severity(severity), message, _location(location), tuple(map(_location, related)),
-                   suppressed, suppression, justification, held, extra)

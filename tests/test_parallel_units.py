@@ -4,6 +4,7 @@ left, is checked in this process; a small tree or ``jobs`` 1 uses no worker."""
 
 from __future__ import annotations
 
+import marshal
 import os
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from kubelint import engine, lint, parallel_units
 from kubelint.engine import Report
 from kubelint.findings import Finding
+from kubelint.findings_cache import finding_from_values, finding_values
 from kubelint.model.tree import Tree
 from kubelint.options import Options
 
@@ -65,7 +67,7 @@ def test_a_lint_with_units_in_workers_equals_a_serial_one(serial: Report, monkey
 
 def test_a_finding_crosses_unchanged(serial: Report) -> None:
     for finding in serial.findings + serial.held:
-        back = parallel_units._finding(parallel_units._packed(finding))
+        back = finding_from_values(marshal.loads(marshal.dumps(finding_values(finding))))
         assert back == finding and back.extra == finding.extra and repr(back) == repr(finding)
     assert any(finding.related for finding in serial.findings)
     assert any(finding.ref is not None and finding.ref.namespace is None for finding in serial.findings)
