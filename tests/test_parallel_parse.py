@@ -134,7 +134,11 @@ def another_thread() -> Iterator[None]:
 
 def test_no_workers_for_one_job_a_small_tree_or_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
     files = _files()
+    sized: list[str] = []
+    real_size = parallel._size
+    monkeypatch.setattr(parallel, "_size", lambda path: sized.append(path) or real_size(path))
     assert parallel.parse_in_workers(files, read.DEFAULT_MAX_FILE_SIZE, None, None, jobs=1) is None
+    assert sized == []  # the serial path does not stat every file
     assert parallel.parse_in_workers([*files, Candidate(STDIN, STDIN)], 1 << 20, None, None) is None
     size = sum(os.path.getsize(candidate.path) for candidate in files if os.path.exists(candidate.path))
     monkeypatch.setattr(parallel, "MIN_BYTES", size + 1)

@@ -43,17 +43,17 @@ def parse_in_workers(files: list[Candidate], max_size: int, cache: ParseCache | 
     ``jobs``: at most this many workers (0: one per usable core)."""
     if any(candidate.path == STDIN for candidate in files):
         return None
-    return parse_each(files, [_size(candidate.path) for candidate in files],
+    return parse_each(files, lambda candidate: _size(candidate.path),
                       lambda candidate: load_source(candidate, max_size, cache, boundary), cache, jobs)
 
 
-def parse_each(items: list[T], sizes: list[int], parse: Callable[[T], Source], cache: ParseCache | None,
+def parse_each(items: list[T], size: Callable[[T], int], parse: Callable[[T], Source], cache: ParseCache | None,
                jobs: int = 0) -> Iterator[Source | None] | None:
-    """``parse(item)`` for each item (``sizes``: its bytes), in order, called by worker processes (None for an item
+    """``parse(item)`` for each item (``size``: its bytes), in order, called by worker processes (None for an item
     to parse here), or None when the items are better parsed here (``jobs`` 1, fewer than :data:`MIN_BYTES`, fork
     unsafe, one core). ``parse`` may store entries in ``cache``: the workers sign them, this process writes them."""
     workers = forked.workers_for(jobs)
-    runs = _runs(sizes) if workers else None
+    runs = _runs([size(item) for item in items]) if workers else None  # sizes cost a stat per file: only if needed
     if runs is None:
         return None
     results = forked.run_forked(lambda number: _parse_run([items[index] for index in runs[number]], parse, cache),

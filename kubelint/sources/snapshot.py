@@ -296,7 +296,7 @@ def _parsed_in_workers(files: list[Candidate], targets: dict[str, str | None], k
         if target is not None and target in blobs:
             first.setdefault(target, candidate.display)
     todo: list[Blob] = [(display, blobs[target], keys[target]) for target, display in first.items()]
-    parsed = parse_each(todo, [len(data) for _, data, _ in todo], lambda blob: _parse_blob(blob, cache), cache, jobs)
+    parsed = parse_each(todo, lambda blob: len(blob[1]), lambda blob: _parse_blob(blob, cache), cache, jobs)
     if parsed is None:
         return {}
     return {target: source for target, source in zip(first, parsed, strict=True) if source is not None}
