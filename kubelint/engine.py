@@ -253,7 +253,8 @@ def lint_tree(tree: Tree, catalog: Mapping[str, Rule] | None = None, baseline: l
             # the first unit here: what its rules import and compile is then made once, not once per worker
             found = [check(units.pop(0), single)]
             checked = rules_in_workers(tree, units, check, single, tree.options.jobs)
-            for unit, own in zip(units, repeat(None, len(units)) if checked is None else checked, strict=True):
+            for own in repeat(None, len(units)) if checked is None else checked:
+                unit = units.pop(0)  # each unit is freed once its rules ran
                 found.append(check(unit, single) if own is None else own)
             findings = merge_units(found)
     findings = name_templates(findings, tree.sources)
